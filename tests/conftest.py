@@ -1,0 +1,32 @@
+"""Shared test setup: offscreen Qt, quiet TensorFlow, temp models/cache folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory, monkeypatch):
+    """Every test writes models and caches under its own temp folder."""
+    base = tmp_path_factory.mktemp("wb")
+    monkeypatch.setenv("WORKBENCH_MODELS_DIR", str(base / "models"))
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(base / "cache"))
+    return base
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (or $WORKBENCH_DATA); skips the test where it is absent."""
+    from workbench.core.paths import shared_data_dir
+
+    path = shared_data_dir()
+    if path is None:
+        pytest.skip("reference data (../shared/data or $WORKBENCH_DATA) not present")
+    return path

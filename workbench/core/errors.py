@@ -1,0 +1,31 @@
+"""Exceptions raised by the core for problems a user can fix.
+
+Every message names the bad value or the file (and line) it came from, so the
+CLI can print ``str(error)`` as one line and the GUI can show it as it is.
+"""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base class of every expected, user-facing error."""
+
+
+class CorpusError(WorkbenchError):
+    """A corpus cannot be read or used (missing path, unknown format, no documents...)."""
+
+
+class VectorsError(WorkbenchError):
+    """A word-vectors file cannot be read or used."""
+
+
+class ConfigError(WorkbenchError, ValueError):
+    """A configuration value is invalid ("units must be >= 1, got 0")."""
+
+
+class BundleError(WorkbenchError):
+    """A saved model bundle is missing, incomplete or incompatible."""
+
+
+class Cancelled(WorkbenchError):
+    """Raised by long core functions when their cancel token is set."""
