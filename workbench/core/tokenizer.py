@@ -1,0 +1,217 @@
+"""Word tokens compatible with GloVe 6B, and the vocabulary that turns them into ids.
+
+GloVe 6B was trained on Wikipedia + Gigaword tokenized the Penn-Treebank way and
+lowercased, so :func:`tokenize` lowercases, splits punctuation off as tokens of
+its own, splits ``n't`` and the clitics ``'s 're 've 'll 'd 'm`` off their word
+("don't" -> "do", "n't"), keeps dotted abbreviations ("u.s.", "e.g."), decimal
+and grouped numbers ("1.13", "1,000", "12:30") and ordinals/decades ("2nd",
+"1960s") whole, splits other unit suffixes off numbers ("5bn" -> "5", "bn") and
+splits hyphenated compounds ("net-based" -> "net", "-", "based"): on the BBC
+corpus that covers more tokens with GloVe 6B than keeping compounds whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from workbench.core.errors import ConfigError
+
+TOKENIZER_NAME = "glove6b-v1"
+"""Saved with a fitted tokenizer so a bundle knows which rules made its ids."""
+
+_TOKEN_RE = re.compile(
+    "|".join(
+        (
+            r"[a-z]+(?![\w'.])",  # fast path: a plain word (most tokens)
+            r"(?:[a-z]\.){2,}(?![a-z0-9])",  # u.s.  e.g.  a.m.
+            r"\d+(?:[.,:/]\d+)*(?:(?:st|nd|rd|th|s)(?![a-z]))?",  # 1.13 1,000 12:30 2nd 1960s
+            r"\w+(?=n't\b)",  # "do" of "don't", "ca" of "can't"
+            r"n't\b",
+            r"'(?:s|re|ve|ll|d|m)\b",  # clitics 's 're 've 'll 'd 'm
+            r"[^\W\d]\w*(?:'(?!(?:s|re|ve|ll|d|m|t)\b)\w+)*",  # other words, o'neill
+            r"-{2,}|\.{2,}",  # -- and ...
+            r"[^\w\s]",  # any other punctuation or symbol, one character each
+        )
+    )
+)
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+PADDINGS = ("pre", "post")
+
+
+def tokenize(text: str) -> list[str]:
+    """Split ``text`` into lowercase GloVe 6B style tokens.
+
+    >>> tokenize("The U.S. didn't grow 1.13% in 2004, said O'Neill.")
+    ['the', 'u.s.', 'did', "n't", 'grow', '1.13', '%', 'in', '2004', ',', 'said', "o'neill", '.']
+    """
+    text = text.lower()
+    if not text.isascii():
+        text = text.translate(_QUOTES)
+    return _TOKEN_RE.findall(text)
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_choice(name: str, value: Any) -> str:
+    if value not in PADDINGS:
+        raise ConfigError(f"{name} must be 'pre' or 'post', got {value!r}")
+    return str(value)
+
+
+def _as_texts(texts: Iterable[str] | str) -> list[str]:
+    """The texts as a list, a single string counting as one text; ConfigError for non-strings."""
+    if isinstance(texts, str):
+        return [texts]
+    items = list(texts)
+    for i, text in enumerate(items):
+        if not isinstance(text, str):
+            raise ConfigError(f"texts[{i}] must be a string, got {type(text).__name__}")
+    return items
+
+
+class Tokenizer:
+    """Vocabulary of the training split: ids from 2, most frequent first.
+
+    Id 0 (``PAD``) fills short sequences, id 1 (``OOV``) stands for every word
+    outside the vocabulary. ``max_words`` caps the number of vocabulary words
+    (so ``vocab_size <= max_words + 2``); words seen fewer than ``min_count``
+    times are left out. Ties in frequency are ordered alphabetically, so the
+    ids do not depend on the order of the training texts.
+    """
+
+    PAD = 0
+    OOV = 1
+
+    def __init__(
+        self,
+        *,
+        max_words: int = 20000,
+        min_count: int = 1,
+        maxlen: int = 400,
+        padding: str = "post",
+        truncating: str = "post",
+    ) -> None:
+        self.max_words = _check_int("max_words", max_words, 1)
+        self.min_count = _check_int("min_count", min_count, 1)
+        self.maxlen = _check_int("maxlen", maxlen, 1)
+        self.padding = _check_choice("padding", padding)
+        self.truncating = _check_choice("truncating", truncating)
+        self.word_index: dict[str, int] = {}
+        self.word_counts: dict[str, int] = {}
+        self.n_documents = 0
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids, PAD and OOV included."""
+        return len(self.word_index) + 2
+
+    @property
+    def fitted(self) -> bool:
+        return self.n_documents > 0
+
+    def __repr__(self) -> str:
+        return (
+            f"Tokenizer(max_words={self.max_words}, min_count={self.min_count}, "
+            f"maxlen={self.maxlen}, padding={self.padding!r}, truncating={self.truncating!r}, "
+            f"vocab_size={self.vocab_size})"
+        )
+
+    def fit(self, texts: Iterable[str]) -> Tokenizer:
+        """Count the words of ``texts`` (the training split only) and build ``word_index``."""
+        items = _as_texts(texts)
+        if not items:
+            raise ConfigError("cannot fit a tokenizer on 0 texts")
+        counts: Counter[str] = Counter()
+        for text in items:
+            counts.update(tokenize(text))
+        self.word_counts = dict(counts)
+        self.n_documents = len(items)
+        self._build_index()
+        return self
+
+    def _build_index(self) -> None:
+        kept = [(w, c) for w, c in self.word_counts.items() if c >= self.min_count]
+        kept.sort(key=lambda item: (-item[1], item[0]))
+        self.word_index = {w: i + 2 for i, (w, _) in enumerate(kept[: self.max_words])}
+
+    def sequences(self, texts: Iterable[str] | str) -> list[list[int]]:
+        """Ids of every token of each text, unpadded and untruncated (OOV for unknown words)."""
+        if not self.fitted:
+            raise ConfigError("the tokenizer is not fitted: call fit(texts) first")
+        get = self.word_index.get
+        oov = self.OOV
+        return [[get(t, oov) for t in tokenize(text)] for text in _as_texts(texts)]
+
+    def encode(self, texts: Iterable[str] | str, maxlen: int | None = None) -> np.ndarray:
+        """``int32 [n, maxlen]`` ids, padded with 0 and truncated as configured."""
+        length = self.maxlen if maxlen is None else _check_int("maxlen", maxlen, 1)
+        seqs = self.sequences(texts)
+        out = np.zeros((len(seqs), length), dtype=np.int32)
+        pre_pad = self.padding == "pre"
+        keep_end = self.truncating == "pre"
+        for row, seq in enumerate(seqs):
+            if len(seq) > length:
+                seq = seq[-length:] if keep_end else seq[:length]
+            if not seq:
+                continue
+            if pre_pad:
+                out[row, length - len(seq) :] = seq
+            else:
+                out[row, : len(seq)] = seq
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable state (settings, words in id order, training counts)."""
+        return {
+            "tokenizer": TOKENIZER_NAME,
+            "max_words": self.max_words,
+            "min_count": self.min_count,
+            "maxlen": self.maxlen,
+            "padding": self.padding,
+            "truncating": self.truncating,
+            "n_documents": self.n_documents,
+            "words": sorted(self.word_index, key=self.word_index.__getitem__),
+            "word_counts": dict(self.word_counts),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Tokenizer:
+        """Rebuild a tokenizer saved by :meth:`to_dict`; ConfigError naming what is wrong."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"tokenizer data must be a mapping, got {type(data).__name__}")
+        name = data.get("tokenizer", TOKENIZER_NAME)
+        if name != TOKENIZER_NAME:
+            raise ConfigError(
+                f"tokenizer rules {name!r} are not supported (this is {TOKENIZER_NAME})"
+            )
+        settings = {
+            k: data[k]
+            for k in ("max_words", "min_count", "maxlen", "padding", "truncating")
+            if k in data
+        }
+        tok = cls(**settings)
+        words = data.get("words")
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ConfigError("tokenizer data: 'words' must be a list of strings")
+        if len(set(words)) != len(words):
+            raise ConfigError("tokenizer data: 'words' holds duplicates")
+        counts = data.get("word_counts", {})
+        if not isinstance(counts, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+            for k, v in counts.items()
+        ):
+            raise ConfigError("tokenizer data: 'word_counts' must map words to integers")
+        tok.word_index = {w: i + 2 for i, w in enumerate(words)}
+        tok.word_counts = dict(counts)
+        tok.n_documents = _check_int("n_documents", data.get("n_documents", 1), 1)
+        return tok
