@@ -1,0 +1,345 @@
+"""build_model() variants and train(): listener, cancel, best weights, early stop, NaN, bad input.
+
+Tiny synthetic data: 60 documents of 20 token ids over a 50-word vocabulary, 3 classes; the
+class is given away by the first token, so a 4-unit model learns it in a few epochs.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from workbench.core.config import TrainConfig
+from workbench.core.training import TrainingListener, TrainResult, _class_weight, train
+
+MAXLEN, VOCAB, CLASSES = 20, 50, 3
+TINY = TrainConfig(maxlen=MAXLEN, units=4, epochs=2, batch_size=16, learning_rate=0.02, dropout=0.0)
+
+
+def _data(n: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, CLASSES, n)
+    x = rng.integers(2 + CLASSES, VOCAB, (n, MAXLEN))
+    x[:, 0] = 2 + y  # the class token
+    lengths = rng.integers(5, MAXLEN + 1, n)
+    x[np.arange(MAXLEN)[None, :] >= lengths[:, None]] = 0  # post padding
+    return x.astype(np.int32), y.astype(np.int32)
+
+
+class Recorder(TrainingListener):
+    """Keeps every call; optionally sets a cancel event at a given (epoch, batch)."""
+
+    def __init__(self, cancel_at: tuple[int, int] | None = None) -> None:
+        self.events: list[tuple] = []
+        self.cancel = threading.Event()
+        self.cancel_at = cancel_at
+
+    def on_train_begin(self, epochs, steps_per_epoch):
+        self.events.append(("begin", epochs, steps_per_epoch))
+
+    def on_batch_end(self, epoch, batch, logs):
+        self.events.append(("batch", epoch, batch, logs))
+        if (epoch, batch) == self.cancel_at:
+            self.cancel.set()
+
+    def on_epoch_end(self, epoch, logs):
+        self.events.append(("epoch", epoch, logs))
+
+    def on_train_end(self, result):
+        self.events.append(("end", result))
+
+    def kind(self, name: str) -> list[tuple]:
+        return [event for event in self.events if event[0] == name]
+
+
+def _run(config=TINY, listener=None, cancel=None, x_val=None, y_val=None, **kwargs) -> TrainResult:
+    x, y = _data()
+    if x_val is None:
+        x_val, y_val = x[48:], y[48:]
+    return train(
+        x[:48],
+        y[:48],
+        x_val,
+        y_val,
+        config,
+        vocab_size=VOCAB,
+        num_classes=CLASSES,
+        listener=listener,
+        cancel=cancel,
+        **kwargs,
+    )
+
+
+# ------------------------------------------------------------------ build_model
+def test_importing_core_modules_does_not_import_tensorflow():
+    code = (
+        "import sys, workbench.core.training, workbench.core.model, "
+        "workbench.core.config, workbench.core.evaluation; "
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"rnn": "gru", "pooling": "mean"},
+        {"bidirectional": False, "pooling": "last", "layers": 2},
+        {"rnn": "gru", "bidirectional": False, "pooling": "max", "layers": 2, "dropout": 0.2},
+    ],
+)
+def test_variants_build_and_ignore_padding(overrides):
+    from workbench.core.model import build_model
+
+    config = TrainConfig(maxlen=6, units=3, **overrides)
+    model = build_model(config, vocab_size=10, num_classes=4)
+    post = np.array([[3, 4, 5, 0, 0, 0], [7, 2, 0, 0, 0, 0], [0] * 6], dtype=np.int32)
+    pre = np.array([[0, 0, 0, 3, 4, 5], [0, 0, 0, 0, 7, 2], [0] * 6], dtype=np.int32)
+    out_post = np.asarray(model(post))
+    assert out_post.shape == (3, 4)
+    np.testing.assert_allclose(out_post.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(out_post, np.asarray(model(pre)), atol=1e-6)
+    recurrent = [layer for layer in model.layers if layer.name.endswith(("_1", "_2"))]
+    assert len(recurrent) == config.layers
+
+
+def test_embedding_matrix_sets_weights_width_and_trainability():
+    from workbench.core.model import build_model
+
+    matrix = np.arange(10 * 7, dtype=np.float32).reshape(10, 7) / 100
+    config = TrainConfig(maxlen=6, units=3, trainable_embedding=False)
+    model = build_model(config, vocab_size=10, num_classes=2, embedding_matrix=matrix)
+    embedding = model.get_layer("embedding")
+    np.testing.assert_allclose(embedding.get_weights()[0], matrix)
+    assert embedding.trainable is False
+    assert embedding.output_dim == 7
+
+
+def test_saved_model_loads_without_custom_objects(tmp_path):
+    import keras
+
+    from workbench.core.model import build_model
+
+    model = build_model(TrainConfig(maxlen=6, units=3), vocab_size=10, num_classes=2)
+    x = np.array([[3, 4, 5, 0, 0, 0], [0] * 6], dtype=np.int32)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", compile=False)
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"vocab_size": 1, "num_classes": 2}, "vocab_size must be >= 2, got 1"),
+        ({"vocab_size": 10, "num_classes": 1}, "num_classes must be >= 2, got 1"),
+        ({"vocab_size": "10", "num_classes": 2}, "vocab_size must be an integer"),
+        (
+            {"vocab_size": 10, "num_classes": 2, "embedding_matrix": np.zeros((9, 5))},
+            "embedding_matrix has 9 rows, expected vocab_size=10",
+        ),
+        (
+            {"vocab_size": 10, "num_classes": 2, "embedding_matrix": np.zeros(10)},
+            "embedding_matrix must be 2-D",
+        ),
+        (
+            {"vocab_size": 2, "num_classes": 2, "embedding_matrix": [[0.0, np.nan], [1, 1]]},
+            "NaN or infinite",
+        ),
+    ],
+)
+def test_build_model_bad_arguments(kwargs, message):
+    from workbench.core.errors import ConfigError
+    from workbench.core.model import build_model
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        build_model(TrainConfig(maxlen=6, units=3), **kwargs)
+
+
+# ------------------------------------------------------------------------ train
+def test_listener_sees_begin_batches_epochs_end_as_floats():
+    recorder = Recorder()
+    result = _run(listener=recorder)
+    assert result.status == "completed"
+    assert recorder.events[0] == ("begin", 2, 3)  # 48 docs / batch 16
+    batches = recorder.kind("batch")
+    assert [(e[1], e[2]) for e in batches] == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+    for _, _, _, logs in batches:
+        assert set(logs) == {"loss", "accuracy"}
+        assert all(type(value) is float for value in logs.values())
+    epochs = recorder.kind("epoch")
+    assert [e[1] for e in epochs] == [0, 1]
+    for _, _, logs in epochs:
+        assert set(logs) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+        assert all(type(value) is float for value in logs.values())
+    assert recorder.events[-1] == ("end", result)
+    assert result.history["val_loss"] == [e[2]["val_loss"] for e in epochs]
+    assert result.best_epoch == int(np.argmin(result.history["val_loss"]))
+    assert result.epochs_run == 2
+    assert result.model is not None
+    assert "completed 2 epoch(s)" in result.message
+    assert result.to_dict()["history"] == result.history
+
+    again = _run()  # same seed, same data: same run
+    assert again.history == result.history
+
+
+def test_without_validation_data_best_epoch_follows_training_loss():
+    recorder = Recorder()
+    empty = np.zeros((0, MAXLEN), np.int32)
+    result = _run(listener=recorder, x_val=empty, y_val=np.zeros(0, np.int32))
+    assert result.status == "completed"
+    assert set(result.history) == {"loss", "accuracy"}
+    assert result.best_epoch == int(np.argmin(result.history["loss"]))
+    assert "(loss " in result.message
+    assert set(recorder.kind("epoch")[0][2]) == {"loss", "accuracy"}
+
+
+def test_cancel_in_first_epoch_stops_within_one_batch():
+    recorder = Recorder(cancel_at=(0, 1))
+    config = TrainConfig(maxlen=MAXLEN, units=4, epochs=50, batch_size=4, dropout=0.0)
+    result = _run(config=config, listener=recorder, cancel=recorder.cancel)
+    assert [(e[1], e[2]) for e in recorder.kind("batch")] == [(0, 0), (0, 1)]
+    assert recorder.kind("epoch") == []
+    assert result.status == "cancelled"
+    assert result.model is None
+    assert result.epochs_run == 0
+    assert result.best_epoch is None
+    assert result.message == "cancelled before the first epoch finished"
+
+
+def test_cancel_later_keeps_best_finished_epoch():
+    recorder = Recorder(cancel_at=(1, 0))
+    config = TrainConfig(maxlen=MAXLEN, units=4, epochs=50, batch_size=16, dropout=0.0)
+    result = _run(config=config, listener=recorder, cancel=recorder.cancel)
+    assert result.status == "cancelled"
+    assert [e[1] for e in recorder.kind("epoch")] == [0]
+    assert recorder.kind("batch")[-1][1:3] == (1, 0)
+    assert result.epochs_run == 1
+    assert result.best_epoch == 0
+    assert result.model is not None
+
+
+def test_cancel_before_start_builds_nothing():
+    cancel = threading.Event()
+    cancel.set()
+    recorder = Recorder()
+    result = _run(listener=recorder, cancel=cancel)
+    assert result.status == "cancelled"
+    assert result.model is None
+    assert [event[0] for event in recorder.events] == ["end"]
+
+
+def test_early_stopping_restores_best_weights():
+    x, y = _data()
+    # Validation labels contradict the training signal: val_loss rises as the model learns.
+    x_val, y_val = x[48:], (y[48:] + 1) % CLASSES
+    config = TrainConfig(
+        maxlen=MAXLEN, units=4, epochs=8, batch_size=8, learning_rate=0.05, patience=2, dropout=0.0
+    )
+    result = _run(config=config, x_val=x_val, y_val=y_val)
+    assert result.status == "early_stopped"
+    val_loss = result.history["val_loss"]
+    assert result.epochs_run == len(val_loss) < config.epochs
+    best = int(np.argmin(val_loss))
+    assert result.best_epoch == best
+    assert result.epochs_run == best + 1 + config.patience
+    assert "stopped early" in result.message
+    restored = result.model.evaluate(x_val, y_val, verbose=0, return_dict=True)["loss"]
+    assert restored == pytest.approx(val_loss[best], rel=1e-4)
+    assert restored < val_loss[-1]
+
+
+def test_nan_loss_fails_with_batch_and_hint():
+    config = TrainConfig(
+        maxlen=MAXLEN, units=4, epochs=2, batch_size=16, optimizer="sgd", learning_rate=1e38
+    )
+    recorder = Recorder()
+    result = _run(config=config, listener=recorder)
+    assert result.status == "failed"
+    assert re.fullmatch(
+        r"loss became NaN at epoch 1 batch \d+; try a lower learning rate", result.message
+    )
+    assert result.model is None
+    assert recorder.kind("epoch") == []
+    assert recorder.events[-1][0] == "end"
+
+
+def test_nan_message_counts_from_one_and_stops_training():
+    from workbench.core.training import _callback_class, _Run
+
+    class FakeModel:
+        stop_training = False
+
+    run = _Run(config=TINY, listener=TrainingListener(), cancel=None, monitor="val_loss")
+    bridge = _callback_class()(run)
+    bridge.set_model(FakeModel())
+    bridge.on_epoch_begin(1)
+    bridge.on_train_batch_end(11, {"loss": 0.5, "accuracy": 0.9})
+    assert run.nan_message is None
+    bridge.on_train_batch_end(12, {"loss": float("nan"), "accuracy": 0.9})
+    assert run.nan_message == "loss became NaN at epoch 2 batch 13; try a lower learning rate"
+    assert bridge.model.stop_training is True
+    bridge.on_epoch_end(1, {"loss": float("nan"), "val_loss": 0.1})
+    assert run.epochs_run == 0  # the broken epoch is not recorded
+    assert run.history == {}
+
+
+@pytest.mark.parametrize(
+    ("x_train", "y_train", "message"),
+    [
+        (
+            np.zeros((48, 7), np.int32),
+            np.zeros(48, np.int32),
+            r"x_train must have shape \[n, maxlen=20\]",
+        ),
+        (
+            np.zeros((48, MAXLEN), np.int32),
+            np.zeros(47, np.int32),
+            "y_train must be 1-D with 48 labels",
+        ),
+        (np.full((48, MAXLEN), VOCAB), np.zeros(48, np.int32), r"token ids must be in \[0, 50\)"),
+        (
+            np.zeros((48, MAXLEN), np.int32),
+            np.full(48, 3),
+            r"y_train class ids must be in \[0, 3\)",
+        ),
+        (np.zeros((48, MAXLEN), np.float32), np.zeros(48, np.int32), "must hold integer token ids"),
+        (np.zeros((0, MAXLEN), np.int32), np.zeros(0, np.int32), "x_train is empty"),
+    ],
+)
+def test_bad_inputs_fail_without_raising(x_train, y_train, message):
+    x, y = _data()
+    recorder = Recorder()
+    result = train(
+        x_train,
+        y_train,
+        x[48:],
+        y[48:],
+        TINY,
+        vocab_size=VOCAB,
+        num_classes=CLASSES,
+        listener=recorder,
+    )
+    assert result.status == "failed"
+    assert re.search(message, result.message)
+    assert result.model is None
+    assert recorder.events == [("end", result)]
+
+
+def test_bad_vocab_size_fails_without_raising():
+    result = _run(embedding_matrix=np.zeros((VOCAB - 1, 4)))
+    assert result.status == "failed"
+    assert "embedding_matrix has 49 rows, expected vocab_size=50" in result.message
+
+
+def test_balanced_class_weight():
+    weights = _class_weight(np.array([0, 0, 0, 1]), 3, "balanced")
+    assert weights == {0: pytest.approx(4 / 6), 1: pytest.approx(4 / 2), 2: 1.0}
+    assert _class_weight(np.array([0, 1]), 2, "none") is None
