@@ -1,0 +1,39 @@
+"""GUI test setup: QSettings in tmp_path and a check that no task thread is left running."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+
+@pytest.fixture(autouse=True)
+def _settings_in_tmp(tmp_path):
+    """Point every QSettings (INI format, user scope) at this test's temp folder."""
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.SystemScope, str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_tasks():
+    """Fail a test that leaves a task thread running (and stop it so later tests are clean)."""
+    yield
+    from PySide6.QtCore import QDeadlineTimer
+
+    from workbench.gui.tasks import running_tasks
+
+    leftovers = running_tasks()
+    if not leftovers:
+        return
+    deadline = QDeadlineTimer(10_000)
+    for task in leftovers:
+        task.cancel()
+    for task in leftovers:
+        task._wait(deadline)
+        task._finish()
+    pytest.fail(
+        f"test left task threads running: {sorted(t.kind for t in leftovers)}", pytrace=False
+    )

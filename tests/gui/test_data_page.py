@@ -1,0 +1,199 @@
+"""Data page: loading, report, charts, document table, CSV columns, split settings."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from workbench.gui.data_page import AUTO_COLUMN, DataPage, read_csv_header
+from workbench.gui.state import AppState
+from workbench.gui.tasks import TaskRunner
+
+
+def write_folder_corpus(root, per_class=4):
+    """A tiny folder-per-class corpus; one empty file to be skipped."""
+    words = {"sport": "match goal team win", "tech": "computer chip software phone"}
+    for label, text in words.items():
+        folder = root / label
+        folder.mkdir(parents=True)
+        for i in range(per_class):
+            (folder / f"{i}.txt").write_text(f"{label} headline {i}\n{text} " * (i + 1))
+    (root / "sport" / "empty.txt").write_text("")
+    return root
+
+
+@pytest.fixture
+def page(qtbot):
+    state = AppState()
+    tasks = TaskRunner()
+    page = DataPage(state, tasks)
+    qtbot.addWidget(page)
+    yield page
+    tasks.cancel_all()
+    tasks.wait_all()
+
+
+def load(qtbot, page, path, fmt="auto", **kwargs):
+    with qtbot.waitSignal(page.state.corpus_changed, timeout=10_000):
+        page.open_corpus(path, fmt, **kwargs)
+
+
+def test_folder_corpus_fills_report_charts_and_table(qtbot, page, tmp_path):
+    root = write_folder_corpus(tmp_path / "corpus")
+    load(qtbot, page, root)
+    assert len(page.state.corpus) == 8
+    assert "Loaded 8 documents" in page.summary_label.text()
+    issues = [page.issues.item(i).text() for i in range(page.issues.count())]
+    assert any("empty.txt" in issue and issue.startswith("skipped") for issue in issues)
+    assert page.class_chart.counts == {"sport": 4, "tech": 4}
+    assert len(page.class_chart.count_labels) == 2
+    assert page.length_chart.counts.sum() == 8
+    assert page.length_chart.maxlen_line.value() == page.state.config.maxlen
+    assert page.documents.proxy.rowCount() == 8
+    assert "Suggested maxlen" in page.length_note.text()
+
+
+def test_maxlen_line_follows_config(qtbot, page, tmp_path):
+    import dataclasses
+
+    load(qtbot, page, write_folder_corpus(tmp_path / "c"))
+    page.state.set_config(dataclasses.replace(page.state.config, maxlen=17))
+    assert page.length_chart.maxlen_line.value() == 17
+
+
+def test_filter_by_text_and_class_and_preview(qtbot, page, tmp_path):
+    load(qtbot, page, write_folder_corpus(tmp_path / "c"))
+    view = page.documents
+    view.search.setText("software")
+    view.apply_filter()
+    assert view.proxy.rowCount() == 4
+    view.search.setText("")
+    view.class_combo.setCurrentText("sport")
+    assert view.proxy.rowCount() == 4
+    labels = {view.proxy.index(r, 0).data() for r in range(view.proxy.rowCount())}
+    assert labels == {"sport"}
+    view.select_row(0)
+    assert "match goal team win" in view.preview.toPlainText()
+
+
+def test_table_sorts_lengths_numerically(qtbot, page, tmp_path):
+    load(qtbot, page, write_folder_corpus(tmp_path / "c"))
+    view = page.documents
+    view.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    lengths = [view.proxy.index(r, 1).data() for r in range(view.proxy.rowCount())]
+    assert lengths == sorted(lengths)
+
+
+def test_missing_path_shows_inline_error_naming_it(qtbot, page, tmp_path):
+    missing = tmp_path / "nowhere"
+    task = page.open_corpus(missing)
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        pass
+    assert page.message_bar.isVisibleTo(page)
+    assert page.message_bar.kind() == "error"
+    assert "nowhere" in page.message_bar.text()
+    assert page.state.corpus is None
+
+
+def test_binary_file_is_reported_not_crashing(qtbot, page, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x01\x02\xff" * 100)
+    task = page.open_corpus(bad)
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        pass
+    assert page.message_bar.kind() == "error"
+    assert "bad.csv" in page.message_bar.text()
+
+
+def test_csv_columns_offered_and_used(qtbot, page, tmp_path):
+    path = tmp_path / "news.csv"
+    rows = ["headline,body,topic,other"]
+    rows += [f"title {i},body words {i},{'a' if i % 2 else 'b'},x" for i in range(10)]
+    path.write_text("\n".join(rows) + "\n")
+    assert read_csv_header(path) == ["headline", "body", "topic", "other"]
+    page.path_edit.setText(str(path))
+    page.format_combo.setCurrentText("csv")
+    assert page.csv_box.isVisibleTo(page)
+    assert page.text_columns.count() == 4
+    assert page.label_column.itemText(0) == AUTO_COLUMN
+    page.text_columns.item(1).setSelected(True)  # body
+    page.label_column.setCurrentText("topic")
+    with qtbot.waitSignal(page.state.corpus_changed, timeout=10_000):
+        page.reload()
+    corpus = page.state.corpus
+    assert corpus.class_names == ("a", "b")
+    assert corpus.texts[0] == "body words 0"
+
+
+def test_csv_unknown_label_column_is_an_inline_error(qtbot, page, tmp_path):
+    path = tmp_path / "news.csv"
+    path.write_text("text,label\nhello,a\nworld,b\n")
+    task = page.open_corpus(path, "csv", label_column="nope")
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        pass
+    assert page.message_bar.kind() == "error"
+    assert "nope" in page.message_bar.text()
+
+
+def test_split_spin_boxes_update_config_and_reject_invalid(qtbot, page):
+    page.val_spin.setValue(0.15)
+    assert page.state.config.val_fraction == pytest.approx(0.15)
+    page.seed_spin.setValue(7)
+    assert page.state.config.seed == 7
+    page.test_spin.setValue(0.9)  # 0.15 + 0.9 >= 1: invalid
+    assert page.split_message.kind() == "error"
+    assert "test_fraction" in page.split_message.text()
+    assert page.state.config.test_fraction != pytest.approx(0.9)
+    page.test_spin.setValue(0.2)
+    assert page.split_message.kind() == ""
+
+
+def test_cancel_loading(qtbot, page, tmp_path, monkeypatch):
+    import threading
+
+    import workbench.core.corpus as corpus_module
+
+    entered = threading.Event()
+
+    def slow_load(path, *, progress=None, cancel=None, **kwargs):
+        entered.set()
+        while not cancel.wait(0.01):
+            pass
+        from workbench.core.errors import Cancelled
+
+        raise Cancelled("cancelled")
+
+    monkeypatch.setattr(corpus_module, "load_corpus", slow_load)
+    task = page.open_corpus(tmp_path)
+    qtbot.waitUntil(entered.is_set, timeout=5000)
+    assert page.progress.isVisibleTo(page)
+    with qtbot.waitSignal(task.cancelled, timeout=5000):
+        page.progress.cancel_button.click()
+    assert page.message_bar.kind() == "info"
+    assert not page.progress.isVisibleTo(page)
+
+
+@pytest.mark.slow
+def test_bbc_loads_with_binary_file_reported(qtbot, page, shared_data):
+    with qtbot.waitSignal(page.state.corpus_changed, timeout=60_000):
+        page.open_corpus(shared_data / "bbc")
+    assert len(page.state.corpus.class_names) == 5
+    assert page.issues.count() >= 1
+
+
+def test_unexpected_worker_error_shows_message_and_details(qtbot, page, tmp_path, monkeypatch):
+    import workbench.core.stats as stats_module
+
+    def broken(corpus, **kwargs):
+        raise RuntimeError("stats exploded")
+
+    monkeypatch.setattr(stats_module, "corpus_stats", broken)
+    task = page.open_corpus(write_folder_corpus(tmp_path / "c"))
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        pass
+    assert page.message_bar.kind() == "error"
+    assert "RuntimeError: stats exploded" in page.message_bar.text()
+    assert page.message_bar.has_details()
+    assert "Traceback" in page.message_bar.details()
+    page.message_bar.set_details_expanded(True)
+    assert page.message_bar._details.isVisibleTo(page.message_bar)

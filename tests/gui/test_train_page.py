@@ -1,0 +1,372 @@
+"""Train page: config form validation, presets, TOML, live training and Stop."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+
+from tests.gui.tiny_model import load_tiny_corpus, tiny_config
+from workbench.core.config import PRESETS, TrainConfig
+from workbench.gui.config_form import ConfigForm, step_125
+from workbench.gui.state import AppState
+from workbench.gui.tasks import TaskRunner
+from workbench.gui.train_job import PartialListener, ProgressClock, format_duration
+from workbench.gui.train_page import TrainPage
+from workbench.gui.training_plots import GrowingBuffer, TrainingPlots
+
+
+@pytest.fixture
+def runner(qtbot):
+    tasks = TaskRunner()
+    yield tasks
+    tasks.cancel_all()
+    tasks.wait_all(10_000)
+
+
+@pytest.fixture
+def page(qtbot, tmp_path, runner):
+    state = AppState(models_dir=tmp_path / "models")
+    widget = TrainPage(state, runner)
+    qtbot.addWidget(widget)
+    return widget
+
+
+@pytest.fixture
+def ready_page(page, tmp_path):
+    """A page with a tiny corpus loaded, TensorFlow 'ready' and a tiny config."""
+    corpus, report = load_tiny_corpus(tmp_path)
+    page.state.set_corpus(corpus, report, None)
+    page.state.set_tf_ready(True)
+    page.form.set_config(tiny_config())
+    return page
+
+
+def _bundles(folder):
+    return sorted(p for p in folder.glob("*/bundle.json")) if folder.exists() else []
+
+
+# --- form ------------------------------------------------------------------------------
+def test_train_disabled_reasons_follow_state(page, tmp_path):
+    assert not page.train_button.isEnabled()
+    assert page.train_button.toolTip() == "Load a corpus first"
+    assert page.reason_label.text() == "Load a corpus first"
+    corpus, report = load_tiny_corpus(tmp_path)
+    page.state.set_corpus(corpus, report, None)
+    assert page.train_button.toolTip() == "TensorFlow is still loading…"
+    assert not page.train_button.isEnabled()
+    page.state.set_tf_ready(True)
+    assert page.train_button.isEnabled()
+    assert page.reason_label.text() == ""
+
+
+def test_invalid_value_disables_train_with_message(ready_page):
+    ready_page.form.set_value("units", 0)
+    message = "units must be >= 1, got 0"
+    assert not ready_page.train_button.isEnabled()
+    assert ready_page.train_button.toolTip() == message
+    assert ready_page.reason_label.text() == message
+    assert ready_page.form.error_label.text() == message
+    assert ready_page.form.config() is None
+    assert ready_page.start_training() is None
+    ready_page.form.set_value("units", 6)
+    assert ready_page.train_button.isEnabled()
+    assert ready_page.form.error() == ""
+
+
+def test_combination_error_is_shown(qtbot):
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    with qtbot.waitSignal(form.error_changed) as blocker:
+        form.set_value("val_fraction", 0.5)
+        form.set_value("test_fraction", 0.5)
+    assert "val_fraction + test_fraction must be < 1" in blocker.args[0]
+    assert form.editors["val_fraction"].styleSheet()  # outlined
+    assert not form.editors["units"].styleSheet()
+
+
+def test_form_has_an_editor_with_help_for_every_field(qtbot):
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    names = [field.name for field in __import__("dataclasses").fields(TrainConfig)]
+    assert sorted(form.editors) == sorted(names)
+    help_texts = TrainConfig.field_help()
+    for name, editor in form.editors.items():
+        assert help_texts[name] in editor.toolTip()
+    assert form.editors["learning_rate"].decimals() == 5
+    assert TrainConfig(**form.values()) == TrainConfig()
+
+
+def test_form_edits_reach_state(ready_page):
+    ready_page.form.set_value("units", 16)
+    assert ready_page.state.config.units == 16
+    ready_page.state.set_config(tiny_config(units=12, rnn="gru"))
+    assert ready_page.form.values()["units"] == 12
+    assert ready_page.form.values()["rnn"] == "gru"
+
+
+@pytest.mark.parametrize("key", ["seed-article", "recommended"])
+def test_presets_fill_the_form(page, key):
+    page.form.set_config(tiny_config())
+    combo = page.form.preset_combo
+    index = combo.findData(key)
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+    assert TrainConfig(**page.form.values()) == PRESETS[key]
+    assert page.state.config == PRESETS[key]
+    assert combo.currentData() == key
+
+
+def test_toml_round_trip(page, tmp_path):
+    custom = tiny_config(units=24, rnn="gru", learning_rate=0.005, pooling="mean")
+    page.form.set_config(custom)
+    path = tmp_path / "settings.toml"
+    assert page.form.save_toml(path)
+    page.form.apply_preset("recommended")
+    assert page.form.config() == PRESETS["recommended"]
+    assert page.form.load_toml(path)
+    assert page.form.config() == custom
+    assert page.form.messages.kind() == "info"
+
+
+def test_bad_toml_shows_inline_error(page, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[train]\nunits = 8\nlayers = 0\n", encoding="utf-8")
+    before = page.form.config()
+    assert not page.form.load_toml(path)
+    assert page.form.messages.kind() == "error"
+    assert "bad.toml line 3" in page.form.messages.text()
+    assert "layers" in page.form.messages.text()
+    assert page.form.config() == before
+    assert not page.form.load_toml(tmp_path / "missing.toml")
+    assert "not found" in page.form.messages.text()
+
+
+def test_save_toml_refuses_invalid_form(page, tmp_path):
+    page.form.set_value("epochs", 0)
+    assert not page.form.save_toml(tmp_path / "x.toml")
+    assert "epochs must be >= 1" in page.form.messages.text()
+    assert not (tmp_path / "x.toml").exists()
+
+
+def test_learning_rate_steps_by_125():
+    assert step_125(0.002, up=True) == pytest.approx(0.005)
+    assert step_125(0.005, up=True) == pytest.approx(0.01)
+    assert step_125(0.001, up=False) == pytest.approx(0.0005)
+    assert step_125(0.0, up=True) == pytest.approx(1e-5)
+
+
+# --- listener, clock, plots ------------------------------------------------------------------
+def test_partial_listener_throttles_batches_but_keeps_epoch_ends():
+    now = [0.0]
+    posted: list[dict] = []
+    listener = PartialListener(posted.append, interval=0.05, clock=lambda: now[0])
+    listener.on_train_begin(2, 100)
+    for epoch in range(2):
+        for batch in range(100):
+            now[0] += 0.001  # 1000 batches per second
+            listener.on_batch_end(epoch, batch, {"loss": 1.0, "accuracy": 0.5})
+        listener.on_epoch_end(epoch, {"loss": 1.0, "accuracy": 0.5, "val_loss": 0.9})
+    batches = [e for e in posted if e["event"] == "batch"]
+    assert posted[0] == {"event": "begin", "epochs": 2, "steps": 100}
+    assert len(batches) <= 2 * (0.1 / 0.05 + 1) + 2  # ~20 per second of (fake) time
+    assert [e["batch"] for e in batches if e["batch"] == 99] == [99, 99]
+    epochs = [e for e in posted if e["event"] == "epoch"]
+    assert [e["epoch"] for e in epochs] == [0, 1]
+    assert epochs[0]["val_accuracy"] != epochs[0]["val_accuracy"]  # missing -> NaN
+
+
+def test_progress_clock_text():
+    now = [100.0]
+    clock = ProgressClock(clock=lambda: now[0])
+    clock.begin(15, 56)
+    now[0] += 42
+    text = clock.text(2, 19)  # 0-based: epoch 3, batch 20
+    assert text.startswith("Epoch 3/15 · batch 20/56 · 0:42 elapsed · ETA ")
+    fraction = clock.fraction(2, 19)
+    assert fraction == pytest.approx((2 * 56 + 20) / (15 * 56))
+    assert format_duration(42 * (1 - fraction) / fraction) in text
+    assert format_duration(3725) == "1:02:05"
+
+
+def test_plots_mark_best_epoch_and_grow(qtbot):
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.begin(3, 4)
+    for epoch, val_loss in enumerate([0.9, 0.5, 0.7]):
+        for batch in range(4):
+            plots.add_batch(epoch, batch, 1.0, 0.5)
+        plots.add_epoch(epoch, {"loss": 1, "accuracy": 0.5, "val_loss": val_loss})
+    assert plots.best_epoch == 1
+    assert plots.loss_plot.best_line.value() == pytest.approx(2.0)
+    x, _ = plots.loss_plot.batch_curve.getData()
+    assert len(x) == 12
+    assert x[-1] == pytest.approx(3.0)
+    assert len(plots.accuracy_plot.val_curve.getData()[0]) == 3
+    buffer = GrowingBuffer(2)
+    for i in range(9):
+        buffer.append(i, -i)
+    assert list(buffer.y) == [-i for i in range(9)]
+
+
+# --- training ----------------------------------------------------------------------------------
+def test_train_one_epoch_updates_everything(ready_page, qtbot):
+    page = ready_page
+    models = page.state.models_dir
+    bundles_changed = []
+    page.state.bundles_changed.connect(lambda: bundles_changed.append(1))
+    task = page.start_training()
+    assert task is not None
+    assert not page.train_button.isEnabled()
+    assert page.stop_button.isEnabled()
+    assert not page.form.isEnabled()
+    with qtbot.waitSignal(task.finished, timeout=120_000):
+        pass
+    assert page.status == "completed", page.messages.text()
+    for plot in page.plots.plots:
+        assert len(plot.val_curve.getData()[0]) == 1
+        assert len(plot.train_curve.getData()[0]) == 1
+        assert len(plot.batch_curve.getData()[0]) >= 1
+    assert page.progress_bar.value() == page.progress_bar.maximum()
+    saved = _bundles(models)
+    assert len(saved) == 1
+    assert page.last_result.bundle_path == saved[0].parent
+    assert page.state.bundle is page.last_result.bundle
+    assert page.state.evaluation is page.last_result.evaluation
+    assert bundles_changed
+    assert str(saved[0].parent) in page.log.toPlainText()
+    assert "test accuracy" in page.result_label.text()
+    assert page.train_button.isEnabled()
+    assert page.form.isEnabled()
+    assert page.train_button.shortcut() == QKeySequence("Ctrl+T")
+
+
+def _start_and_stop_when(page, qtbot, event_name, keys=False):
+    """Train for many epochs, press Stop at the first ``event_name`` event.
+
+    With ``keys`` training starts with Ctrl+T and stops with Esc. Returns seconds from
+    Stop to the end of the training loop and to the page being idle.
+    """
+    page.form.set_config(tiny_config(epochs=200))
+    if keys:
+        with qtbot.waitActive(page):
+            page.show()
+            page.activateWindow()
+        qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(page.is_running, timeout=2_000)
+        task = page.task
+    else:
+        task = page.start_training()
+    marks: dict[str, float] = {}
+
+    def on_partial(event):
+        if event.get("event") == event_name and "stop" not in marks:
+            marks["stop"] = time.monotonic()
+            if keys:
+                qtbot.keyClick(page, Qt.Key.Key_Escape)
+            else:
+                page.stop_button.click()
+        elif event.get("event") == "end":
+            marks["end"] = time.monotonic()
+
+    task.partial.connect(on_partial)
+    qtbot.waitUntil(lambda: not page.is_running(), timeout=120_000)
+    assert "stop" in marks, page.messages.text()
+    idle = time.monotonic()
+    return marks["end"] - marks["stop"], idle - marks["stop"]
+
+
+def test_stop_after_first_batch(ready_page, qtbot):
+    page = ready_page
+    to_end, to_idle = _start_and_stop_when(page, qtbot, "batch", keys=True)
+    assert to_end < 2.0
+    assert page.status == "cancelled"
+    result = page.last_result
+    assert result.train.epochs_run < 200
+    # the best model is kept (and saved) exactly when an epoch finished
+    assert (result.bundle_path is not None) == (result.train.epochs_run > 0)
+    assert len(_bundles(page.state.models_dir)) == (1 if result.train.epochs_run else 0)
+    if result.train.epochs_run == 0:
+        assert to_idle < 2.0  # nothing to evaluate or save
+    assert page.train_button.isEnabled()
+    assert not page.stop_button.isEnabled()
+    assert page.stop_button.shortcut() == QKeySequence("Esc")
+
+
+def test_stop_after_an_epoch_keeps_best_model(ready_page, qtbot):
+    page = ready_page
+    to_end, _ = _start_and_stop_when(page, qtbot, "epoch")
+    assert to_end < 2.0  # the training loop stops within a batch
+    assert page.status == "cancelled"
+    result = page.last_result
+    assert result.train.epochs_run >= 1
+    assert len(_bundles(page.state.models_dir)) == 1
+    assert page.state.bundle is result.bundle
+    assert "Cancelled" in page.result_label.text()
+    assert "Model saved to" in page.log.toPlainText()
+
+
+def test_loaded_model_history_is_plotted(page):
+    class FakeInfo:
+        name = "saved-model"
+
+    class FakeBundle:
+        def __init__(self) -> None:
+            self.info = FakeInfo()
+            self.metrics: dict = {}
+            self.history = {
+                "loss": [1.0, 0.6, 0.4],
+                "accuracy": [0.5, 0.7, 0.8],
+                "val_loss": [0.9, 0.5, 0.6],
+                "val_accuracy": [0.5, 0.8, 0.7],
+            }
+
+    page.state.set_bundle(FakeBundle())
+    assert len(page.plots.loss_plot.val_curve.getData()[0]) == 3
+    assert page.plots.best_epoch == 1
+    assert "saved-model" in page.result_label.text()
+
+
+def test_pipeline_error_is_shown_inline(page, qtbot, tmp_path):
+    from workbench.core.corpus import load_corpus
+
+    root = tmp_path / "small"
+    for label in ("a", "b"):
+        (root / label).mkdir(parents=True)
+        (root / label / "1.txt").write_text(f"{label} words here", encoding="utf-8")
+    corpus, report = load_corpus(root)
+    page.state.set_corpus(corpus, report, None)
+    page.state.set_tf_ready(True)
+    task = page.start_training()
+    with qtbot.waitSignal(task.finished, timeout=30_000):
+        pass
+    assert page.status == "failed"
+    assert page.messages.kind() == "error"
+    assert "too few documents" in page.messages.text()
+    assert page.result_label.text().startswith("Failed: too few documents")
+    assert page.state.bundle is None
+    assert page.train_button.isEnabled()
+
+
+def test_nan_failure_result_is_shown_inline(page):
+    from types import SimpleNamespace
+
+    train = SimpleNamespace(
+        status="failed",
+        message="loss became NaN in epoch 1, batch 3",
+        epochs_run=0,
+        elapsed_s=1.5,
+        best_epoch=None,
+        history={},
+    )
+    result = SimpleNamespace(
+        train=train, evaluation=None, bundle=None, bundle_path=None, save_error=None
+    )
+    page._on_done(result)
+    assert page.status == "failed"
+    assert page.messages.kind() == "error"
+    assert "NaN" in page.messages.text()
+    assert "no model kept" in page.result_label.text()
+    assert page.state.bundle is None

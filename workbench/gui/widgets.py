@@ -1,0 +1,182 @@
+"""Small widgets shared by the pages: an inline message bar and a task progress row."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui.tasks import Task
+
+_STYLES = {
+    "error": ("#fdecea", "#b3261e", "✖"),
+    "warning": ("#fff4e5", "#8a5300", "⚠"),
+    "info": ("#e8f1fb", "#174ea6", "ℹ"),
+}
+
+
+class MessageBar(QFrame):
+    """An inline message shown where a problem happened; hidden when empty.
+
+    ``show_error(text, details)`` shows a one-line message and, when ``details``
+    (e.g. a traceback) is given, a "Details" button that expands them.
+    """
+
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MessageBar")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._kind = ""
+        self._icon = QLabel()
+        self._label = QLabel()
+        self._label.setWordWrap(True)
+        self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._label.setTextFormat(Qt.TextFormat.PlainText)
+        self._details_button = QToolButton(text="Details")
+        self._details_button.setCheckable(True)
+        self._close_button = QToolButton(text="✕")
+        self._close_button.setToolTip("Dismiss")
+        self._close_button.setAutoRaise(True)
+        self._details = QPlainTextEdit()
+        self._details.setReadOnly(True)
+        self._details.setMaximumHeight(160)
+        self._details.setVisible(False)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self._icon)
+        row.addWidget(self._label, 1)
+        row.addWidget(self._details_button)
+        row.addWidget(self._close_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self._details)
+
+        self._details_button.toggled.connect(self._details.setVisible)
+        self._close_button.clicked.connect(self._dismiss)
+        self.setVisible(False)
+
+    # --- public -------------------------------------------------------------
+    def show_error(self, text: str, details: str = "") -> None:
+        """Show an error; ``details`` (a traceback) behind an expandable button."""
+        self._show("error", text, details)
+
+    def show_warning(self, text: str, details: str = "") -> None:
+        self._show("warning", text, details)
+
+    def show_info(self, text: str) -> None:
+        self._show("info", text, "")
+
+    def clear(self) -> None:
+        """Hide the bar and forget its message."""
+        self._kind = ""
+        self._label.clear()
+        self._details.clear()
+        self._details_button.setChecked(False)
+        self.setVisible(False)
+
+    def kind(self) -> str:
+        """ "error", "warning", "info" or "" when nothing is shown."""
+        return self._kind
+
+    def text(self) -> str:
+        return self._label.text()
+
+    def details(self) -> str:
+        return self._details.toPlainText()
+
+    def has_details(self) -> bool:
+        return bool(self._details.toPlainText())
+
+    def set_details_expanded(self, expanded: bool) -> None:
+        self._details_button.setChecked(expanded and self.has_details())
+
+    # --- internals ----------------------------------------------------------
+    def _show(self, kind: str, text: str, details: str) -> None:
+        background, foreground, icon = _STYLES[kind]
+        self._kind = kind
+        self.setStyleSheet(
+            f"#MessageBar {{ background: {background}; border: 1px solid {foreground};"
+            f" border-radius: 4px; }} #MessageBar QLabel {{ color: {foreground}; }}"
+        )
+        self._icon.setText(icon)
+        self._label.setText(text)
+        self._details.setPlainText(details)
+        self._details_button.setVisible(bool(details))
+        self._details_button.setChecked(False)
+        self.setVisible(True)
+
+    def _dismiss(self) -> None:
+        self.clear()
+        self.closed.emit()
+
+
+class TaskProgress(QWidget):
+    """A progress bar with a message and a Cancel button, following one :class:`Task`.
+
+    Hidden while idle. A negative fraction shows a busy (indeterminate) bar.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._task: Task | None = None
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(True)
+        self.label = QLabel()
+        self.cancel_button = QPushButton("Cancel")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.bar, 1)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.cancel_button)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.setVisible(False)
+
+    def track(self, task: Task, message: str = "") -> None:
+        """Show progress of ``task`` until it finishes."""
+        self._task = task
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.bar.setFormat("%p%")
+        self.label.setText(message)
+        self.cancel_button.setEnabled(True)
+        task.progress.connect(self._on_progress)
+        task.finished.connect(lambda t=task: self._on_finished(t))
+        self.setVisible(True)
+
+    def task(self) -> Task | None:
+        return self._task
+
+    def cancel(self) -> None:
+        """Ask the tracked task to stop."""
+        if self._task is not None:
+            self._task.cancel()
+            self.cancel_button.setEnabled(False)
+            self.label.setText("Cancelling…")
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        if fraction < 0:
+            self.bar.setRange(0, 0)
+        else:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(round(min(fraction, 1.0) * 1000))
+        if message:
+            self.label.setText(message)
+
+    def _on_finished(self, task: Task) -> None:
+        if task is self._task:
+            self._task = None
+            self.setVisible(False)
