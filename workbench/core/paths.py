@@ -38,7 +38,7 @@ def cache_dir() -> Path:
 
 
 def shared_data_dir() -> Path | None:
-    """Reference data (``$WORKBENCH_DATA`` or ``../shared/data`` beside the checkout), if present."""
+    """Reference data (``$WORKBENCH_DATA`` or ``../shared/data`` by the checkout), if any."""
     env = os.environ.get("WORKBENCH_DATA")
     candidates = [Path(env)] if env else []
     candidates.append(repo_root().parent / "shared" / "data")
