@@ -2,7 +2,7 @@
 
 ``workbench.gui.app.main()`` opens the window. The pages share one
 :class:`~workbench.gui.state.AppState` and one :class:`~workbench.gui.tasks.TaskRunner`.
-Importing this package applies :mod:`workbench.gui._pyside_fix`.
+PySide6 is pinned below 6.12 in pyproject.toml: 6.12.0 on Python 3.11 drops a
+reference to ``True`` on every signal emitted from Python and aborts after a few
+hundred emits.
 """
-
-from workbench.gui import _pyside_fix  # noqa: F401  (applied on import)
