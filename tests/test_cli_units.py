@@ -181,6 +181,27 @@ def test_gui_without_display_prints_one_error_and_help(monkeypatch):
     assert "workbench classify" in err
 
 
+def test_gui_without_xcb_cursor_library_says_what_to_install(monkeypatch):
+    import ctypes.util
+
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    code, _, err = run([])
+    assert code == 1
+    assert err.startswith("workbench: error: cannot open the window: Qt's xcb platform plugin")
+    assert "apt-get install libxcb-cursor0 libxcb-icccm4" in err
+    assert "Traceback" not in err
+
+
+def test_xcb_check_is_skipped_for_other_platforms(monkeypatch):
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    assert cli.missing_xcb_packages() == []
+
+
 def test_python_m_workbench_help_and_usage_error():
     done = subprocess.run(
         [sys.executable, "-m", "workbench", "train"],

@@ -217,6 +217,30 @@ def _error(message: str) -> None:
     print(f"{PROG}: error: {message}", file=sys.stderr)
 
 
+# Libraries Qt's xcb platform plugin links against that minimal Linux installs often
+# lack, with the Debian/Ubuntu package that provides each.
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-image": "libxcb-image0",
+    "xcb-render-util": "libxcb-render-util0",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+}
+
+
+def missing_xcb_packages() -> list[str]:
+    """Packages Qt's xcb plugin needs but this Linux machine lacks (none if not using xcb)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or not os.environ.get("DISPLAY"):
+        return []
+    if platform and not platform.startswith("xcb"):
+        return []
+    import ctypes.util
+
+    return [pkg for lib, pkg in XCB_LIBRARIES.items() if not ctypes.util.find_library(lib)]
+
+
 def run_gui(*, debug: bool = False) -> int:
     """Open the window; on failure print one line and the short help."""
     if (
@@ -226,6 +250,15 @@ def run_gui(*, debug: bool = False) -> int:
         and not os.environ.get("WAYLAND_DISPLAY")
     ):
         _error("cannot open the window: no display (set DISPLAY, or run a command below)")
+        print(SHORT_HELP, file=sys.stderr)
+        return EXIT_ERROR
+    missing = missing_xcb_packages()
+    if missing:
+        # Qt aborts the process (no exception) when its xcb plugin cannot load
+        _error(
+            "cannot open the window: Qt's xcb platform plugin needs system libraries "
+            f"(Debian/Ubuntu: apt-get install {' '.join(missing)})"
+        )
         print(SHORT_HELP, file=sys.stderr)
         return EXIT_ERROR
     try:

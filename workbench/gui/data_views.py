@@ -112,8 +112,8 @@ class LengthHistogram(pg.PlotWidget):
             counts, edges = stats.histogram(bins=HIST_BINS)
             self.counts = counts
             self.bars.setOpts(x0=edges[:-1], x1=edges[1:], height=counts)
+            self.suggested_line.setVisible(True)  # an invisible line's label ignores new values
             self.suggested_line.setValue(stats.suggested_maxlen)
-            self.suggested_line.setVisible(True)
         self.set_maxlen(maxlen)
 
     def set_maxlen(self, maxlen: int) -> None:

@@ -1,0 +1,123 @@
+"""Screenshots of every page after a real training run.
+
+    python docs/screenshots/take_screenshots.py [--corpus PATH] [--out DIR] [--set KEY=VALUE ...]
+
+Opens the window, loads the corpus (default: the BBC corpus in the reference
+data) and the bundled GloVe vectors, trains with the default config through the
+Train page, classifies a short article, then saves one PNG per page. Settings
+are kept in a temporary folder so the user's own are untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ARTICLE = (
+    "Shares in the carmaker fell sharply on Tuesday after it warned that annual profits "
+    "would miss forecasts, blaming weaker demand in Europe and higher steel costs. "
+    "Analysts said the company may cut jobs to protect its margins."
+)
+
+
+def main() -> int:
+    from workbench.core.paths import shared_data_dir
+
+    data = shared_data_dir()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default=str(data / "bbc") if data else None)
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent))
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args()
+    if not args.corpus:
+        parser.error("no --corpus given and no reference data found")
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    models = tempfile.mkdtemp(prefix="wb-shots-models-")
+    os.environ.setdefault("WORKBENCH_MODELS_DIR", models)
+
+    from PySide6.QtCore import QEventLoop, QSettings
+    from PySide6.QtWidgets import QApplication, QTableView
+
+    settings_dir = tempfile.mkdtemp(prefix="wb-shots-settings-")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=True)
+
+    from workbench.core.config import TrainConfig
+    from workbench.gui.main_window import MainWindow
+
+    def wait(task) -> None:
+        if task is None:
+            return
+        loop = QEventLoop()
+        task.finished.connect(loop.quit)
+        if task.is_running():
+            loop.exec()
+
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    import keras  # noqa: F401  (the app imports it in the background; here up front)
+
+    window.state.set_tf_ready(True)
+    wait(window.open_corpus(args.corpus))
+    wait(window.open_vectors("bundled"))
+    config = TrainConfig().with_overrides(args.set)
+    window.state.set_config(config)
+
+    train = window.page("Train")
+    window.show_page("Train")
+    wait(train.start_training())
+    print(f"trained: {window.state.bundle.info.path if window.state.bundle else None}")
+
+    evaluate = window.page("Evaluate")
+    evaluation = window.state.evaluation
+    if evaluation is not None:
+        off_diagonal = [
+            (count, r, c)
+            for r, row in enumerate(evaluation.confusion)
+            for c, count in enumerate(row)
+            if r != c
+        ]
+        if off_diagonal:
+            _, row, col = max(off_diagonal)
+            evaluate.show_cell(row, col)
+
+    classify = window.page("Classify")
+    classify.editor.setPlainText(ARTICLE)
+    wait(classify.classify_text())
+
+    data_page = window.page("Data")
+    tables = [t for t in data_page.findChildren(QTableView) if t.model() is not None]
+    if tables:
+        documents = max(tables, key=lambda t: t.model().rowCount())
+        if documents.model().rowCount() > 3:
+            documents.selectRow(3)
+    vectors = window.page("Vectors")
+    vectors.word_edit.setText("football")
+    wait(vectors.show_neighbours())
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for index, title in enumerate(("Data", "Vectors", "Train", "Evaluate", "Classify", "Models")):
+        window.show_page(title)
+        for _ in range(5):
+            app.processEvents()
+        path = out / f"{index + 1}-{title.lower()}.png"
+        window.grab().save(str(path))
+        print(f"saved {path}")
+    window.state.set_tf_ready(False)
+    window.tasks.wait_all(10_000)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
