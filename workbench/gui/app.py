@@ -27,6 +27,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from workbench.gui.heap import collector_paused
 from workbench.gui.main_window import MainWindow
 from workbench.gui.settings import APPLICATION, ORGANIZATION
 from workbench.gui.status import TF_LOADING, TF_READY
@@ -52,9 +53,15 @@ def seconds_since_process_start() -> float:
 
 
 def import_tensorflow() -> str:
-    """Import TensorFlow and Keras; returns their versions."""
-    import keras
-    import tensorflow as tf
+    """Import TensorFlow and Keras; returns their versions.
+
+    Automatic garbage collection is paused meanwhile: the import allocates about a
+    million objects, and the full collections it would trigger hold the GIL long
+    enough to stall the window (see :mod:`workbench.gui.heap`).
+    """
+    with collector_paused():
+        import keras
+        import tensorflow as tf
 
     return f"TensorFlow {tf.__version__}, Keras {keras.__version__}"
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from workbench.core.paths import default_models_dir
+from workbench.gui.heap import freeze_long_lived
 
 if TYPE_CHECKING:
     from workbench.core.bundle import Bundle
@@ -67,12 +68,14 @@ class AppState(QObject):
     ) -> None:
         """Replace the corpus with its import report and statistics."""
         self.corpus, self.report, self.stats = corpus, report, stats
+        freeze_long_lived()  # a corpus lives until replaced: keep full collections short
         self.corpus_changed.emit()
 
     def set_vectors(self, source: str, vectors: Vectors | None, coverage: Coverage | None) -> None:
         """Replace the word vectors (``source``: "bundled", a file path or "none")."""
         self.vectors_source = str(source)
         self.vectors, self.coverage = vectors, coverage
+        freeze_long_lived()
         self.vectors_changed.emit()
 
     def set_coverage(self, coverage: Coverage | None) -> None:
@@ -92,6 +95,7 @@ class AppState(QObject):
         if evaluation is None and bundle is not None:
             evaluation = evaluation_from_metrics(getattr(bundle, "metrics", None))
         self.bundle = bundle
+        freeze_long_lived()
         self.bundle_changed.emit()
         self.set_evaluation(evaluation)
 
@@ -106,6 +110,8 @@ class AppState(QObject):
         if ready == self.tf_ready:
             return
         self.tf_ready = ready
+        if ready:
+            freeze_long_lived()  # TensorFlow's modules and graphs stay for the whole session
         self.tf_ready_changed.emit(ready)
 
     def notify_bundles_changed(self) -> None:
