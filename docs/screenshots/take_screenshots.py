@@ -104,6 +104,10 @@ def main() -> int:
     vectors.word_edit.setText("football")
     wait(vectors.show_neighbours())
 
+    models_tables = window.page("Models").findChildren(QTableView)
+    if models_tables and models_tables[0].model() is not None:
+        models_tables[0].selectRow(0)  # shows where the model came from
+
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for index, title in enumerate(("Data", "Vectors", "Train", "Evaluate", "Classify", "Models")):

@@ -144,6 +144,17 @@ def test_embedding_noise_has_the_std_of_the_vectors():
     assert matrix[uncovered].std() == pytest.approx(vecs.matrix.std(), rel=0.05)
 
 
+def test_embedding_is_the_same_from_a_full_or_a_filtered_load():
+    rng = np.random.default_rng(1)
+    table = {f"w{i}": rng.normal(size=4).tolist() for i in range(300)}
+    table.update({f"x{i}": (rng.normal(size=4) * 5).tolist() for i in range(300)})  # not in vocab
+    full = make_vectors(table)
+    tok = Tokenizer().fit([" ".join(f"w{i}" for i in range(0, 300, 2)) + " unseen words"])
+    filtered = make_vectors({w: v for w, v in table.items() if w in tok.word_index})
+    assert len(full) > len(filtered)
+    assert np.array_equal(embedding_matrix(tok, full, seed=0), embedding_matrix(tok, filtered, seed=0))
+
+
 def test_embedding_without_vectors():
     tok = Tokenizer().fit([" ".join(f"w{i}" for i in range(3000))])
     matrix = embedding_matrix(tok, None, dim=16, seed=1)

@@ -365,28 +365,32 @@ def embedding_matrix(
     """``float32 [vocab_size, dim]`` initial embedding for ``tokenizer``'s ids.
 
     Row 0 (PAD) is zeros; words with a vector get it; the others (OOV row 1
-    included) get seeded normal noise with the standard deviation of the
-    loaded vectors (0.05 without vectors). With vectors, ``dim`` is theirs.
+    included) get seeded normal noise with the standard deviation of the rows
+    used (0.05 without vectors). The result depends only on the vocabulary and
+    the vectors of its words, so a full load and a load filtered to the
+    vocabulary give the same matrix. With vectors, ``dim`` is theirs.
     """
+    ids: list[int] = []
+    rows: list[int] = []
     if vectors is not None:
         dim = vectors.dim
-        std = float(vectors.matrix.std()) if len(vectors) else 0.0
+        for word, i in tokenizer.word_index.items():
+            j = vectors.index(word)
+            if j is not None:
+                ids.append(i)
+                rows.append(j)
+        used = vectors.matrix[rows] if rows else np.zeros((0, dim), dtype=np.float32)
+        std = float(used.std()) if used.size else 0.0
         if not np.isfinite(std) or std <= 0.0:
             std = DEFAULT_STD
     else:
         if isinstance(dim, bool) or not isinstance(dim, int | np.integer) or dim < 1:
             raise ConfigError(f"dim must be an integer >= 1, got {dim!r}")
         std = DEFAULT_STD
+        used = None
     rng = np.random.default_rng(seed)
     matrix = rng.normal(0.0, std, size=(tokenizer.vocab_size, int(dim))).astype(np.float32)
     matrix[tokenizer.PAD] = 0.0
-    if vectors is not None:
-        ids, rows = [], []
-        for word, i in tokenizer.word_index.items():
-            j = vectors.index(word)
-            if j is not None:
-                ids.append(i)
-                rows.append(j)
-        if ids:
-            matrix[ids] = vectors.matrix[rows]
+    if used is not None and ids:
+        matrix[ids] = used
     return matrix
