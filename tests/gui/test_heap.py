@@ -20,9 +20,8 @@ def _unfreeze():
 def test_freeze_moves_live_objects_to_the_permanent_generation():
     keep = [[i] for i in range(1000)]  # containers the collector would otherwise scan
     assert gc.get_freeze_count() == 0
-    frozen = freeze_long_lived()
-    assert frozen >= len(keep)
-    assert gc.get_freeze_count() == frozen
+    freeze_long_lived()
+    assert gc.get_freeze_count() >= len(keep)
 
 
 def test_collector_paused_disables_collection_inside_and_restores_it():

@@ -16,10 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-def freeze_long_lived() -> int:
-    """Exclude every object alive now from future collections; returns how many are frozen."""
+def freeze_long_lived() -> None:
+    """Exclude every object alive now from future collections.
+
+    ``gc.freeze()`` splices lists, so it is cheap however many objects there are
+    (unlike ``gc.get_freeze_count()``, which walks them all: 80 ms here).
+    """
     gc.freeze()
-    return gc.get_freeze_count()
 
 
 @contextmanager
