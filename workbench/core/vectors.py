@@ -235,7 +235,7 @@ def _resolve_source(source: str | Path) -> list[Path]:
     if path.is_dir():
         raise VectorsError(f"{path}: is a folder, not a vectors file")
     if path.stat().st_size == 0:
-        raise VectorsError(f"{path.name}: empty file")
+        raise VectorsError(f"{path}: empty file")
     return [path]
 
 

@@ -41,7 +41,7 @@ class Stream:
 
 
 def describe(path: Path, member: str | None) -> str:
-    return f"{path.name}:{member}" if member else path.name
+    return f"{path}:{member}" if member else str(path)
 
 
 def zip_text_members(archive: zipfile.ZipFile) -> list[str]:
@@ -59,15 +59,15 @@ def choose_member(path: Path, archive: zipfile.ZipFile, member: str | None) -> s
     if member is not None:
         if member not in names:
             listed = ", ".join(names) or "nothing"
-            raise VectorsError(f"{path.name}: no member {member!r} (it holds {listed})")
+            raise VectorsError(f"{path}: no member {member!r} (it holds {listed})")
         return member
     texts = zip_text_members(archive)
     if not texts:
         listed = ", ".join(names) or "nothing"
-        raise VectorsError(f"{path.name}: no .txt vectors file in the archive (it holds {listed})")
+        raise VectorsError(f"{path}: no .txt vectors file in the archive (it holds {listed})")
     if len(texts) > 1:
         raise VectorsError(
-            f"{path.name} holds several vectors files ({', '.join(texts)}); choose one with member="
+            f"{path} holds several vectors files ({', '.join(texts)}); choose one with member="
         )
     return texts[0]
 
@@ -84,24 +84,24 @@ def open_stream(path: Path, member: str | None) -> Stream:
         total = path.stat().st_size
         if magic[:2] == b"\x1f\x8b":
             if member is not None:
-                raise VectorsError(f"{path.name}: member={member!r} needs a .zip file")
+                raise VectorsError(f"{path}: member={member!r} needs a .zip file")
             data = gzip.GzipFile(fileobj=raw, mode="rb")
             return Stream(data, [raw], raw.tell, total, None)
         if magic == b"PK\x03\x04" or path.suffix.lower() == ".zip":
             try:
                 archive = zipfile.ZipFile(raw)
             except zipfile.BadZipFile as exc:
-                raise VectorsError(f"{path.name}: not a valid zip file ({exc})") from None
+                raise VectorsError(f"{path}: not a valid zip file ({exc})") from None
             name = choose_member(path, archive, member)
             info = archive.getinfo(name)
             try:
                 data = archive.open(info)
             except (NotImplementedError, RuntimeError, zipfile.BadZipFile) as exc:
                 archive.close()
-                raise VectorsError(f"{path.name}: cannot read member {name!r} ({exc})") from None
+                raise VectorsError(f"{path}: cannot read member {name!r} ({exc})") from None
             return Stream(data, [archive, raw], data.tell, max(info.file_size, 1), name)
         if member is not None:
-            raise VectorsError(f"{path.name}: member={member!r} needs a .zip file")
+            raise VectorsError(f"{path}: member={member!r} needs a .zip file")
         return Stream(raw, [], raw.tell, total, None, plain=True)
     except BaseException:
         raw.close()
@@ -112,7 +112,7 @@ def read_chunk(stream: Stream, size: int, path: Path) -> bytes:
     try:
         return stream.data.read(size)
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
-        raise VectorsError(f"{path.name}: cannot read compressed data ({exc})") from None
+        raise VectorsError(f"{path}: cannot read compressed data ({exc})") from None
 
 
 def _iter_probe_lines(stream: Stream, path: Path) -> Iterator[bytes]:
@@ -124,7 +124,7 @@ def _iter_probe_lines(stream: Stream, path: Path) -> Iterator[bytes]:
         if first:
             if b"\x00" in chunk:
                 raise VectorsError(
-                    f"{path.name}: looks like a binary file; only text vectors are supported"
+                    f"{path}: looks like a binary file; only text vectors are supported"
                 )
             chunk = chunk.removeprefix(BOM)
             first = False
