@@ -60,6 +60,17 @@ def test_misclassified_most_confident_first():
     assert all(item["text"] is None for item in without_texts.misclassified)
 
 
+def test_correct_documents_least_confident_first_and_not_saved():
+    result = evaluate(Y_TRUE, PROBS, NAMES, texts=TEXTS)
+    wrong = {item["index"] for item in result.misclassified}
+    right = [item["index"] for item in result.correct]
+    assert sorted(right + sorted(wrong)) == list(range(len(TEXTS)))
+    assert all(item["true"] == item["predicted"] for item in result.correct)
+    confidences = [item["confidence"] for item in result.correct]
+    assert confidences == sorted(confidences)
+    assert "correct" not in result.to_dict()  # bundles keep errors only
+
+
 def test_class_names_as_labels_give_same_result():
     by_name = evaluate([NAMES[i] for i in Y_TRUE], PROBS, NAMES)
     assert by_name == evaluate(Y_TRUE, PROBS, NAMES)

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from tests.gui.tiny_model import WORDS, train_tiny
-from workbench.core.evaluation import evaluate
+from workbench.core.evaluation import Evaluation, evaluate
 from workbench.gui.evaluate_page import EMPTY_TEXT, EvaluatePage
 from workbench.gui.evaluate_widgets import first_line
 from workbench.gui.state import AppState
@@ -121,13 +121,22 @@ def test_clicking_a_cell_lists_its_documents(page, qtbot, synthetic):
     assert page.doc_table.rowCount() == 1
     assert page.doc_table.item(0, 3).text() == "headline 5"
 
-    _click(qtbot, page.confusion, 2, 2)
-    assert page.doc_table.rowCount() == 0
-    assert "Correct predictions: 3" in page.filter_label.text()
+    _click(qtbot, page.confusion, 2, 2)  # diagonal: the correct predictions of c
+    assert page.doc_table.rowCount() == 3
+    assert [page.doc_table.item(r, 2).text() for r in range(3)] == ["70.0%", "80.0%", "90.0%"]
+    assert "Correct predictions of c: 3" in page.filter_label.text()
 
     page.show_all_button.click()
     assert page.doc_table.rowCount() == 3
     assert page.selected_cell is None
+
+
+def test_saved_evaluation_diagonal_shows_the_count_only(page, qtbot, synthetic):
+    saved = Evaluation.from_dict(synthetic.to_dict())  # what a loaded bundle carries
+    page.state.set_evaluation(saved)
+    _click(qtbot, page.confusion, 2, 2)
+    assert page.doc_table.rowCount() == 0
+    assert "Correct predictions: 3" in page.filter_label.text()
 
 
 def test_export_csv_writes_the_numbers(page, tmp_path, synthetic):

@@ -38,6 +38,9 @@ class Evaluation:
     confusion: list[list[int]]  # rows = true class, columns = predicted
     misclassified: list[dict[str, Any]] = field(default_factory=list)
     # {"index", "text", "true", "predicted", "confidence"}, most confident first
+    correct: list[dict[str, Any]] = field(default_factory=list, compare=False)
+    # the correctly classified documents, same keys, least confident first; kept in
+    # memory only (not in to_dict(), so bundles stay small)
 
     @property
     def n_documents(self) -> int:
@@ -109,7 +112,8 @@ def evaluate(
 
     ``y_true`` holds class ids (indices into ``class_names``) or class names. The
     prediction is the most probable class; its probability is the confidence reported for
-    misclassified documents (with their text when ``texts`` is given).
+    each document (with its text when ``texts`` is given): misclassified ones most
+    confident first, correct ones least confident first.
     Raises :class:`ConfigError` for mismatched shapes or unknown labels.
     """
     names = [str(name) for name in class_names]
@@ -143,18 +147,19 @@ def evaluate(
         for i, name in enumerate(names)
     }
 
-    wrong = np.flatnonzero(predicted != truth)
-    order = wrong[np.argsort(-confidence[wrong], kind="stable")]
-    misclassified = [
-        {
+    def document(i: int) -> dict[str, Any]:
+        return {
             "index": int(i),
             "text": None if texts is None else str(texts[i]),
             "true": names[truth[i]],
             "predicted": names[predicted[i]],
             "confidence": float(confidence[i]),
         }
-        for i in order
-    ]
+
+    wrong = np.flatnonzero(predicted != truth)
+    right = np.flatnonzero(predicted == truth)
+    misclassified = [document(i) for i in wrong[np.argsort(-confidence[wrong], kind="stable")]]
+    correct = [document(i) for i in right[np.argsort(confidence[right], kind="stable")]]
     return Evaluation(
         accuracy=float(true_positive.sum() / len(truth)),
         macro_f1=macro_f1,
@@ -163,6 +168,7 @@ def evaluate(
         per_class=per_class,
         confusion=confusion.tolist(),
         misclassified=misclassified,
+        correct=correct,
     )
 
 

@@ -171,8 +171,12 @@ class EvaluatePage(QWidget):
         self._fill_docs(docs)
         if row == column and not docs:
             self.filter_label.setText(
-                f"Correct predictions: {count} · {true} (the evaluation keeps documents "
-                "for errors only)"
+                f"Correct predictions: {count} · {true} (a saved model keeps documents "
+                "for errors only; evaluate it on the corpus to list them)"
+            )
+        elif row == column:
+            self.filter_label.setText(
+                f"Correct predictions of {true}: {count} document(s), least confident first"
             )
         elif len(docs) < count:
             self.filter_label.setText(
@@ -203,9 +207,16 @@ class EvaluatePage(QWidget):
             )
 
     def documents_for(self, true: str | None, predicted: str | None) -> list[dict]:
-        """Kept documents with this true/predicted class (``None`` = any error), by confidence."""
+        """Kept documents with this true/predicted class (``None`` = any error).
+
+        Errors come most confident first; a diagonal cell lists the correct predictions
+        of that class, least confident first (known for a fresh evaluation only).
+        """
         if self.evaluation is None:
             return []
+        if true is not None and true == predicted:  # a diagonal cell: correct predictions
+            correct = getattr(self.evaluation, "correct", None) or []
+            return [doc for doc in correct if doc.get("true") == true]
         docs = [
             doc
             for doc in self.evaluation.misclassified
