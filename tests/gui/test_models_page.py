@@ -207,3 +207,34 @@ def test_load_real_bundle_becomes_current_and_bold(qtbot, page, models_dir, trai
     page.rename_selected("renamed")
     assert page.state.bundle.info.name == "renamed"
     assert page.table.item(0, 0).font().bold()
+
+
+def test_provenance_is_shown_as_readable_lines():
+    from workbench.gui.models_page import provenance_lines
+
+    lines = provenance_lines(
+        {
+            "corpus": {
+                "source": "/data/bbc",
+                "format": "folder",
+                "documents": 10,
+                "sizes": {"train": 7, "valid": 1, "test": 2},
+                "class_counts": {"a": 6, "b": 4},
+                "duplicates": {"valid": 0, "test": 1},
+            },
+            "vectors": {
+                "source": "bundled",
+                "dim": 50,
+                "coverage": {"vocab_share": 0.5, "token_share": 0.75},
+            },
+            "class_names": ["a", "b"],
+            "note": "x",
+        }
+    )
+    assert lines == [
+        "Corpus: /data/bbc (folder, 10 documents; train 7, valid 1, test 2)",
+        "Classes: a 6, b 4",
+        "Texts also in the training split: valid 0, test 1",
+        "Vectors: bundled, 50d; coverage 50.0% of the vocabulary, 75.0% of tokens",
+        "note: x",
+    ]

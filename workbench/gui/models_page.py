@@ -57,6 +57,41 @@ def _same_path(a: Path | None, b: Path | None) -> bool:
         return False
 
 
+def provenance_lines(provenance: dict) -> list[str]:
+    """Readable lines for a bundle's corpus and vectors provenance."""
+    lines: list[str] = []
+    corpus = provenance.get("corpus")
+    if isinstance(corpus, dict):
+        sizes = corpus.get("sizes") or {}
+        split = ", ".join(f"{name} {count}" for name, count in sizes.items())
+        lines.append(
+            f"Corpus: {corpus.get('source')} ({corpus.get('format')}, "
+            f"{corpus.get('documents')} documents{'; ' + split if split else ''})"
+        )
+        counts = corpus.get("class_counts") or {}
+        if counts:
+            lines.append("Classes: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        duplicates = corpus.get("duplicates") or {}
+        if any(duplicates.values()):
+            lines.append(
+                "Texts also in the training split: "
+                + ", ".join(f"{k} {v}" for k, v in duplicates.items())
+            )
+    vectors = provenance.get("vectors")
+    if isinstance(vectors, dict):
+        text = f"Vectors: {vectors.get('source')}, {vectors.get('dim')}d"
+        cover = vectors.get("coverage") or {}
+        if "vocab_share" in cover and "token_share" in cover:
+            text += (
+                f"; coverage {cover['vocab_share']:.1%} of the vocabulary, "
+                f"{cover['token_share']:.1%} of tokens"
+            )
+        lines.append(text)
+    known = {"corpus", "vectors", "class_names"}
+    lines += [f"{key}: {value}" for key, value in provenance.items() if key not in known]
+    return lines
+
+
 class ModelsPage(QWidget):
     """Saved bundles in ``state.models_dir``; the current model is shown in bold."""
 
@@ -209,7 +244,7 @@ class ModelsPage(QWidget):
         lines = [f"Folder: {info.path}", f"Model: {info.summary()}"]
         if info.epochs_run is not None:
             lines.append(f"Epochs run: {info.epochs_run}")
-        lines += [f"{key}: {value}" for key, value in info.provenance.items()]
+        lines += provenance_lines(info.provenance)
         versions = ", ".join(f"{k} {v}" for k, v in info.versions.items() if v)
         if versions:
             lines.append(f"Saved with: {versions}")
