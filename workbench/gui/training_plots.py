@@ -69,7 +69,9 @@ def _as_float(value: object) -> float:
 class MetricPlot(pg.PlotWidget):
     """One metric (loss or accuracy): batch, train-epoch and validation-epoch curves."""
 
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, parent: QWidget | None = None, *, legend_at_bottom: bool = False
+    ) -> None:
         super().__init__(parent=parent, background="w")
         self.setTitle(title, color="k", size="11pt")
         item = self.getPlotItem()
@@ -80,7 +82,9 @@ class MetricPlot(pg.PlotWidget):
         item.setLabel("bottom", "epoch", color="k")
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setClipToView(True)
-        item.addLegend(offset=(-10, 10), labelTextColor="k", brush=(255, 255, 255, 200))
+        # loss falls and accuracy rises: keep each legend where its curves are not
+        offset = (-10, -30) if legend_at_bottom else (-10, 10)
+        item.addLegend(offset=offset, labelTextColor="k", brush=(255, 255, 255, 200))
         self.batch_curve = item.plot(pen=pg.mkPen(_BATCH_COLOUR, width=1), name=BATCH_LEGEND)
         self.batch_curve.setDownsampling(auto=True, method="peak")
         self.batch_curve.setClipToView(True)
@@ -153,7 +157,7 @@ class TrainingPlots(QWidget):
         super().__init__(parent)
         pg.setConfigOptions(antialias=True)
         self.loss_plot = MetricPlot("Loss")
-        self.accuracy_plot = MetricPlot("Accuracy")
+        self.accuracy_plot = MetricPlot("Accuracy", legend_at_bottom=True)
         self.accuracy_plot.setXLink(self.loss_plot)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
