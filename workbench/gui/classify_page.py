@@ -378,18 +378,15 @@ class ClassifyPage(QWidget):
             self.export_results(path)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m workbench.gui.classify_page [models/<bundle>]
     import sys
 
-    from PySide6.QtWidgets import QApplication
+    from workbench.gui.widgets import load_bundle_arg, run_page_alone
 
-    app = QApplication(sys.argv)
-    demo_state = AppState()
-    if len(sys.argv) > 1:  # python -m workbench.gui.classify_page models/<bundle>
-        from workbench.core.bundle import load_bundle
-
-        demo_state.set_bundle(load_bundle(sys.argv[1]))
-    page = ClassifyPage(demo_state, TaskRunner())
-    page.resize(1100, 700)
-    page.show()
-    sys.exit(app.exec())
+    sys.exit(
+        run_page_alone(
+            ClassifyPage,
+            size=(1100, 700),
+            prepare=load_bundle_arg,
+        )
+    )

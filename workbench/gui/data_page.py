@@ -362,13 +362,13 @@ class DataPage(QWidget):
 if __name__ == "__main__":
     import sys
 
-    from PySide6.QtWidgets import QApplication
-
     from workbench.core.paths import sample_corpus_dir
+    from workbench.gui.widgets import run_page_alone
 
-    app = QApplication(sys.argv)
-    page = DataPage(AppState(), TaskRunner())
-    page.resize(1200, 800)
-    page.show()
-    page.open_corpus(sys.argv[1] if len(sys.argv) > 1 else sample_corpus_dir())
-    sys.exit(app.exec())
+    sys.exit(
+        run_page_alone(
+            DataPage,
+            size=(1200, 800),
+            prepare=lambda state, page, arg: page.open_corpus(arg or sample_corpus_dir()),
+        )
+    )

@@ -360,18 +360,15 @@ class EvaluatePage(QWidget):
             self.export_png(path)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m workbench.gui.evaluate_page [models/<bundle>]
     import sys
 
-    from PySide6.QtWidgets import QApplication
+    from workbench.gui.widgets import load_bundle_arg, run_page_alone
 
-    app = QApplication(sys.argv)
-    demo_state = AppState()
-    if len(sys.argv) > 1:  # python -m workbench.gui.evaluate_page models/<bundle>
-        from workbench.core.bundle import load_bundle
-
-        demo_state.set_bundle(load_bundle(sys.argv[1]))
-    page = EvaluatePage(demo_state, TaskRunner())
-    page.resize(1200, 800)
-    page.show()
-    sys.exit(app.exec())
+    sys.exit(
+        run_page_alone(
+            EvaluatePage,
+            size=(1200, 800),
+            prepare=load_bundle_arg,
+        )
+    )

@@ -346,10 +346,6 @@ class ModelsPage(QWidget):
 if __name__ == "__main__":
     import sys
 
-    from PySide6.QtWidgets import QApplication
+    from workbench.gui.widgets import run_page_alone
 
-    app = QApplication(sys.argv)
-    page = ModelsPage(AppState(), TaskRunner())
-    page.resize(1000, 600)
-    page.show()
-    sys.exit(app.exec())
+    sys.exit(run_page_alone(ModelsPage, size=(1000, 600)))

@@ -315,20 +315,19 @@ class TrainPage(QWidget):
         self.log.appendPlainText(line)
 
 
+def _prepare_alone(state: AppState, page: QWidget, corpus_path: str | None) -> None:
+    """``python -m workbench.gui.train_page [CORPUS]``: open the corpus, allow training."""
+    if corpus_path:
+        from workbench.core.corpus import load_corpus
+
+        corpus, report = load_corpus(corpus_path)
+        state.set_corpus(corpus, report, None)
+    state.set_tf_ready(True)  # TensorFlow is imported when training starts
+
+
 if __name__ == "__main__":
     import sys
 
-    from PySide6.QtWidgets import QApplication
+    from workbench.gui.widgets import run_page_alone
 
-    app = QApplication(sys.argv)
-    demo_state = AppState()
-    if len(sys.argv) > 1:  # python -m workbench.gui.train_page path/to/corpus
-        from workbench.core.corpus import load_corpus
-
-        demo_corpus, demo_report = load_corpus(sys.argv[1])
-        demo_state.set_corpus(demo_corpus, demo_report, None)
-    demo_state.set_tf_ready(True)  # TensorFlow is imported when training starts
-    page = TrainPage(demo_state, TaskRunner())
-    page.resize(1300, 800)
-    page.show()
-    sys.exit(app.exec())
+    sys.exit(run_page_alone(TrainPage, size=(1300, 800), prepare=_prepare_alone))

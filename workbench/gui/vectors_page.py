@@ -339,11 +339,12 @@ class VectorsPage(QWidget):
 if __name__ == "__main__":
     import sys
 
-    from PySide6.QtWidgets import QApplication
+    from workbench.gui.widgets import run_page_alone
 
-    app = QApplication(sys.argv)
-    page = VectorsPage(AppState(), TaskRunner())
-    page.resize(1000, 700)
-    page.show()
-    page.load_source(sys.argv[1] if len(sys.argv) > 1 else "bundled")
-    sys.exit(app.exec())
+    sys.exit(
+        run_page_alone(
+            VectorsPage,
+            size=(1000, 700),
+            prepare=lambda state, page, arg: page.load_source(arg or "bundled"),
+        )
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -180,3 +183,40 @@ class TaskProgress(QWidget):
         if task is self._task:
             self._task = None
             self.setVisible(False)
+
+
+def run_page_alone(
+    page_class: type[QWidget],
+    *,
+    size: tuple[int, int] = (1100, 700),
+    prepare: Callable[[Any, QWidget, str | None], None] | None = None,
+) -> int:
+    """Show one page in a window of its own: ``python -m workbench.gui.<page> [ARG]``.
+
+    ``prepare(state, page, arg)`` runs before the event loop with the first
+    command-line argument (None without one), e.g. to open a corpus or a model.
+    """
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.gui.state import AppState
+    from workbench.gui.tasks import TaskRunner
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    state = AppState()
+    page = page_class(state, TaskRunner())
+    page.resize(*size)
+    page.show()
+    if prepare is not None:
+        prepare(state, page, sys.argv[1] if len(sys.argv) > 1 else None)
+    return app.exec()
+
+
+def load_bundle_arg(state: Any, page: QWidget, path: str | None) -> None:
+    """A ``prepare`` for :func:`run_page_alone`: load the bundle at ``path`` if given."""
+    del page
+    if path:
+        from workbench.core.bundle import load_bundle
+
+        state.set_bundle(load_bundle(path))
