@@ -30,7 +30,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=20, help="batch of that epoch (mid-epoch)")
     args = parser.parse_args()
 
-    from PySide6.QtCore import QEventLoop, QSettings
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from workbench.core.paths import shared_data_dir
@@ -44,20 +44,13 @@ def main() -> int:
     import keras  # noqa: F401  (the app imports it in the background)
 
     from workbench.gui.main_window import MainWindow
-
-    def wait(task) -> None:
-        if task is None:
-            return
-        loop = QEventLoop()
-        task.finished.connect(loop.quit)
-        if task.is_running():
-            loop.exec()
+    from workbench.gui.tasks import run_until_finished
 
     window = MainWindow()
     window.show()
     window.state.set_tf_ready(True)
-    wait(window.open_corpus(Path(data) / "bbc"))
-    wait(window.open_vectors("bundled"))
+    run_until_finished(window.open_corpus(Path(data) / "bbc"))
+    run_until_finished(window.open_vectors("bundled"))
     page = window.page("Train")
     epoch = args.epoch - 1  # listener events count from 0
 
@@ -81,7 +74,7 @@ def main() -> int:
             page.stop_training()
 
         task.partial.connect(on_partial)
-        wait(task)
+        run_until_finished(task)
         if not pressed:
             print(f"{label}: training ended before the stop point")
             continue

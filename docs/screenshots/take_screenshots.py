@@ -39,7 +39,7 @@ def main() -> int:
     models = tempfile.mkdtemp(prefix="wb-shots-models-")
     os.environ.setdefault("WORKBENCH_MODELS_DIR", models)
 
-    from PySide6.QtCore import QEventLoop, QSettings
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QTableView
 
     settings_dir = tempfile.mkdtemp(prefix="wb-shots-settings-")
@@ -52,14 +52,7 @@ def main() -> int:
 
     from workbench.core.config import TrainConfig
     from workbench.gui.main_window import MainWindow
-
-    def wait(task) -> None:
-        if task is None:
-            return
-        loop = QEventLoop()
-        task.finished.connect(loop.quit)
-        if task.is_running():
-            loop.exec()
+    from workbench.gui.tasks import run_until_finished
 
     window = MainWindow()
     window.resize(1400, 900)
@@ -67,14 +60,14 @@ def main() -> int:
     import keras  # noqa: F401  (the app imports it in the background; here up front)
 
     window.state.set_tf_ready(True)
-    wait(window.open_corpus(args.corpus))
-    wait(window.open_vectors("bundled"))
+    run_until_finished(window.open_corpus(args.corpus))
+    run_until_finished(window.open_vectors("bundled"))
     config = TrainConfig().with_overrides(args.set)
     window.state.set_config(config)
 
     train = window.page("Train")
     window.show_page("Train")
-    wait(train.start_training())
+    run_until_finished(train.start_training())
     print(f"trained: {window.state.bundle.info.path if window.state.bundle else None}")
 
     evaluate = window.page("Evaluate")
@@ -92,7 +85,7 @@ def main() -> int:
 
     classify = window.page("Classify")
     classify.editor.setPlainText(ARTICLE)
-    wait(classify.classify_text())
+    run_until_finished(classify.classify_text())
 
     data_page = window.page("Data")
     tables = [t for t in data_page.findChildren(QTableView) if t.model() is not None]
@@ -102,7 +95,7 @@ def main() -> int:
             documents.selectRow(3)
     vectors = window.page("Vectors")
     vectors.word_edit.setText("football")
-    wait(vectors.show_neighbours())
+    run_until_finished(vectors.show_neighbours())
 
     models_tables = window.page("Models").findChildren(QTableView)
     if models_tables and models_tables[0].model() is not None:

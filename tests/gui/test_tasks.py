@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from workbench.core.errors import CorpusError
-from workbench.gui.tasks import TaskContext, TaskRunner
+from workbench.gui.tasks import TaskContext, TaskRunner, run_until_finished
 
 
 @pytest.fixture
@@ -196,3 +196,16 @@ def test_task_outlives_a_deleted_runner_without_crashing(qtbot):
     with qtbot.waitSignal(task.finished, timeout=5000):
         task.cancel()
     assert not task.is_running()
+
+
+def test_run_until_finished_returns_after_the_task_ends(runner):
+    release = threading.Event()
+    task = runner.start("slow", lambda ctx: release.wait(5) and "released")
+    results = []
+    task.done.connect(results.append)
+    threading.Timer(0.05, release.set).start()
+    run_until_finished(task)
+    assert not task.is_running()
+    assert results == ["released"]
+    run_until_finished(task)  # already finished: returns at once
+    run_until_finished(None)

@@ -15,7 +15,7 @@ import traceback
 import weakref
 from collections.abc import Callable
 
-from PySide6.QtCore import QDeadlineTimer, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QDeadlineTimer, QEventLoop, QObject, QThread, QTimer, Signal, Slot
 
 from workbench.core.errors import Cancelled, WorkbenchError
 
@@ -257,3 +257,17 @@ def live_runners() -> list[TaskRunner]:
 def running_tasks() -> list[Task]:
     """Every task, of any runner, that has not finished yet."""
     return [task for task in list(_LIVE_TASKS) if task.is_running()]
+
+
+def run_until_finished(task: Task | None) -> None:
+    """Run a local event loop until ``task`` has finished (for scripts and benchmarks).
+
+    Returns at once for ``None`` or a task that already finished. Not for use
+    inside the window's own handlers, which must stay asynchronous.
+    """
+    if task is None:
+        return
+    loop = QEventLoop()
+    task.finished.connect(loop.quit)
+    if task.is_running():
+        loop.exec()
