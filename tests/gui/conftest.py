@@ -37,3 +37,14 @@ def _no_dangling_tasks():
     pytest.fail(
         f"test left task threads running: {sorted(t.kind for t in leftovers)}", pytrace=False
     )
+
+
+@pytest.fixture
+def runner(qtbot):
+    """A TaskRunner whose tasks are cancelled and waited for after the test."""
+    from workbench.gui.tasks import TaskRunner
+
+    tasks = TaskRunner()
+    yield tasks
+    tasks.cancel_all()
+    tasks.wait_all(10_000)

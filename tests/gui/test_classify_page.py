@@ -13,21 +13,12 @@ from workbench.core.errors import CorpusError
 from workbench.gui.classify_batch import csv_items, folder_items, guess_text_column
 from workbench.gui.classify_page import EMPTY_INPUT, NO_MODEL, ClassifyPage
 from workbench.gui.state import AppState
-from workbench.gui.tasks import TaskRunner
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """``(corpus, RunResult)`` of a tiny model trained once for this module."""
     return train_tiny(tmp_path_factory.mktemp("classify"), epochs=2)
-
-
-@pytest.fixture
-def runner(qtbot):
-    tasks = TaskRunner()
-    yield tasks
-    tasks.cancel_all()
-    tasks.wait_all(10_000)
 
 
 @pytest.fixture

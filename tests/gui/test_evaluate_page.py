@@ -14,21 +14,12 @@ from workbench.core.evaluation import Evaluation, evaluate
 from workbench.gui.evaluate_page import EMPTY_TEXT, EvaluatePage
 from workbench.gui.evaluate_widgets import first_line
 from workbench.gui.state import AppState
-from workbench.gui.tasks import TaskRunner
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """``(corpus, RunResult)`` of a tiny model trained once for this module."""
     return train_tiny(tmp_path_factory.mktemp("evaluate"), epochs=2)
-
-
-@pytest.fixture
-def runner(qtbot):
-    tasks = TaskRunner()
-    yield tasks
-    tasks.cancel_all()
-    tasks.wait_all(10_000)
 
 
 @pytest.fixture

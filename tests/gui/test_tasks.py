@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from workbench.core.errors import CorpusError
 from workbench.gui.tasks import TaskContext, TaskRunner, run_until_finished
-
-
-@pytest.fixture
-def runner(qtbot):
-    runner = TaskRunner()
-    yield runner
-    runner.cancel_all()
-    runner.wait_all(5000)
 
 
 def _record(task):

@@ -12,18 +12,9 @@ from tests.gui.tiny_model import load_tiny_corpus, tiny_config
 from workbench.core.config import PRESETS, TrainConfig
 from workbench.gui.config_form import ConfigForm, step_125
 from workbench.gui.state import AppState
-from workbench.gui.tasks import TaskRunner
 from workbench.gui.train_job import PartialListener, ProgressClock, format_duration
 from workbench.gui.train_page import TrainPage
 from workbench.gui.training_plots import GrowingBuffer, TrainingPlots
-
-
-@pytest.fixture
-def runner(qtbot):
-    tasks = TaskRunner()
-    yield tasks
-    tasks.cancel_all()
-    tasks.wait_all(10_000)
 
 
 @pytest.fixture
