@@ -4,7 +4,8 @@ Opens the window offscreen, loads the BBC corpus and the bundled vectors, starts
 training with the default config and presses Stop (a) at batch ``--batch`` of
 epoch ``--epoch`` (mid-epoch) and (b) right after that epoch ends, each in its own
 run. Prints the seconds from Stop to the page being idle again, the final status
-and whether the best model was kept (goal: idle within 2 s, model kept).
+and whether the best model was kept (goal: idle within 2 s, model kept), and when
+each stage after Stop was reported (seconds after Stop, as seen on the GUI thread).
 
     python bench/bench_stop.py [--data DIR] [--epoch 2] [--batch 20]
 """
@@ -73,7 +74,21 @@ def main() -> int:
             pressed.append(time.perf_counter())
             page.stop_training()
 
+        stages: list[tuple[float, str]] = []
+
+        def on_progress(
+            fraction: float, message: str, stages: list = stages, pressed: list = pressed
+        ) -> None:
+            if pressed and message and (not stages or stages[-1][1] != message):
+                stages.append((time.perf_counter(), message))
+
+        def on_end(event: object, stages: list = stages, pressed: list = pressed) -> None:
+            if pressed and isinstance(event, dict) and event.get("event") == "end":
+                stages.append((time.perf_counter(), "training loop ended"))
+
         task.partial.connect(on_partial)
+        task.partial.connect(on_end)
+        task.progress.connect(on_progress)
         run_until_finished(task)
         if not pressed:
             print(f"{label}: training ended before the stop point")
@@ -85,6 +100,8 @@ def main() -> int:
             f"(goal <= 2 s), status {page.status}, best model kept: {kept}",
             flush=True,
         )
+        steps = ", ".join(f"{message} +{at - pressed[0]:.2f}" for at, message in stages)
+        print(f"  after Stop: {steps}", flush=True)
     window.tasks.wait_all(10_000)
     window.close()
     del app

@@ -343,3 +343,17 @@ def test_balanced_class_weight():
     weights = _class_weight(np.array([0, 0, 0, 1]), 3, "balanced")
     assert weights == {0: pytest.approx(4 / 6), 1: pytest.approx(4 / 2), 2: 1.0}
     assert _class_weight(np.array([0, 1]), 2, "none") is None
+
+
+def test_first_epoch_hook_gets_the_model_once_and_its_errors_are_ignored():
+    seen = []
+
+    def hook(model):
+        seen.append(model)
+        raise RuntimeError("warm-up failed")
+
+    result = _run(on_first_epoch=hook)
+    assert result.status == "completed"
+    assert result.epochs_run == 2
+    assert len(seen) == 1
+    assert seen[0] is result.model

@@ -159,3 +159,34 @@ def test_runner_rejects_ids_of_the_wrong_width(bundle):
     runner = ModelRunner(bundle.model, MAXLEN)
     with pytest.raises(WorkbenchError, match=r"shape \[n, 20\], got \(2, 7\)"):
         runner(np.zeros((2, 7), dtype=np.int32))
+
+
+def test_large_call_with_a_short_last_chunk_uses_only_the_plain_graph(bundle):
+    runner = ModelRunner(bundle.model, MAXLEN)
+    ids = np.tile(bundle.tokenizer.encode(TRAIN_TEXTS[:2], maxlen=MAXLEN), (21, 1))  # 42 rows
+    calls = []
+
+    def xla(x):
+        calls.append(len(x))
+        raise AssertionError("XLA used for a bulk call")
+
+    runner._xla = xla
+    out = runner(ids, batch_size=40)  # chunks of 40 and 2 rows
+    assert calls == []
+    assert runner._xla_ok is True
+    assert out.shape == (42, len(bundle.info.class_names))
+
+
+@pytest.mark.parametrize(("rows", "expected"), [(1, 1), (5, 5), (32, 32), (444, 33)])
+def test_warm_up_runs_the_smallest_batch_on_the_same_path(bundle, rows, expected):
+    runner = ModelRunner(bundle.model, MAXLEN)
+    seen = []
+    real = runner._batch
+
+    def spy(ids, **kwargs):
+        seen.append(len(ids))
+        return real(ids, **kwargs)
+
+    runner._batch = spy
+    runner.warm_up(rows)
+    assert seen == [expected]

@@ -12,7 +12,12 @@ from tests.gui.tiny_model import load_tiny_corpus, tiny_config
 from workbench.core.config import PRESETS, TrainConfig
 from workbench.gui.config_form import ConfigForm, step_125
 from workbench.gui.state import AppState
-from workbench.gui.train_job import PartialListener, ProgressClock, format_duration
+from workbench.gui.train_job import (
+    PartialListener,
+    ProgressClock,
+    format_duration,
+    vectors_argument,
+)
 from workbench.gui.train_page import TrainPage
 from workbench.gui.training_plots import GrowingBuffer, TrainingPlots
 
@@ -180,6 +185,15 @@ def test_progress_clock_text():
     assert fraction == pytest.approx((2 * 56 + 20) / (15 * 56))
     assert format_duration(42 * (1 - fraction) / fraction) in text
     assert format_duration(3725) == "1:02:05"
+
+
+def test_vectors_sent_to_the_training_process():
+    loaded = object()  # stands in for a loaded Vectors
+    assert vectors_argument(loaded, "bundled") == "bundled"  # reloaded there, filtered
+    assert vectors_argument(loaded, "/data/glove.txt") is loaded  # already filtered here
+    assert vectors_argument(None, "/data/glove.txt") == "/data/glove.txt"
+    assert vectors_argument(loaded, "none") is None
+    assert vectors_argument(None, "") is None
 
 
 def test_plots_mark_best_epoch_and_grow(qtbot):

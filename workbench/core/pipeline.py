@@ -302,6 +302,13 @@ def run_training(
         embedding_matrix=matrix,
         listener=_ProgressListener(listener, report),
         cancel=cancel,
+        # compile the test split's prediction graph while training goes on, so that
+        # evaluating after Stop or the last epoch starts at once
+        on_first_epoch=(
+            (lambda model: runner_for(model, config.maxlen).warm_up(len(splits.test)))
+            if len(splits.test)
+            else None
+        ),
     )
     provenance = _provenance(corpus, splits, vecs, cover, dim)
     provenance["class_names"] = class_names

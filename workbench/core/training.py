@@ -15,8 +15,10 @@ Keras is imported inside :func:`train` only.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,8 @@ import numpy as np
 from workbench.core.cancel import CancelToken
 from workbench.core.config import TrainConfig
 from workbench.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 STATUSES = ("completed", "early_stopped", "cancelled", "failed")
 _EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -88,6 +92,7 @@ class _Run:
     cancelled: bool = False
     early_stopped: bool = False
     nan_message: str | None = None
+    on_first_epoch: Callable[[Any], None] | None = None
 
     @property
     def aborting(self) -> bool:
@@ -106,6 +111,7 @@ def train(
     embedding_matrix: np.ndarray | None = None,
     listener: TrainingListener | None = None,
     cancel: CancelToken | None = None,
+    on_first_epoch: Callable[[Any], None] | None = None,
 ) -> TrainResult:
     """Build a model for ``config`` and fit it on token ids ``x_train`` / class ids ``y_train``.
 
@@ -113,11 +119,15 @@ def train(
     ``config.patience`` > 0 stops after that many epochs without improvement. Setting
     ``cancel`` stops within one batch; the unfinished epoch is discarded. A NaN loss stops at
     the first NaN batch. Bad inputs and any exception give ``status="failed"`` with the error
-    text; nothing is raised.
+    text; nothing is raised. ``on_first_epoch(model)`` is called once, in the training
+    thread, after the first epoch is recorded (e.g. to compile the prediction graph
+    while training goes on, so that evaluating after a Stop is quick); its errors are
+    ignored.
     """
     start = time.perf_counter()
     listener = listener if listener is not None else TrainingListener()
     run = _Run(config=config, listener=listener, cancel=cancel, monitor="val_loss")
+    run.on_first_epoch = on_first_epoch
     model = None
     error: str | None = None
     try:
@@ -330,6 +340,12 @@ def _callback_class() -> type:
             else:
                 run.waited += 1
             run.listener.on_epoch_end(epoch, values)
+            if run.on_first_epoch is not None:
+                hook, run.on_first_epoch = run.on_first_epoch, None
+                try:
+                    hook(self.model)
+                except Exception:  # a helper's failure must not end the training
+                    log.warning("on_first_epoch hook failed", exc_info=True)
             more_to_come = epoch + 1 < run.config.epochs
             if more_to_come and run.config.patience and run.waited >= run.config.patience:
                 run.early_stopped = True
