@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import signal
@@ -121,7 +122,7 @@ def test_without_load_the_model_stays_on_disk(tmp_path):
 
 def test_cancel_during_training_keeps_and_saves_the_best_epoch(tmp_path):
     listener = Recorder(cancel_after_epoch=0)
-    config = CONFIG.__class__(**{**CONFIG.__dict__, "epochs": 50})
+    config = dataclasses.replace(CONFIG, epochs=50)
     result = run_training_isolated(
         make_corpus(),
         config,

@@ -6,6 +6,7 @@ class is given away by the first token, so a 4-unit model learns it in a few epo
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -345,15 +346,20 @@ def test_balanced_class_weight():
     assert _class_weight(np.array([0, 1]), 2, "none") is None
 
 
-def test_first_epoch_hook_gets_the_model_once_and_its_errors_are_ignored():
+def test_best_epoch_hook_sees_each_new_best_and_its_errors_are_ignored():
     seen = []
 
-    def hook(model):
-        seen.append(model)
-        raise RuntimeError("warm-up failed")
+    def hook(epoch, model):
+        seen.append((epoch, [w.copy() for w in model.get_weights()]))
+        raise RuntimeError("scoring failed")
 
-    result = _run(on_first_epoch=hook)
+    config = dataclasses.replace(TINY, epochs=4)
+    result = _run(config=config, on_best_epoch=hook)
     assert result.status == "completed"
-    assert result.epochs_run == 2
-    assert len(seen) == 1
-    assert seen[0] is result.model
+    assert result.epochs_run == 4
+    losses = result.history["val_loss"]
+    bests = [e for e in range(4) if losses[e] < min(losses[:e], default=float("inf"))]
+    assert [epoch for epoch, _ in seen] == bests
+    # the last call had the weights the result keeps
+    for kept, seen_weights in zip(result.model.get_weights(), seen[-1][1], strict=True):
+        np.testing.assert_array_equal(kept, seen_weights)

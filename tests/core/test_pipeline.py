@@ -273,6 +273,55 @@ def test_unsaved_run_keeps_the_bundle_in_memory_only(tmp_path):
     assert Predictor(result.bundle).predict_proba("bank").shape == (1, 3)
 
 
+@pytest.mark.parametrize("score_each_best", [False, True])
+def test_test_split_is_prepared_during_training(tmp_path, monkeypatch, score_each_best):
+    """Compiled after epoch 1, or scored at each best epoch: then nothing is left after."""
+    import workbench.core.pipeline as pipeline
+
+    real = pipeline.runner_for
+    calls: list[tuple[str, int]] = []
+
+    class Spy:
+        def __init__(self, runner) -> None:
+            self._runner = runner
+
+        def warm_up(self, rows):
+            calls.append(("warm_up", rows))
+            self._runner.warm_up(rows)
+
+        def __call__(self, ids):
+            calls.append(("run", len(ids)))
+            return self._runner(ids)
+
+    monkeypatch.setattr(pipeline, "runner_for", lambda model, maxlen: Spy(real(model, maxlen)))
+    config = TrainConfig(**{**CONFIG.to_dict(), "epochs": 4})
+    result = run_training(
+        make_corpus(), config, vectors=None, save=False, score_each_best=score_each_best
+    )
+    test_rows = result.splits["sizes"]["test"]
+    losses = result.train.history["val_loss"]
+    improvements = sum(losses[e] < min(losses[:e], default=np.inf) for e in range(len(losses)))
+    if score_each_best:
+        assert calls == [("run", test_rows)] * improvements  # nothing left after training
+    else:
+        assert calls == [("warm_up", test_rows), ("run", test_rows)]
+    # the evaluation is that of the kept model, scored afresh
+    from workbench.core.evaluation import evaluate
+    from workbench.core.split import split_corpus
+
+    test = split_corpus(
+        make_corpus(),
+        val_fraction=config.val_fraction,
+        test_fraction=config.test_fraction,
+        seed=config.seed,
+    ).test
+    probs = Predictor(result.bundle).predict_proba(list(test.texts))
+    names = list(result.bundle.info.class_names)
+    expected = evaluate(np.array([names.index(y) for y in test.labels]), probs, names)
+    assert result.evaluation.confusion == expected.confusion
+    assert result.evaluation.accuracy == pytest.approx(expected.accuracy)
+
+
 def test_bad_arguments_are_refused_before_training(tmp_path):
     corpus = make_corpus(per_class=8)
     with pytest.raises(ConfigError, match="vectors must be"):

@@ -124,6 +124,7 @@ def _child_run(out: Any, stop: Any, job: dict[str, Any]) -> tuple[Any, str | Non
         out_dir=job["out_dir"],
         name=job["name"],
         save=job["save"],
+        score_each_best=job["score_each_best"],
     )
     model_folder = None if result.bundle_path is None else str(result.bundle_path)
     if result.bundle is not None and result.bundle_path is None:
@@ -163,6 +164,7 @@ def run_training_isolated(
     out_dir: str | Path | None = None,
     name: str | None = None,
     save: bool = True,
+    score_each_best: bool = False,
     load: bool = True,
 ) -> Any:
     """:func:`~workbench.core.pipeline.run_training` in a child process; same result.
@@ -187,6 +189,7 @@ def run_training_isolated(
         "out_dir": str(Path(out_dir) if out_dir is not None else default_models_dir()),
         "name": name,
         "save": save,
+        "score_each_best": score_each_best,
     }
     if progress is not None:
         progress(0.0, "starting the training process")

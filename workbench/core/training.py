@@ -92,7 +92,7 @@ class _Run:
     cancelled: bool = False
     early_stopped: bool = False
     nan_message: str | None = None
-    on_first_epoch: Callable[[Any], None] | None = None
+    on_best_epoch: Callable[[int, Any], None] | None = None
 
     @property
     def aborting(self) -> bool:
@@ -111,7 +111,7 @@ def train(
     embedding_matrix: np.ndarray | None = None,
     listener: TrainingListener | None = None,
     cancel: CancelToken | None = None,
-    on_first_epoch: Callable[[Any], None] | None = None,
+    on_best_epoch: Callable[[int, Any], None] | None = None,
 ) -> TrainResult:
     """Build a model for ``config`` and fit it on token ids ``x_train`` / class ids ``y_train``.
 
@@ -119,15 +119,15 @@ def train(
     ``config.patience`` > 0 stops after that many epochs without improvement. Setting
     ``cancel`` stops within one batch; the unfinished epoch is discarded. A NaN loss stops at
     the first NaN batch. Bad inputs and any exception give ``status="failed"`` with the error
-    text; nothing is raised. ``on_first_epoch(model)`` is called once, in the training
-    thread, after the first epoch is recorded (e.g. to compile the prediction graph
-    while training goes on, so that evaluating after a Stop is quick); its errors are
-    ignored.
+    text; nothing is raised. ``on_best_epoch(epoch, model)`` is called in the training
+    thread after each epoch that becomes the best one, with the model holding that
+    epoch's weights (e.g. to score the test split while training goes on, so that
+    nothing is left to compute after a Stop); its errors are logged and ignored.
     """
     start = time.perf_counter()
     listener = listener if listener is not None else TrainingListener()
     run = _Run(config=config, listener=listener, cancel=cancel, monitor="val_loss")
-    run.on_first_epoch = on_first_epoch
+    run.on_best_epoch = on_best_epoch
     model = None
     error: str | None = None
     try:
@@ -332,7 +332,8 @@ def _callback_class() -> type:
                 run.history.setdefault(key, []).append(value)
             run.epochs_run = epoch + 1
             current = values.get(run.monitor, math.nan)
-            if current < run.best_value:  # False for NaN
+            improved = current < run.best_value  # False for NaN
+            if improved:
                 run.best_value = current
                 run.best_epoch = epoch
                 run.best_weights = self.model.get_weights()
@@ -340,12 +341,11 @@ def _callback_class() -> type:
             else:
                 run.waited += 1
             run.listener.on_epoch_end(epoch, values)
-            if run.on_first_epoch is not None:
-                hook, run.on_first_epoch = run.on_first_epoch, None
+            if improved and run.on_best_epoch is not None:
                 try:
-                    hook(self.model)
+                    run.on_best_epoch(epoch, self.model)
                 except Exception:  # a helper's failure must not end the training
-                    log.warning("on_first_epoch hook failed", exc_info=True)
+                    log.warning("on_best_epoch hook failed", exc_info=True)
             more_to_come = epoch + 1 < run.config.epochs
             if more_to_come and run.config.patience and run.waited >= run.config.patience:
                 run.early_stopped = True

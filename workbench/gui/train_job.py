@@ -117,7 +117,8 @@ def training_job(
     """A ``TaskRunner`` job that trains, evaluates and saves a model; returns the ``RunResult``.
 
     TensorFlow trains in a child process (``run_training_isolated``): its graph
-    building holds the GIL for ~50 ms at a time, which would stall the window.
+    building holds the GIL for ~50 ms at a time, which would stall the window. The
+    test split is scored at each new best epoch, so Stop has only the saving left.
     """
 
     def run(ctx: TaskContext) -> RunResult:
@@ -131,6 +132,7 @@ def training_job(
             cancel=ctx.cancel,
             progress=ctx.progress,
             out_dir=models_dir,
+            score_each_best=True,  # so Stop has only the saving left to do
         )
 
     return run
