@@ -363,3 +363,39 @@ def test_best_epoch_hook_sees_each_new_best_and_its_errors_are_ignored():
     # the last call had the weights the result keeps
     for kept, seen_weights in zip(result.model.get_weights(), seen[-1][1], strict=True):
         np.testing.assert_array_equal(kept, seen_weights)
+
+
+def test_ctrl_c_while_waiting_stops_the_fit_thread():
+    import _thread
+
+    first_batch = threading.Event()
+    batches_after: list[int] = []
+
+    class Interrupting(TrainingListener):
+        def on_batch_end(self, epoch, batch, logs):
+            if first_batch.is_set():
+                batches_after.append(batch)
+            first_batch.set()
+
+    def interrupt_after_first_batch():
+        first_batch.wait(60)
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_after_first_batch, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        _run(config=dataclasses.replace(TINY, epochs=200), listener=Interrupting())
+    fit_threads = [t for t in threading.enumerate() if t.name == "workbench-fit"]
+    for thread in fit_threads:
+        thread.join(30)
+        assert not thread.is_alive()
+    assert len(batches_after) < 3 * 20  # stopped within the epoch, not after 200 epochs
+
+
+def test_errors_inside_fit_still_give_a_failed_result():
+    class Broken(TrainingListener):
+        def on_batch_end(self, epoch, batch, logs):
+            raise RuntimeError("listener broke")
+
+    result = _run(listener=Broken())
+    assert result.status == "failed"
+    assert "listener broke" in result.message

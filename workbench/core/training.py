@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,10 +94,15 @@ class _Run:
     early_stopped: bool = False
     nan_message: str | None = None
     on_best_epoch: Callable[[int, Any], None] | None = None
+    interrupted: bool = False  # the waiting thread was interrupted (Ctrl-C)
+    fit_ended: threading.Event = field(default_factory=threading.Event)
 
     @property
     def aborting(self) -> bool:
         return self.cancelled or self.nan_message is not None
+
+    def stop_requested(self) -> bool:
+        return self.interrupted or (self.cancel is not None and self.cancel.is_set())
 
 
 def train(
@@ -151,7 +157,9 @@ def train(
         else:
             steps = math.ceil(len(x_train) / config.batch_size)
             listener.on_train_begin(config.epochs, steps)
-            model.fit(
+            _fit_detached(
+                model,
+                run,
                 x_train,
                 y_train,
                 batch_size=config.batch_size,
@@ -185,6 +193,38 @@ def train(
     result.status, result.message = _outcome(run, error)
     listener.on_train_end(result)
     return result
+
+
+def _fit_detached(model: Any, run: _Run, *args: Any, **kwargs: Any) -> None:
+    """``model.fit`` in a helper thread; returns once training has ended.
+
+    When ``fit`` returns, its input pipeline (a tf.data iterator) is destroyed, and
+    that can block for ~10 s waiting for tf.data's background threads (seen with
+    ``py-spy`` after a Stop at an epoch end, 3 runs in 5). The model is final when
+    Keras calls ``on_train_end``, so the caller goes on from there and the helper
+    thread finishes the teardown on its own. Errors of ``fit`` are raised here; an
+    interrupt (Ctrl-C) of the waiting thread stops the training at the next batch.
+    """
+    outcome: dict[str, BaseException] = {}
+
+    def fit() -> None:
+        try:
+            model.fit(*args, **kwargs)
+        except BaseException as exc:  # handed to the waiting thread
+            outcome["error"] = exc
+        finally:
+            run.fit_ended.set()
+
+    thread = threading.Thread(target=fit, name="workbench-fit", daemon=True)
+    thread.start()
+    try:
+        while not run.fit_ended.wait(0.1):
+            pass
+    except BaseException:
+        run.interrupted = True  # the bridge stops training at its next callback
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
 
 
 def _outcome(run: _Run, error: str | None) -> tuple[str, str]:
@@ -298,6 +338,10 @@ def _callback_class() -> type:
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
             self._run.epoch = epoch
 
+        def on_train_end(self, logs: dict | None = None) -> None:
+            # the model is final: the waiting thread goes on while fit() tears down
+            self._run.fit_ended.set()
+
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             run = self._run
             loss = float(logs["loss"])
@@ -311,13 +355,13 @@ def _callback_class() -> type:
             run.listener.on_batch_end(
                 run.epoch, batch, {"loss": loss, "accuracy": float(logs.get("accuracy", math.nan))}
             )
-            if run.cancel is not None and run.cancel.is_set():
+            if run.stop_requested():
                 run.cancelled = True
                 self.model.stop_training = True
 
         def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
             run = self._run
-            if not run.aborting and run.cancel is not None and run.cancel.is_set():
+            if not run.aborting and run.stop_requested():
                 run.cancelled = True
             if run.aborting:  # skip the rest of the validation pass
                 self.model.stop_evaluating = True
@@ -350,7 +394,7 @@ def _callback_class() -> type:
             if more_to_come and run.config.patience and run.waited >= run.config.patience:
                 run.early_stopped = True
                 self.model.stop_training = True
-            elif more_to_come and run.cancel is not None and run.cancel.is_set():
+            elif more_to_come and run.stop_requested():
                 run.cancelled = True
                 self.model.stop_training = True
 
