@@ -313,6 +313,31 @@ def test_stop_after_an_epoch_keeps_best_model(ready_page, qtbot):
     assert "Model saved to" in page.log.toPlainText()
 
 
+def test_a_dying_training_process_is_reported_and_the_page_recovers(ready_page, qtbot):
+    import multiprocessing
+    import os
+    import signal
+
+    page = ready_page
+    page.form.set_config(tiny_config(epochs=200))
+    task = page.start_training()
+
+    def kill_child(event):
+        if event.get("event") == "begin":
+            for child in multiprocessing.active_children():
+                os.kill(child.pid, signal.SIGKILL)
+
+    task.partial.connect(kill_child)
+    with qtbot.waitSignal(task.finished, timeout=120_000):
+        pass
+    assert page.status == "failed"
+    assert "training process was killed by signal 9" in page.messages.text()
+    assert page.train_button.isEnabled()
+    assert not page.stop_button.isEnabled()
+    assert _bundles(page.state.models_dir) == []
+    assert multiprocessing.active_children() == []
+
+
 def test_loaded_model_history_is_plotted(page):
     class FakeInfo:
         name = "saved-model"
