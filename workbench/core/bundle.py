@@ -133,6 +133,20 @@ class Bundle:
     def class_names(self) -> list[str]:
         return list(self.info.class_names)
 
+    def save(self, path: str | Path, *, metrics: Any = None, name: str | None = None) -> Path:
+        """Write this bundle to ``path`` with :func:`save_bundle` (``metrics``: its own)."""
+        return save_bundle(
+            path,
+            model=self.model,
+            tokenizer=self.tokenizer,
+            class_names=list(self.info.class_names),
+            config=self.config,
+            history=self.history,
+            metrics=self.metrics if metrics is None else metrics,
+            provenance=self.info.provenance,
+            name=name,
+        )
+
     def evaluation(self) -> Evaluation | None:
         """The stored test metrics as an ``Evaluation`` (None when there are none)."""
         if not self.metrics:

@@ -107,7 +107,6 @@ def _child_main(out: Any, stop: Any, job: dict[str, Any], parent_pid: int) -> No
 
 def _child_run(out: Any, stop: Any, job: dict[str, Any]) -> tuple[Any, str | None]:
     """Train; returns ``(RunResult without the model, folder to load the model from)``."""
-    from workbench.core.bundle import save_bundle
     from workbench.core.errors import BundleError
     from workbench.core.pipeline import run_training
 
@@ -131,19 +130,8 @@ def _child_run(out: Any, stop: Any, job: dict[str, Any]) -> tuple[Any, str | Non
         # Not saved (save=False, or saving failed): hand the model over through a
         # temporary bundle, which the parent loads and deletes.
         scratch = Path(tempfile.mkdtemp(prefix="workbench-handover-")) / "model"
-        bundle = result.bundle
         try:
-            save_bundle(
-                scratch,
-                model=bundle.model,
-                tokenizer=bundle.tokenizer,
-                class_names=list(bundle.info.class_names),
-                config=bundle.config,
-                history=bundle.history,
-                metrics=result.evaluation,
-                provenance=result.provenance,
-                name=bundle.info.name,
-            )
+            result.bundle.save(scratch, metrics=result.evaluation, name=result.bundle.info.name)
             model_folder = str(scratch)
         except BundleError as exc:
             result.save_error = (result.save_error or "") + f"; the model is lost too: {exc}"

@@ -48,18 +48,7 @@ def start_save_model_as(window: MainWindow, destination: str | Path | None) -> T
             from workbench.core.errors import BundleError
 
             raise BundleError(f"cannot save model: {target} already exists")
-        from workbench.core.bundle import save_bundle
-
-        return save_bundle(
-            target,
-            model=bundle.model,
-            tokenizer=bundle.tokenizer,
-            class_names=list(bundle.info.class_names),
-            config=bundle.config,
-            history=bundle.history,
-            metrics=bundle.metrics,
-            provenance=bundle.info.provenance,
-        )
+        return bundle.save(target)
 
     task = window.tasks.start("save_model", job)
 
