@@ -100,7 +100,8 @@ def test_readme_counts_match_the_files():
         match = re.search(rf"^\|\s*{cls}\s*\|\s*(\d+)\s*\|", readme, re.MULTILINE)
         assert match, f"sample_corpus.md has no count row for {cls}"
         count = len(_articles(cls))
-        assert int(match.group(1)) == count, f"sample_corpus.md says {match.group(1)} {cls}, found {count}"
+        said = int(match.group(1))
+        assert said == count, f"sample_corpus.md says {said} {cls}, found {count}"
         total += count
     match = re.search(r"^\|\s*total\s*\|\s*(\d+)\s*\|", readme, re.MULTILINE)
     assert match, "sample_corpus.md has no total row"
