@@ -36,6 +36,8 @@ def page(qtbot):
 def load(qtbot, page, path, fmt="auto", **kwargs):
     with qtbot.waitSignal(page.state.corpus_changed, timeout=10_000):
         page.open_corpus(path, fmt, **kwargs)
+    # the charts follow one event-loop turn later
+    qtbot.waitUntil(lambda: page.class_chart.counts == page.state.corpus.class_counts())
 
 
 def test_folder_corpus_fills_report_charts_and_table(qtbot, page, tmp_path):

@@ -87,7 +87,7 @@ def test_first_run_opens_sample_corpus_and_bundled_vectors(qtbot, window, monkey
     assert corpus.source == str(sample_corpus_dir())
     qtbot.waitUntil(lambda: requested == ["bundled"], timeout=5000)
     data = window.page("Data")
-    assert sum(data.class_chart.counts.values()) == len(corpus)
+    qtbot.waitUntil(lambda: sum(data.class_chart.counts.values()) == len(corpus))
     assert data.length_chart.counts.sum() == len(corpus)
     assert data.documents.proxy.rowCount() == len(corpus)
     assert f"{len(corpus)} docs" in window.status.corpus.text()

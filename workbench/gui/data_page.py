@@ -7,7 +7,7 @@ import dataclasses
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -308,11 +308,16 @@ class DataPage(QWidget):
                 issues = [*issues[:ISSUES_SHOWN], f"… and {len(issues) - ISSUES_SHOWN} more"]
             self.issues.addItems(issues)
             self.issues.setVisible(bool(issues))
-        self.class_chart.set_counts(stats.class_counts if stats is not None else {})
-        self.length_chart.set_lengths(stats, self.state.config.maxlen)
         self.documents.set_corpus(corpus, stats)
+        # the charts in a later turn of the event loop, so the window paints in between
+        QTimer.singleShot(0, self._refresh_charts)
         self._show_split_note()
         self._show_length_note()
+
+    def _refresh_charts(self) -> None:
+        stats = self.state.stats
+        self.class_chart.set_counts(stats.class_counts if stats is not None else {})
+        self.length_chart.set_lengths(stats, self.state.config.maxlen)
 
     def _show_length_note(self) -> None:
         stats = self.state.stats
