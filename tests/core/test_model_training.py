@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -399,3 +400,17 @@ def test_errors_inside_fit_still_give_a_failed_result():
     result = _run(listener=Broken())
     assert result.status == "failed"
     assert "listener broke" in result.message
+
+
+def test_fit_threads_are_finished_before_interpreter_exit():
+    from workbench.core import training
+
+    result = _run()
+    assert result.status == "completed"
+    # a teardown that takes a while, tracked like the helper thread of a run
+    slow = threading.Thread(target=time.sleep, args=(0.5,), daemon=True)
+    training._FIT_THREADS.add(slow)
+    slow.start()
+    training.finish_fit_threads(timeout=60)
+    assert not slow.is_alive()
+    assert [t for t in threading.enumerate() if t.name == "workbench-fit"] == []

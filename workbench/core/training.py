@@ -14,11 +14,13 @@ Keras is imported inside :func:`train` only.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import math
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,6 +197,18 @@ def train(
     return result
 
 
+_FIT_THREADS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+@atexit.register
+def finish_fit_threads(timeout: float = 30.0) -> None:
+    """Let ``fit`` helper threads end their teardown (at interpreter exit: before
+    TensorFlow's own clean-up runs under them)."""
+    deadline = time.monotonic() + timeout
+    for thread in list(_FIT_THREADS):
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+
 def _fit_detached(model: Any, run: _Run, *args: Any, **kwargs: Any) -> None:
     """``model.fit`` in a helper thread; returns once training has ended.
 
@@ -216,6 +230,7 @@ def _fit_detached(model: Any, run: _Run, *args: Any, **kwargs: Any) -> None:
             run.fit_ended.set()
 
     thread = threading.Thread(target=fit, name="workbench-fit", daemon=True)
+    _FIT_THREADS.add(thread)
     thread.start()
     try:
         while not run.fit_ended.wait(0.1):
