@@ -32,7 +32,7 @@ from typing import Any
 from workbench.core.cancel import CancelToken, ProgressCallback
 from workbench.core.config import TrainConfig
 from workbench.core.corpus import Corpus
-from workbench.core.errors import Cancelled, WorkbenchError
+from workbench.core.errors import BundleError, Cancelled, WorkbenchError
 from workbench.core.training import TrainingListener
 
 POLL_S = 0.02  # how often the parent looks at the cancel token between messages
@@ -87,11 +87,8 @@ def _child_main(out: Any, stop: Any, job: dict[str, Any], parent_pid: int) -> No
     """Entry point of the child process: run the pipeline, send the result, exit at once."""
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     try:
-        out.put(("started", os.getpid()))
         out.put(("result", *_child_run(out, stop, job)))
-    except Cancelled as exc:
-        out.put(("raise", Cancelled(str(exc))))
-    except WorkbenchError as exc:
+    except WorkbenchError as exc:  # Cancelled included: raised again in the parent
         out.put(("raise", type(exc)(str(exc))))
     except BaseException as exc:  # report everything; the parent decides what to show
         import traceback
@@ -107,7 +104,6 @@ def _child_main(out: Any, stop: Any, job: dict[str, Any], parent_pid: int) -> No
 
 def _child_run(out: Any, stop: Any, job: dict[str, Any]) -> tuple[Any, str | None]:
     """Train; returns ``(RunResult without the model, folder to load the model from)``."""
-    from workbench.core.errors import BundleError
     from workbench.core.pipeline import run_training
 
     def progress(fraction: float, message: str) -> None:

@@ -310,7 +310,7 @@ class DataPage(QWidget):
             self.issues.setVisible(bool(issues))
         self.documents.set_corpus(corpus, stats)
         # the charts in a later turn of the event loop, so the window paints in between
-        QTimer.singleShot(0, self._refresh_charts)
+        QTimer.singleShot(0, self, self._refresh_charts)  # dropped if the page is deleted
         self._show_split_note()
         self._show_length_note()
 
