@@ -55,11 +55,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256, help="articles in the batch test")
     args = parser.parse_args()
 
-    from workbench.core.bundle import Bundle, build_info_dict, info_from_dict
-    from workbench.core.config import TrainConfig
-    from workbench.core.model import build_model
-    from workbench.core.predict import Predictor
-    from workbench.core.tokenizer import Tokenizer
+    from workbench.core import (
+        Bundle,
+        Predictor,
+        Tokenizer,
+        TrainConfig,
+        build_info_dict,
+        build_model,
+        info_from_dict,
+    )
 
     rng = np.random.default_rng(0)
     config = TrainConfig()

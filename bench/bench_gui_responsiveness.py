@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-vectors", action="store_true")
     args = parser.parse_args(argv)
 
-    from workbench.core.paths import shared_data_dir
+    from workbench.core import shared_data_dir
 
     data = args.data or shared_data_dir()
     if data is None or not (Path(data) / "bbc").is_dir():
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(_TMP))
     from workbench.gui.app import start_tensorflow_import
-    from workbench.gui.main_window import MainWindow
+    from workbench.gui.window.main_window import MainWindow
 
     window = MainWindow()
     window.confirm_stop_tasks = lambda question: True

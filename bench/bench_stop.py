@@ -34,7 +34,7 @@ def main() -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from workbench.core.paths import shared_data_dir
+    from workbench.core import shared_data_dir
 
     data = args.data or shared_data_dir()
     if data is None or not (Path(data) / "bbc").is_dir():
@@ -44,8 +44,8 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     import keras  # noqa: F401  (the app imports it in the background)
 
-    from workbench.gui.main_window import MainWindow
     from workbench.gui.tasks import run_until_finished
+    from workbench.gui.window.main_window import MainWindow
 
     window = MainWindow()
     window.show()

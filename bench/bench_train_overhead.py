@@ -23,9 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-from workbench.core.config import TrainConfig
-from workbench.core.model import build_model
-from workbench.core.training import TrainingListener, train
+from workbench.core import TrainConfig, TrainingListener, build_model, train
 
 
 class ListListener(TrainingListener):
@@ -63,13 +61,15 @@ def _per_epoch(stamps: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def bridge_call_cost(calls: int = 20000) -> float:
     """Seconds per ``on_train_batch_end`` call of train()'s Keras callback with a ListListener."""
-    from workbench.core.training import _callback_class, _Run
+    from workbench.core.learning.training import TrainingRun, keras_callback_class
 
     class Model:
         stop_training = False
 
-    run = _Run(config=TrainConfig(), listener=ListListener(), cancel=None, monitor="val_loss")
-    bridge = _callback_class()(run)
+    run = TrainingRun(
+        config=TrainConfig(), listener=ListListener(), cancel=None, monitor="val_loss"
+    )
+    bridge = keras_callback_class()(run)
     bridge.set_model(Model())
     logs = {"accuracy": 0.5, "loss": 1.0}
     start = time.perf_counter()

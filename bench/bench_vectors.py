@@ -80,7 +80,7 @@ def naive_load(path: Path, vocabulary: list[str]) -> dict[str, np.ndarray]:
 
 
 def ours_load(path: Path, vocabulary: list[str], cache_dir: Path | None = None):
-    from workbench.core.vectors import load_vectors
+    from workbench.core import load_vectors
 
     if cache_dir is None:
         return load_vectors(path, vocabulary=vocabulary, use_cache=False)

@@ -7,7 +7,7 @@ import io
 import os
 from pathlib import Path
 
-from workbench.cli import main
+from workbench.cli.entry import main
 
 TINY = ["--vectors", "none", "--set", "epochs=1", "--set", "units=4", "--set", "maxlen=50"]
 WORDS = {

@@ -24,7 +24,7 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` (or $WORKBENCH_DATA); skips the test where it is absent."""
-    from workbench.core.paths import shared_data_dir
+    from workbench.core import shared_data_dir
 
     path = shared_data_dir()
     if path is None:

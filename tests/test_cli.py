@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.cli_inspect import guess_kind
-from workbench.core.paths import sample_corpus_dir
+from workbench.cli.inspect import guess_kind
+from workbench.core import sample_corpus_dir
 
 from .cli_helpers import TINY, WORDS, assert_one_error_line, run, subprocess_env, write_tiny_corpus
 

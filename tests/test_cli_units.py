@@ -14,17 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from workbench import cli, cli_commands
-from workbench.cli import main
-from workbench.cli_format import dumps, table
-from workbench.cli_progress import (
+from workbench.cli import config as cli_config
+from workbench.cli import entry as cli
+from workbench.cli.entry import main
+from workbench.cli.output import dumps, table
+from workbench.cli.progress import (
     PhaseProgress,
     StatusLine,
     TrainProgress,
     format_duration,
     sigint_sets,
 )
-from workbench.cli_stderr import _pump, is_native_log
+from workbench.cli.stderr import _pump, is_native_log
 
 from .cli_helpers import assert_one_error_line, run, subprocess_env
 
@@ -141,7 +142,7 @@ def test_unexpected_error_suggests_debug(monkeypatch):
     def boom(args):
         raise RuntimeError("kaput\nsecond line")
 
-    monkeypatch.setattr(cli_commands, "cmd_config", boom)
+    monkeypatch.setattr(cli_config, "cmd_config", boom)
     code, _, err = run(["config"])
     assert code == 1
     assert_one_error_line(err, "unexpected RuntimeError: kaput second line", "--debug")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.paths import sample_corpus_dir
+from workbench.core import sample_corpus_dir
 
 CLASSES = ("business", "politics", "sport")
 SENTENCE_END = re.compile(r"[.!?][\"”’]?(?:\s|$)")
@@ -109,7 +109,7 @@ def test_readme_counts_match_the_files():
 
 
 def test_load_corpus_loads_every_article_without_skipping():
-    from workbench.core.corpus import load_corpus
+    from workbench.core import load_corpus
 
     corpus, report = load_corpus(sample_corpus_dir())
     expected = {cls: len(_articles(cls)) for cls in CLASSES}

@@ -24,7 +24,7 @@ ARTICLE = (
 
 
 def main() -> int:
-    from workbench.core.paths import shared_data_dir
+    from workbench.core import shared_data_dir
 
     data = shared_data_dir()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -50,9 +50,9 @@ def main() -> int:
 
     pg.setConfigOptions(antialias=True)
 
-    from workbench.core.config import TrainConfig
-    from workbench.gui.main_window import MainWindow
+    from workbench.core import TrainConfig
     from workbench.gui.tasks import run_until_finished
+    from workbench.gui.window.main_window import MainWindow
 
     window = MainWindow()
     window.resize(1400, 900)

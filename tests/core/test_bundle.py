@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.core.bundle import (
+from workbench.core import BundleError
+from workbench.core.bundles.bundle import (
     FORMAT_VERSION,
     MAX_MISCLASSIFIED,
     MAX_TEXT_CHARS,
@@ -21,7 +22,6 @@ from workbench.core.bundle import (
     save_bundle,
     unique_bundle_path,
 )
-from workbench.core.errors import BundleError
 
 CONFIG = {"rnn": "lstm", "units": 64, "layers": 1, "bidirectional": True, "pooling": "max"}
 CONFIG["maxlen"] = 400
@@ -260,7 +260,7 @@ def test_read_bundle_info_does_not_import_tensorflow(tmp_path):
     path = save_fake(tmp_path / "m")
     code = (
         "import sys\n"
-        "from workbench.core.bundle import read_bundle_info, list_bundles\n"
+        "from workbench.core.bundles.bundle import read_bundle_info, list_bundles\n"
         f"info = read_bundle_info({str(path)!r})\n"
         f"names = [i.name for i in list_bundles({str(tmp_path)!r})]\n"
         "heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
@@ -308,9 +308,7 @@ def test_list_bundles_of_missing_folder_is_empty(tmp_path):
 @pytest.fixture(scope="module")
 def tiny_parts():
     """A small untrained Keras model with its tokenizer and config."""
-    from workbench.core.config import TrainConfig
-    from workbench.core.model import build_model
-    from workbench.core.tokenizer import Tokenizer
+    from workbench.core import Tokenizer, TrainConfig, build_model
 
     config = TrainConfig(units=4, maxlen=20, embedding_dim=8, max_words=100, epochs=1)
     texts = ["the market rose", "the team won the match", "a new phone was released"]
@@ -320,7 +318,7 @@ def tiny_parts():
 
 
 def test_round_trip_gives_identical_predictions(tmp_path, tiny_parts):
-    from workbench.core.predict import Predictor
+    from workbench.core import Predictor
 
     config, tokenizer, model, texts = tiny_parts
     path = save_bundle(

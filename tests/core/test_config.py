@@ -9,8 +9,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from workbench.core.config import CHOICES, FIELD_GROUPS, PRESETS, TrainConfig
-from workbench.core.errors import ConfigError
+from workbench.core import CHOICES, FIELD_GROUPS, PRESETS, ConfigError, TrainConfig
 
 
 def test_defaults_are_the_recommended_recipe():

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.core.corpus import detect_format, load_corpus
-from workbench.core.split import split_corpus
-from workbench.core.stats import corpus_stats
+from workbench.core import corpus_stats, detect_format, load_corpus, split_corpus
 
 pytestmark = pytest.mark.slow
 

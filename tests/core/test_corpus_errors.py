@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.corpus import Corpus, ImportIssue, ImportReport, detect_format, load_corpus
-from workbench.core.errors import CorpusError
+from workbench.core import (
+    Corpus,
+    CorpusError,
+    ImportIssue,
+    ImportReport,
+    detect_format,
+    load_corpus,
+)
 
 
 def put(path: Path, data: str | bytes) -> Path:

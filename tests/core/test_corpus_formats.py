@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.core.corpus import Corpus, detect_format, load_corpus
-from workbench.core.errors import Cancelled
+from workbench.core import Cancelled, Corpus, detect_format, load_corpus
 
 
 def put(path: Path, data: str | bytes) -> Path:

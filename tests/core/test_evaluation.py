@@ -8,8 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from workbench.core.errors import BundleError, ConfigError
-from workbench.core.evaluation import Evaluation, evaluate
+from workbench.core import BundleError, ConfigError, Evaluation, evaluate
 
 NAMES = ["a", "b", "c"]
 # true:      a    a    a    b    b    c

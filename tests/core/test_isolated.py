@@ -13,11 +13,15 @@ import types
 import numpy as np
 import pytest
 
-from workbench.core.bundle import load_bundle
-from workbench.core.errors import Cancelled, VectorsError
-from workbench.core.isolated import TrainingProcessError, run_training_isolated
-from workbench.core.predict import Predictor
-from workbench.core.training import TrainingListener
+from workbench.core import (
+    Cancelled,
+    Predictor,
+    TrainingListener,
+    TrainingProcessError,
+    VectorsError,
+    load_bundle,
+    run_training_isolated,
+)
 
 from .test_pipeline import CONFIG, make_corpus
 

@@ -16,8 +16,8 @@ import time
 import numpy as np
 import pytest
 
-from workbench.core.config import TrainConfig
-from workbench.core.training import TrainingListener, TrainResult, _class_weight, train
+from workbench.core import TrainConfig
+from workbench.core.learning.training import TrainingListener, TrainResult, _class_weight, train
 
 MAXLEN, VOCAB, CLASSES = 20, 50, 3
 TINY = TrainConfig(maxlen=MAXLEN, units=4, epochs=2, batch_size=16, learning_rate=0.02, dropout=0.0)
@@ -80,8 +80,8 @@ def _run(config=TINY, listener=None, cancel=None, x_val=None, y_val=None, **kwar
 # ------------------------------------------------------------------ build_model
 def test_importing_core_modules_does_not_import_tensorflow():
     code = (
-        "import sys, workbench.core.training, workbench.core.model, "
-        "workbench.core.config, workbench.core.evaluation; "
+        "import sys, workbench.core.learning.training, workbench.core.learning.model, "
+        "workbench.core.learning.config.schema, workbench.core.learning.evaluation; "
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -98,7 +98,7 @@ def test_importing_core_modules_does_not_import_tensorflow():
     ],
 )
 def test_variants_build_and_ignore_padding(overrides):
-    from workbench.core.model import build_model
+    from workbench.core import build_model
 
     config = TrainConfig(maxlen=6, units=3, **overrides)
     model = build_model(config, vocab_size=10, num_classes=4)
@@ -113,7 +113,7 @@ def test_variants_build_and_ignore_padding(overrides):
 
 
 def test_embedding_matrix_sets_weights_width_and_trainability():
-    from workbench.core.model import build_model
+    from workbench.core import build_model
 
     matrix = np.arange(10 * 7, dtype=np.float32).reshape(10, 7) / 100
     config = TrainConfig(maxlen=6, units=3, trainable_embedding=False)
@@ -127,7 +127,7 @@ def test_embedding_matrix_sets_weights_width_and_trainability():
 def test_saved_model_loads_without_custom_objects(tmp_path):
     import keras
 
-    from workbench.core.model import build_model
+    from workbench.core import build_model
 
     model = build_model(TrainConfig(maxlen=6, units=3), vocab_size=10, num_classes=2)
     x = np.array([[3, 4, 5, 0, 0, 0], [0] * 6], dtype=np.int32)
@@ -157,8 +157,7 @@ def test_saved_model_loads_without_custom_objects(tmp_path):
     ],
 )
 def test_build_model_bad_arguments(kwargs, message):
-    from workbench.core.errors import ConfigError
-    from workbench.core.model import build_model
+    from workbench.core import ConfigError, build_model
 
     with pytest.raises(ConfigError, match=re.escape(message)):
         build_model(TrainConfig(maxlen=6, units=3), **kwargs)
@@ -274,13 +273,13 @@ def test_nan_loss_fails_with_batch_and_hint():
 
 
 def test_nan_message_counts_from_one_and_stops_training():
-    from workbench.core.training import _callback_class, _Run
+    from workbench.core.learning.training import TrainingRun, keras_callback_class
 
     class FakeModel:
         stop_training = False
 
-    run = _Run(config=TINY, listener=TrainingListener(), cancel=None, monitor="val_loss")
-    bridge = _callback_class()(run)
+    run = TrainingRun(config=TINY, listener=TrainingListener(), cancel=None, monitor="val_loss")
+    bridge = keras_callback_class()(run)
     bridge.set_model(FakeModel())
     bridge.on_epoch_begin(1)
     bridge.on_train_batch_end(11, {"loss": 0.5, "accuracy": 0.9})
@@ -403,7 +402,7 @@ def test_errors_inside_fit_still_give_a_failed_result():
 
 
 def test_fit_threads_are_finished_before_interpreter_exit():
-    from workbench.core import training
+    from workbench.core.learning import training
 
     result = _run()
     assert result.status == "completed"

@@ -8,13 +8,22 @@ import threading
 import numpy as np
 import pytest
 
-from workbench.core.bundle import load_bundle, read_bundle_info
-from workbench.core.config import TrainConfig
-from workbench.core.corpus import Corpus
-from workbench.core.errors import BundleError, Cancelled, ConfigError, CorpusError
-from workbench.core.pipeline import RunResult, evaluate_bundle, run_training
-from workbench.core.predict import Predictor
-from workbench.core.training import TrainingListener, TrainResult
+from workbench.core import (
+    BundleError,
+    Cancelled,
+    ConfigError,
+    Corpus,
+    CorpusError,
+    Predictor,
+    RunResult,
+    TrainConfig,
+    TrainingListener,
+    TrainResult,
+    evaluate_bundle,
+    load_bundle,
+    read_bundle_info,
+    run_training,
+)
 
 TOPICS = {
     "business": "bank shares profit market economy firm sales growth investors trade",
@@ -254,7 +263,7 @@ def test_cancel_before_training_raises_and_saves_nothing(tmp_path):
 
 
 def test_unsaved_run_keeps_the_bundle_in_memory_only(tmp_path):
-    from workbench.core.vectors import Vectors, VectorsReport
+    from workbench.core import Vectors, VectorsReport
 
     rng = np.random.default_rng(1)
     words = ["bank", "team", "phone", "the"]
@@ -276,7 +285,7 @@ def test_unsaved_run_keeps_the_bundle_in_memory_only(tmp_path):
 @pytest.mark.parametrize("score_each_best", [False, True])
 def test_test_split_is_prepared_during_training(tmp_path, monkeypatch, score_each_best):
     """Compiled after epoch 1, or scored at each best epoch: then nothing is left after."""
-    import workbench.core.pipeline as pipeline
+    import workbench.core.runs.pipeline as pipeline
 
     real = pipeline.runner_for
     calls: list[tuple[str, int]] = []
@@ -306,8 +315,7 @@ def test_test_split_is_prepared_during_training(tmp_path, monkeypatch, score_eac
     else:
         assert calls == [("warm_up", test_rows), ("run", test_rows)]
     # the evaluation is that of the kept model, scored afresh
-    from workbench.core.evaluation import evaluate
-    from workbench.core.split import split_corpus
+    from workbench.core import evaluate, split_corpus
 
     test = split_corpus(
         make_corpus(),
@@ -348,7 +356,7 @@ def test_failed_training_gives_a_result_without_bundle():
 @pytest.mark.slow
 def test_bbc_with_bundled_glove(shared_data, tmp_path):
     """The real corpus and vectors: trains, saves, reloads, classifies above chance."""
-    from workbench.core.corpus import load_corpus
+    from workbench.core import load_corpus
 
     corpus, _ = load_corpus(shared_data / "bbc")
     config = TrainConfig(

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.core.bundle import Bundle, build_info_dict, info_from_dict
-from workbench.core.errors import WorkbenchError
-from workbench.core.predict import BATCH_SIZE, ModelRunner, Prediction, Predictor
+from workbench.core import Bundle, WorkbenchError, build_info_dict, info_from_dict
+from workbench.core.bundles.predict import BATCH_SIZE, ModelRunner, Prediction, Predictor
 
 CLASSES = ["business", "sport", "tech"]
 MAXLEN = 20
@@ -21,9 +20,7 @@ TRAIN_TEXTS = [
 @pytest.fixture(scope="module")
 def bundle() -> Bundle:
     """An in-memory bundle over a small untrained model (weights seeded)."""
-    from workbench.core.config import TrainConfig
-    from workbench.core.model import build_model
-    from workbench.core.tokenizer import Tokenizer
+    from workbench.core import Tokenizer, TrainConfig, build_model
 
     config = TrainConfig(units=4, maxlen=MAXLEN, embedding_dim=8, max_words=100, seed=1)
     tokenizer = Tokenizer(max_words=100, maxlen=MAXLEN).fit(TRAIN_TEXTS)

@@ -8,10 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from workbench.core.corpus import Corpus
-from workbench.core.errors import ConfigError, CorpusError
-from workbench.core.split import allocate, split_corpus
-from workbench.core.stats import corpus_stats, suggest_maxlen
+from workbench.core import ConfigError, Corpus, CorpusError
+from workbench.core.corpora.split import allocate, split_corpus
+from workbench.core.corpora.stats import corpus_stats, suggest_maxlen
 
 
 def make_corpus(counts: dict[str, int], splits=None) -> Corpus:
@@ -191,7 +190,7 @@ def test_stats_fall_back_to_regex_tokens_without_tokenizer(monkeypatch):
     real_import = builtins.__import__
 
     def no_tokenizer(name, *args, **kwargs):
-        if name == "workbench.core.tokenizer":
+        if name == "workbench.core.text.tokenizer":
             raise ImportError(name)
         return real_import(name, *args, **kwargs)
 

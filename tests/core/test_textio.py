@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from workbench.core.errors import Cancelled, CorpusError
-from workbench.core.textio import (
+from workbench.core import Cancelled, CorpusError
+from workbench.core.corpora.textio import (
     TextLines,
     UnreadableFile,
     decode_bytes,

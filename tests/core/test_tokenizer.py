@@ -9,8 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from workbench.core.errors import ConfigError
-from workbench.core.tokenizer import Tokenizer, tokenize
+from workbench.core import ConfigError, Tokenizer, tokenize
 
 
 @pytest.mark.parametrize(
@@ -198,7 +197,7 @@ def _read_bbc(root):
 
 @pytest.mark.slow
 def test_bbc_tokens_are_better_covered_by_glove_than_a_naive_split(shared_data):
-    from workbench.core.vectors import load_vectors
+    from workbench.core import load_vectors
 
     texts = _read_bbc(shared_data / "bbc")
     assert len(texts) == 2225

@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.core import vectors_text
-from workbench.core.errors import Cancelled, ConfigError, VectorsError
-from workbench.core.vectors import load_vectors
+from workbench.core import Cancelled, ConfigError, VectorsError, load_vectors
+from workbench.core.text.vectors import parse as vectors_text
 
 ROWS = {
     "the": [0.418, 0.24968, -0.41242],
@@ -378,7 +377,7 @@ def test_bundled_glove_6b_50d(tmp_path):
 
 
 def test_bundled_package_missing(monkeypatch):
-    import workbench.core.vectors as vectors_module
+    import workbench.core.text.vectors.loading as vectors_module
 
     monkeypatch.setattr(vectors_module, "BUNDLED_PACKAGE", "no_such_package_4f7a")
     monkeypatch.setattr(vectors_module, "BUNDLED_DISTRIBUTION", "no-such-package-4f7a")

@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from workbench.core.errors import ConfigError, VectorsError
-from workbench.core.tokenizer import Tokenizer
-from workbench.core.vectors import (
+from workbench.core import (
+    ConfigError,
+    Tokenizer,
     Vectors,
+    VectorsError,
     VectorsReport,
     coverage,
     embedding_matrix,

@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 from tests.gui.tiny_model import train_tiny
-from workbench.core.errors import CorpusError
-from workbench.gui.classify_batch import csv_items, folder_items, guess_text_column
-from workbench.gui.classify_page import EMPTY_INPUT, NO_MODEL, ClassifyPage
+from workbench.core import CorpusError, guess_text_column
+from workbench.gui.pages.classify.batch import csv_items, folder_items
+from workbench.gui.pages.classify.page import EMPTY_INPUT, NO_MODEL, ClassifyPage
 from workbench.gui.state import AppState
 
 
@@ -156,8 +156,7 @@ def test_batch_csv_problems_are_shown_inline(model_page, qtbot, tmp_path):
 
 
 def test_load_saved_model_and_classify(page, qtbot, trained):
-    from workbench.core.bundle import load_bundle
-    from workbench.core.predict import Predictor
+    from workbench.core import Predictor, load_bundle
 
     result = trained[1]
     loaded = load_bundle(result.bundle_path)

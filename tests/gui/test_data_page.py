@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from workbench.gui.data_page import AUTO_COLUMN, DataPage, read_csv_header
+from workbench.core import read_csv_header
+from workbench.gui.pages.data.page import AUTO_COLUMN, DataPage
 from workbench.gui.state import AppState
 from workbench.gui.tasks import TaskRunner
 
@@ -153,7 +154,7 @@ def test_split_spin_boxes_update_config_and_reject_invalid(qtbot, page):
 def test_cancel_loading(qtbot, page, tmp_path, monkeypatch):
     import threading
 
-    import workbench.core.corpus as corpus_module
+    import workbench.core as corpus_module
 
     entered = threading.Event()
 
@@ -161,7 +162,7 @@ def test_cancel_loading(qtbot, page, tmp_path, monkeypatch):
         entered.set()
         while not cancel.wait(0.01):
             pass
-        from workbench.core.errors import Cancelled
+        from workbench.core import Cancelled
 
         raise Cancelled("cancelled")
 
@@ -184,7 +185,7 @@ def test_bbc_loads_with_binary_file_reported(qtbot, page, shared_data):
 
 
 def test_unexpected_worker_error_shows_message_and_details(qtbot, page, tmp_path, monkeypatch):
-    import workbench.core.stats as stats_module
+    import workbench.core as stats_module
 
     def broken(corpus, **kwargs):
         raise RuntimeError("stats exploded")

@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from tests.gui.tiny_model import WORDS, train_tiny
-from workbench.core.evaluation import Evaluation, evaluate
-from workbench.gui.evaluate_page import EMPTY_TEXT, EvaluatePage
-from workbench.gui.evaluate_widgets import first_line
+from workbench.core import Evaluation, evaluate
+from workbench.gui.pages.evaluate.page import EMPTY_TEXT, EvaluatePage
+from workbench.gui.pages.evaluate.widgets import first_line
 from workbench.gui.state import AppState
 
 
@@ -71,8 +71,7 @@ def test_empty_state(page, tmp_path):
 
 
 def test_shows_the_core_confusion_matrix_of_the_test_split(page, trained):
-    from workbench.core.predict import Predictor
-    from workbench.core.split import split_corpus
+    from workbench.core import Predictor, split_corpus
 
     corpus, result = trained
     config = result.bundle.config
@@ -181,7 +180,7 @@ def test_evaluate_on_current_corpus(page, qtbot, trained):
 
 
 def test_evaluate_on_corpus_with_unknown_class_shows_error(page, qtbot, trained, tmp_path):
-    from workbench.core.corpus import load_corpus
+    from workbench.core import load_corpus
 
     _, result = trained
     root = tmp_path / "other"

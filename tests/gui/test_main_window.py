@@ -10,14 +10,14 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from workbench.core.paths import sample_corpus_dir
+from workbench.core import sample_corpus_dir
 from workbench.gui import settings as keys
 from workbench.gui.app import install_exception_hooks, main, start_tensorflow_import
-from workbench.gui.main_menus import versions_text
-from workbench.gui.main_window import PAGES, MainWindow, PlaceholderPage
 from workbench.gui.settings import Settings
-from workbench.gui.status import TF_LOADING, TF_READY
 from workbench.gui.tasks import TaskContext
+from workbench.gui.window.main_window import PAGES, MainWindow, PlaceholderPage
+from workbench.gui.window.menus import versions_text
+from workbench.gui.window.status import TF_LOADING, TF_READY
 
 from .test_data_page import write_folder_corpus
 from .test_models_page import fake_bundle
@@ -269,7 +269,7 @@ def test_tensorflow_import_failure_is_shown(qtbot, window):
 
 
 def test_save_model_as_copies_current_bundle(qtbot, window, tmp_path):
-    from workbench.core.bundle import Bundle, read_bundle_info
+    from workbench.core import Bundle, read_bundle_info
 
     folder = fake_bundle(window.state.models_dir, "current")
     info = read_bundle_info(folder)
@@ -330,7 +330,7 @@ def test_main_reports_startup_and_quits(qtbot, monkeypatch, capsys):
 
 
 def test_classify_path_sniffs_kinds(tmp_path):
-    from workbench.gui.file_kinds import classify_path
+    from workbench.gui.window.file_kinds import classify_path
 
     w2v = tmp_path / "w2v.txt"
     w2v.write_text("2 3\nking 0.1 0.2 0.3\nqueen 0.1 0.2 0.4\n")

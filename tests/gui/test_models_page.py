@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from PySide6.QtCore import QUrl
 
-from workbench.gui.bundle_files import copy_bundle, validate_bundle_name
-from workbench.gui.models_page import ModelsPage
+from workbench.gui.pages.models.bundle_files import copy_bundle, validate_bundle_name
+from workbench.gui.pages.models.page import ModelsPage
 from workbench.gui.state import AppState
 from workbench.gui.tasks import TaskRunner
 
@@ -176,7 +176,7 @@ def test_copy_bundle_and_name_validation(models_dir, tmp_path):
     copy = copy_bundle(source, tmp_path / "elsewhere" / "copy1")
     assert json.loads((copy / "bundle.json").read_text())["name"] == "copy1"
     assert (copy / "model.keras").read_bytes() == b"not really a model"
-    from workbench.core.errors import BundleError
+    from workbench.core import BundleError
 
     with pytest.raises(BundleError, match="already exists"):
         copy_bundle(source, copy)
@@ -210,7 +210,7 @@ def test_load_real_bundle_becomes_current_and_bold(qtbot, page, models_dir, trai
 
 
 def test_provenance_is_shown_as_readable_lines():
-    from workbench.gui.models_page import provenance_lines
+    from workbench.gui.pages.models.page import provenance_lines
 
     lines = provenance_lines(
         {

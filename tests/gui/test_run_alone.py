@@ -7,7 +7,7 @@ import sys
 import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from workbench.core.errors import BundleError
+from workbench.core import BundleError
 from workbench.gui import widgets
 from workbench.gui.state import AppState
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from workbench.core.errors import CorpusError
+from workbench.core import CorpusError
 from workbench.gui.tasks import TaskContext, TaskRunner, run_until_finished
 
 

@@ -9,17 +9,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 from tests.gui.tiny_model import load_tiny_corpus, tiny_config
-from workbench.core.config import PRESETS, TrainConfig
-from workbench.gui.config_form import ConfigForm, step_125
-from workbench.gui.state import AppState
-from workbench.gui.train_job import (
+from workbench.core import PRESETS, TrainConfig
+from workbench.gui.pages.train.config_form import ConfigForm, step_125
+from workbench.gui.pages.train.job import (
     PartialListener,
     ProgressClock,
     format_duration,
     vectors_argument,
 )
-from workbench.gui.train_page import TrainPage
-from workbench.gui.training_plots import GrowingBuffer, TrainingPlots
+from workbench.gui.pages.train.page import TrainPage
+from workbench.gui.pages.train.plots import GrowingBuffer, TrainingPlots
+from workbench.gui.state import AppState
 
 
 @pytest.fixture
@@ -360,7 +360,7 @@ def test_loaded_model_history_is_plotted(page):
 
 
 def test_pipeline_error_is_shown_inline(page, qtbot, tmp_path):
-    from workbench.core.corpus import load_corpus
+    from workbench.core import load_corpus
 
     root = tmp_path / "small"
     for label in ("a", "b"):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.core.corpus import Corpus
+from workbench.core import Corpus
+from workbench.gui.pages.vectors.page import VectorsPage
 from workbench.gui.state import AppState
 from workbench.gui.tasks import TaskRunner
-from workbench.gui.vectors_page import VectorsPage
 
 WORDS = ["football", "goal", "match", "team", "computer", "software", "chip", "phone"]
 
@@ -136,7 +136,7 @@ def test_coverage_recomputed_when_corpus_changes(qtbot, page, tmp_path):
 
 
 def test_bundled_coverage_recomputed_in_place(qtbot, page, monkeypatch):
-    from workbench.core.vectors import Vectors, VectorsReport
+    from workbench.core import Vectors, VectorsReport
 
     matrix = np.eye(4, dtype=np.float32)
     report = VectorsReport("bundled", "bundled", 4, 4, 4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from workbench.core.config import TrainConfig
+from workbench.core import TrainConfig
 
 WORDS = {
     "food": [
@@ -81,14 +81,14 @@ def tiny_config(**overrides: object) -> TrainConfig:
 
 def load_tiny_corpus(root: Path):
     """``(corpus, report)`` of a fresh tiny corpus under ``root``."""
-    from workbench.core.corpus import load_corpus
+    from workbench.core import load_corpus
 
     return load_corpus(make_corpus_dir(root))
 
 
 def train_tiny(root: Path, **overrides: object):
     """Train and save a tiny model with the core pipeline; returns ``(corpus, RunResult)``."""
-    from workbench.core.pipeline import run_training
+    from workbench.core import run_training
 
     corpus, _ = load_tiny_corpus(root)
     config = tiny_config(**overrides)

@@ -1,6 +1,126 @@
-"""Headless core of Workbench.
+"""Headless core of Workbench: the API both front ends use.
 
 Nothing in this package imports Qt or pyqtgraph, and TensorFlow/Keras are only
-imported inside the functions that build, train, load or run models, so
-``import workbench.core`` stays fast.
+imported inside the functions that build, train, load or run models. The names
+below are loaded on first use (PEP 562), so ``import workbench.core`` stays fast
+and ``from workbench.core import load_corpus`` imports only the corpora package.
+
+Sub-packages, lowest layer first (a package imports only those below it):
+``corpora`` (corpora, formats, splits, statistics) and ``text`` (tokenizer,
+vectors); ``learning`` (config, model, training, evaluation); ``bundles``
+(saved models, prediction); ``runs`` (pipeline, child-process runner).
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module that defines it
+_API: dict[str, str] = {}
+
+
+def _export(module: str, *names: str) -> None:
+    for name in names:
+        _API[name] = module
+
+
+_export(
+    "workbench.core.errors",
+    "WorkbenchError",
+    "CorpusError",
+    "VectorsError",
+    "ConfigError",
+    "BundleError",
+    "Cancelled",
+)
+_export("workbench.core.progress", "CancelToken", "ProgressCallback", "Throttle", "check_cancelled")
+_export(
+    "workbench.core.paths",
+    "default_models_dir",
+    "sample_corpus_dir",
+    "shared_data_dir",
+    "cache_dir",
+)
+_export(
+    "workbench.core.corpora",
+    "FORMATS",
+    "SPLIT_ORDER",
+    "Corpus",
+    "CorpusStats",
+    "ImportIssue",
+    "ImportReport",
+    "Splits",
+    "corpus_stats",
+    "CsvTable",
+    "decode_text",
+    "guess_text_column",
+    "read_csv_header",
+    "read_csv_table",
+    "detect_format",
+    "load_corpus",
+    "read_text_file",
+    "split_corpus",
+)
+_export(
+    "workbench.core.text",
+    "BUNDLED",
+    "Coverage",
+    "Tokenizer",
+    "Vectors",
+    "VectorsReport",
+    "coverage",
+    "embedding_matrix",
+    "load_vectors",
+    "tokenize",
+)
+_export(
+    "workbench.core.learning",
+    "CHOICES",
+    "FIELD_GROUPS",
+    "PRESETS",
+    "Evaluation",
+    "TrainConfig",
+    "TrainResult",
+    "TrainingListener",
+    "build_model",
+    "evaluate",
+    "train",
+)
+_export(
+    "workbench.core.bundles",
+    "Bundle",
+    "BundleInfo",
+    "Prediction",
+    "Predictor",
+    "build_info_dict",
+    "info_from_dict",
+    "list_bundles",
+    "load_bundle",
+    "read_bundle_info",
+    "save_bundle",
+    "unique_bundle_path",
+)
+_export(
+    "workbench.core.runs",
+    "RunResult",
+    "TrainingProcessError",
+    "evaluate_bundle",
+    "run_training",
+    "run_training_isolated",
+)
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbench.core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))

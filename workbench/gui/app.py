@@ -28,9 +28,9 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from workbench.gui.heap import collector_paused
-from workbench.gui.main_window import MainWindow
 from workbench.gui.settings import APPLICATION, ORGANIZATION
-from workbench.gui.status import TF_LOADING, TF_READY
+from workbench.gui.window.main_window import MainWindow
+from workbench.gui.window.status import TF_LOADING, TF_READY
 
 log = logging.getLogger(__name__)
 

@@ -12,22 +12,26 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from workbench.core.paths import default_models_dir
+from workbench.core import default_models_dir
 from workbench.gui.heap import freeze_long_lived
 
 if TYPE_CHECKING:
-    from workbench.core.bundle import Bundle
-    from workbench.core.config import TrainConfig
-    from workbench.core.corpus import Corpus, ImportReport
-    from workbench.core.evaluation import Evaluation
-    from workbench.core.stats import CorpusStats
-    from workbench.core.vectors import Coverage, Vectors
+    from workbench.core import (
+        Bundle,
+        Corpus,
+        CorpusStats,
+        Coverage,
+        Evaluation,
+        ImportReport,
+        TrainConfig,
+        Vectors,
+    )
 
 log = logging.getLogger(__name__)
 
 
 def _default_config() -> TrainConfig:
-    from workbench.core.config import TrainConfig
+    from workbench.core import TrainConfig
 
     return TrainConfig()
 
@@ -123,7 +127,7 @@ def evaluation_from_metrics(metrics: object) -> Evaluation | None:
     """Rebuild an :class:`Evaluation` from a bundle's saved metrics, or ``None``."""
     if not isinstance(metrics, dict) or not metrics:
         return None
-    from workbench.core.evaluation import Evaluation
+    from workbench.core import Evaluation
 
     try:
         return Evaluation.from_dict(metrics)

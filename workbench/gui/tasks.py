@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QDeadlineTimer, QEventLoop, QObject, QThread, QTimer, Signal, Slot
 
-from workbench.core.errors import Cancelled, WorkbenchError
+from workbench.core import Cancelled, WorkbenchError
 
 log = logging.getLogger(__name__)
 

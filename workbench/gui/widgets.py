@@ -217,6 +217,6 @@ def load_bundle_arg(state: Any, page: QWidget, path: str | None) -> None:
     """A ``prepare`` for :func:`run_page_alone`: load the bundle at ``path`` if given."""
     del page
     if path:
-        from workbench.core.bundle import load_bundle
+        from workbench.core import load_bundle
 
         state.set_bundle(load_bundle(path))

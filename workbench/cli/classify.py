@@ -1,0 +1,122 @@
+"""The ``classify`` command: texts, files or a CSV column through a saved bundle.
+
+Output: one line per text (``label  confidence  source``); with ``--json`` one
+JSON object per text per line (JSON Lines) holding ``source``, ``label``,
+``confidence``, ``probabilities`` (every class) and the prediction's notes.
+With ``--csv F --out OUT.csv`` the input rows are written back with
+``predicted_label``, ``confidence`` and one ``prob_<class>`` column per class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import Counter
+from typing import Any
+
+from workbench.cli.common import EXIT_OK, UsageError
+from workbench.cli.output import dumps, shorten, table
+
+
+def read_document(path: str) -> str:
+    """One document from a text file (``-`` = stdin); CorpusError if missing or binary."""
+    from workbench.core import decode_text, read_text_file
+
+    if path != "-":
+        return read_text_file(path)[0]
+    return decode_text(sys.stdin.buffer.read(), "<stdin>")
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.csv:
+        if args.texts or args.files:
+            raise UsageError("--csv cannot be combined with TEXT or --file")
+        if not args.out:
+            raise UsageError("--csv needs --out OUT.csv (or --out - for stdout)")
+        if args.out == "-" and args.json:
+            raise UsageError("--json cannot be combined with --csv --out -")
+        return
+    if args.out or args.text_columns or args.delimiter:
+        raise UsageError("--out, --text-column and --delimiter only apply to --csv")
+    if not args.texts and not args.files:
+        raise UsageError("nothing to classify: give TEXT, --file F or --csv F")
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """``workbench classify``: predict labels and class probabilities."""
+    from workbench.core import read_bundle_info
+
+    _check_args(args)
+    read_bundle_info(args.bundle)  # a clear error before TensorFlow is imported
+    if args.csv:
+        return _classify_csv(args)
+    sources: list[tuple[str, str, bool]] = [
+        (f"argument {i + 1}", text, True) for i, text in enumerate(args.texts)
+    ]
+    sources += [(path, read_document(path), False) for path in args.files]
+
+    from workbench.core import Predictor
+
+    predictor = Predictor.from_path(args.bundle)
+    predictions = predictor.classify([text for _, text, _ in sources])
+    rows = []
+    for (source, text, is_argument), pred in zip(sources, predictions, strict=True):
+        if args.json:
+            record: dict[str, Any] = {"source": source}
+            if is_argument:
+                record["text"] = text
+            record.update(pred.to_dict())
+            print(dumps(record))
+        else:
+            shown = shorten(text, 50) if is_argument else source
+            rows.append([pred.label, pred.confidence, shown, pred.note or ""])
+    if not args.json:
+        headers = ["label", "confidence", "text", "note"]
+        if not any(row[3] for row in rows):  # no notes: leave the column out
+            headers, rows = headers[:3], [row[:3] for row in rows]
+        print(table(headers, rows))
+    return EXIT_OK
+
+
+def _classify_csv(args: argparse.Namespace) -> int:
+    from workbench.core import Predictor, read_csv_table
+
+    csv_table = read_csv_table(args.csv, args.delimiter)
+    header, body = csv_table.header, [cells for _, cells in csv_table.rows]
+    wanted = list(args.text_columns or ["text"])
+    columns = [csv_table.column(name) for name in wanted]
+    texts = ["\n".join(parts) for parts in zip(*columns, strict=True)] if body else []
+
+    predictor = Predictor.from_path(args.bundle)
+    class_names = list(predictor.class_names)
+    predictions = predictor.classify(texts) if texts else []
+    out_header = [
+        *header,
+        "predicted_label",
+        "confidence",
+        *[f"prob_{name}" for name in class_names],
+    ]
+
+    def write(handle: Any) -> None:
+        writer = csv.writer(handle)
+        writer.writerow(out_header)
+        for row, pred in zip(body, predictions, strict=True):
+            padded = row + [""] * (len(header) - len(row))
+            probs = [f"{pred.probabilities.get(name, 0.0):.6f}" for name in class_names]
+            writer.writerow([*padded, pred.label, f"{pred.confidence:.6f}", *probs])
+
+    if args.out == "-":
+        write(sys.stdout)
+        return EXIT_OK
+    with open(args.out, "w", encoding="utf-8", newline="") as handle:
+        write(handle)
+    counts = Counter(pred.label for pred in predictions)
+    if args.json:
+        for i, pred in enumerate(predictions):
+            print(dumps({"source": f"{args.csv} row {i + 1}", **pred.to_dict()}))
+    else:
+        print(f"wrote {len(predictions)} rows with predictions to {args.out}")
+        if counts:
+            print(table(["predicted", "rows"], [[k, v] for k, v in counts.most_common()]))
+    return EXIT_OK

@@ -1,0 +1,76 @@
+"""What every command shares: exit codes, usage errors and the arguments that load things."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.core import Corpus, ImportReport, TrainConfig
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """The command line is wrong (exit code 2)."""
+
+
+def load_config(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig from ``--config``/``--preset`` plus every ``--set``."""
+    from workbench.core import PRESETS, ConfigError, TrainConfig
+
+    config_path = getattr(args, "config", None)
+    if config_path:
+        config = TrainConfig.from_toml(Path(config_path))
+    else:
+        preset = getattr(args, "preset", None) or "recommended"
+        if preset not in PRESETS:
+            raise ConfigError(f"unknown preset {preset!r} (known: {', '.join(PRESETS)})")
+        config = PRESETS[preset]
+    sets = list(getattr(args, "sets", None) or [])
+    return config.with_overrides(sets) if sets else config
+
+
+def load_corpus_arg(
+    args: argparse.Namespace, path: str, *, progress: Any = None, cancel: Any = None
+) -> tuple[Corpus, ImportReport]:
+    """Load ``path`` with the command's --format/--text-column/--label-column."""
+    from workbench.core import load_corpus
+
+    return load_corpus(
+        path,
+        format=getattr(args, "format", "auto") or "auto",
+        text_columns=getattr(args, "text_columns", None) or None,
+        label_column=getattr(args, "label_column", None),
+        progress=progress,
+        cancel=cancel,
+    )
+
+
+def vectors_arg(value: str | None) -> str | None:
+    """``--vectors`` as run_training wants it: None for 'none', else the source."""
+    from workbench.core import VectorsError
+
+    if value is None or value.strip().lower() == "none":
+        return None
+    if value.strip().lower() == "bundled":
+        return "bundled"
+    if not Path(value).exists():
+        raise VectorsError(f"vectors file not found: {value}")
+    return value
+
+
+def corpus_dict(corpus: Corpus, report: ImportReport) -> dict[str, Any]:
+    """A short JSON description of a loaded corpus."""
+    return {
+        "source": str(corpus.source),
+        "format": corpus.format,
+        "documents": len(corpus),
+        "class_counts": dict(corpus.class_counts()),
+        "skipped": len(report.skipped),
+        "warnings": len(report.warnings),
+    }

@@ -1,0 +1,118 @@
+"""``workbench train``: load, split, train, evaluate and save a bundle."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.cli.common import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UsageError,
+    corpus_dict,
+    load_config,
+    load_corpus_arg,
+    vectors_arg,
+)
+from workbench.cli.output import dumps, metrics_summary, per_class_table
+
+if TYPE_CHECKING:
+    from workbench.core import Corpus, ImportReport, RunResult
+
+
+def train_result_dict(result: RunResult, corpus: Corpus, report: ImportReport) -> dict[str, Any]:
+    """The JSON object ``train --json`` prints (RunResult.to_dict() plus guarantees)."""
+    data = dict(result.to_dict())
+    ev = result.evaluation
+    data["status"] = result.train.status
+    data["accuracy"] = ev.accuracy if ev is not None else None
+    data["macro_f1"] = ev.macro_f1 if ev is not None else None
+    data["per_class"] = ev.per_class if ev is not None else {}
+    data["bundle"] = str(result.bundle_path) if result.bundle_path is not None else None
+    data["best_epoch"] = result.train.best_epoch
+    data["epochs_run"] = result.train.epochs_run
+    data["history"] = result.train.history
+    data["message"] = result.train.message
+    data["corpus"] = corpus_dict(corpus, report)
+    return data
+
+
+def _print_train_summary(result: RunResult, data: dict[str, Any], report: ImportReport) -> None:
+    tr = result.train
+    print(f"corpus: {data['corpus']['source']} ({data['corpus']['format']}): {report.summary()}")
+    if report.skipped:
+        print("        run 'workbench inspect' on the corpus to see the skipped items")
+    sizes = (data.get("splits") or {}).get("sizes") or {}
+    if sizes:
+        print("split: " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
+    best = f", best epoch {tr.best_epoch + 1}" if tr.best_epoch is not None else ""
+    print(f"status: {tr.status} after {tr.epochs_run} epoch(s){best}, {tr.elapsed_s:.1f} s")
+    if tr.message and tr.status != "completed":
+        print(f"        {tr.message}")
+    cov = result.coverage
+    if cov is not None:
+        print(
+            f"vectors: cover {cov.vocab_share:.1%} of the vocabulary, "
+            f"{cov.token_share:.1%} of the tokens"
+        )
+    ev = result.evaluation
+    if ev is not None:
+        print(f"test {metrics_summary(ev.accuracy, ev.macro_f1)}")
+        print(per_class_table(ev.per_class))
+    else:
+        print("no test metrics (no epoch finished)")
+    if data["bundle"]:
+        print(f"bundle saved to: {data['bundle']}")
+    else:
+        print("no bundle saved")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """``workbench train``: load, split, train, evaluate and save a bundle."""
+    from workbench.cli.progress import PhaseProgress, StatusLine, TrainProgress, sigint_sets
+    from workbench.core import run_training
+
+    config = load_config(args)
+    vectors = vectors_arg(args.vectors)
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UsageError(f"--out must be a folder, got the file {args.out}")
+    line = StatusLine(sys.stderr)
+    cancel = threading.Event()
+
+    def first_interrupt() -> None:
+        line.println("stopping after this batch, keeping the best model (Ctrl-C again to abort)")
+
+    with sigint_sets(cancel, first_interrupt):
+        corpus, report = load_corpus_arg(
+            args, args.corpus, progress=PhaseProgress(line), cancel=cancel
+        )
+        result = run_training(
+            corpus,
+            config,
+            vectors=vectors,
+            listener=TrainProgress(line),
+            cancel=cancel,
+            progress=PhaseProgress(line),
+            out_dir=args.out,
+            name=args.name,
+        )
+    line.clear()
+    data = train_result_dict(result, corpus, report)
+    if args.json:
+        print(dumps(data), flush=True)
+    else:
+        _print_train_summary(result, data, report)
+    status = result.train.status
+    if status == "failed":
+        print(f"workbench: error: training failed: {result.train.message}", file=sys.stderr)
+        return EXIT_ERROR
+    if getattr(result, "save_error", None):
+        print(f"workbench: error: {result.save_error}", file=sys.stderr)
+        return EXIT_ERROR
+    if status == "cancelled":
+        return EXIT_INTERRUPTED
+    return EXIT_OK

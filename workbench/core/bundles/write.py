@@ -1,0 +1,216 @@
+"""Writing model bundles: the ``bundle.json`` content and the atomic folder save.
+
+:func:`save_bundle` writes every file into a hidden temp folder beside the target,
+fsyncs it, and renames it into place; a bundle already there is renamed aside first and
+deleted only once the new one is in, so an interrupted save leaves the old one whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.errors import BundleError
+
+if TYPE_CHECKING:
+    from workbench.core.text.tokenizer import Tokenizer
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.keras"
+TOKENIZER_FILE = "tokenizer.json"
+INFO_FILE = "bundle.json"
+REQUIRED_FILES = (INFO_FILE, MODEL_FILE, TOKENIZER_FILE)
+MAX_MISCLASSIFIED = 200
+MAX_TEXT_CHARS = 2000
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions of Python and of the libraries a bundle depends on."""
+    from importlib import metadata
+
+    import workbench
+
+    def version_of(package: str) -> str | None:
+        module = sys.modules.get(package)
+        if module is not None and getattr(module, "__version__", None):
+            return str(module.__version__)
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "python": sys.version.split()[0],
+        "numpy": version_of("numpy"),
+        "tensorflow": version_of("tensorflow"),
+        "keras": version_of("keras"),
+        "workbench": workbench.__version__,
+    }
+
+
+def compact_metrics(metrics: Any) -> dict:
+    """``Evaluation`` (or its dict) as stored in bundle.json: misclassified list capped."""
+    if metrics is None:
+        return {}
+    data = metrics.to_dict() if hasattr(metrics, "to_dict") else dict(metrics)
+    wrong = data.get("misclassified")
+    if isinstance(wrong, list):
+        capped = []
+        for item in wrong[:MAX_MISCLASSIFIED]:
+            item = dict(item)
+            text = item.get("text")
+            if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+                item["text"] = text[:MAX_TEXT_CHARS] + "…"
+            capped.append(item)
+        data["misclassified"] = capped
+        total = data.get("misclassified_total")
+        keep = isinstance(total, int) and not isinstance(total, bool) and total >= len(wrong)
+        data["misclassified_total"] = total if keep else len(wrong)  # kept when re-saved
+    return data
+
+
+def _plain_history(history: Any) -> dict[str, list[float]]:
+    return {str(key): [float(v) for v in values] for key, values in dict(history or {}).items()}
+
+
+def build_info_dict(
+    *,
+    name: str,
+    class_names: list[str],
+    config: Any,
+    history: Any,
+    metrics: Any,
+    provenance: dict | None,
+    created: str | None = None,
+) -> dict:
+    """The content of ``bundle.json`` (JSON-serialisable)."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        "created": created or datetime.now(UTC).isoformat(timespec="microseconds"),
+        "class_names": [str(c) for c in class_names],
+        "config": config.to_dict() if hasattr(config, "to_dict") else dict(config),
+        "history": _plain_history(history),
+        "metrics": compact_metrics(metrics),
+        "provenance": dict(provenance or {}),
+        "versions": library_versions(),
+    }
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False, allow_nan=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def save_bundle(
+    path: str | Path,
+    *,
+    model: Any,
+    tokenizer: Tokenizer,
+    class_names: list[str],
+    config: Any,
+    history: Any,
+    metrics: Any,
+    provenance: dict | None,
+    name: str | None = None,
+) -> Path:
+    """Write a bundle folder at ``path`` atomically and return its path.
+
+    Everything is written to a hidden temp folder beside ``path`` and renamed into
+    place; an existing bundle there is renamed aside first and deleted only once the
+    new one is in, so an interrupted save leaves the previous bundle whole.
+    ``metrics`` may be an ``Evaluation`` or its dict; its misclassified list is capped.
+    """
+    target = Path(path).expanduser().absolute()
+    if target.exists() and not target.is_dir():
+        raise BundleError(f"cannot save bundle: {target} exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not (target / INFO_FILE).is_file():
+        raise BundleError(f"cannot save bundle: {target} exists and is not a model bundle")
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BundleError(f"cannot create models folder {parent}: {exc.strerror}") from exc
+
+    tag = uuid.uuid4().hex[:8]
+    temp = parent / f".{target.name}.tmp-{tag}"
+    info = build_info_dict(
+        name=name or target.name,
+        class_names=class_names,
+        config=config,
+        history=history,
+        metrics=metrics,
+        provenance=provenance,
+    )
+    try:
+        temp.mkdir()
+        model.save(str(temp / MODEL_FILE))
+        _fsync_file(temp / MODEL_FILE)
+        _write_json(temp / TOKENIZER_FILE, tokenizer.to_dict())
+        _write_json(temp / INFO_FILE, info)
+        _fsync_dir(temp)
+    except BaseException as exc:
+        shutil.rmtree(temp, ignore_errors=True)
+        if isinstance(exc, Exception):
+            raise BundleError(f"cannot save bundle {target}: {exc}") from exc
+        raise
+    _swap_in(temp, target, tag)
+    return target
+
+
+def _swap_in(temp: Path, target: Path, tag: str) -> None:
+    """Rename ``temp`` to ``target``, replacing an existing folder there safely."""
+    old = None
+    try:
+        if target.exists():
+            old = target.parent / f".{target.name}.old-{tag}"
+            os.replace(target, old)
+        os.replace(temp, target)
+    except OSError as exc:
+        if old is not None and old.exists() and not target.exists():
+            with contextlib.suppress(OSError):
+                os.replace(old, target)
+        shutil.rmtree(temp, ignore_errors=True)
+        raise BundleError(f"cannot save bundle {target}: {exc.strerror or exc}") from exc
+    with contextlib.suppress(OSError):
+        _fsync_dir(target.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def unique_bundle_path(models_dir: str | Path, stem: str) -> Path:
+    """``models_dir/stem``, or ``stem-2``, ``stem-3``... if taken (``stem`` made file-safe)."""
+    safe = re.sub(r"[^\w.-]+", "-", str(stem), flags=re.ASCII).strip("-.") or "model"
+    base = Path(models_dir).expanduser()
+    candidate = base / safe
+    number = 2
+    while candidate.exists():
+        candidate = base / f"{safe}-{number}"
+        number += 1
+    return candidate

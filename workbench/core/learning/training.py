@@ -1,0 +1,416 @@
+"""Train a classifier with Keras ``fit``, reporting to a listener and honouring a cancel token.
+
+:func:`train` never raises for training problems: it returns a :class:`TrainResult` whose
+``status`` says how the run ended (``"completed"``, ``"early_stopped"``, ``"cancelled"`` or
+``"failed"``) and whose ``model`` holds the weights of the epoch with the lowest
+validation loss (``None`` when no epoch finished).
+
+Listener calls come from the training thread with plain Python numbers; ``epoch`` and
+``batch`` are 0-based. Keras reports per-batch ``loss``/``accuracy`` as running averages
+over the current epoch.
+
+Keras is imported inside :func:`train` only.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import logging
+import math
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from workbench.core.errors import ConfigError
+from workbench.core.learning.config.schema import TrainConfig
+from workbench.core.progress import CancelToken
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("completed", "early_stopped", "cancelled", "failed")
+_EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+class TrainingListener:
+    """Receives training progress; override the methods you need (all are no-ops here)."""
+
+    def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None:
+        """Training is about to start: at most ``epochs`` epochs of ``steps_per_epoch`` batches."""
+
+    def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+        """A batch finished; ``logs`` has the epoch's running ``loss`` and ``accuracy``."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        """An epoch finished; ``logs``: ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``."""
+
+    def on_train_end(self, result: TrainResult) -> None:
+        """Training ended (any status); ``result`` is what :func:`train` returns."""
+
+
+@dataclass
+class TrainResult:
+    """How a training run ended, its per-epoch history and the best model."""
+
+    status: str
+    message: str
+    history: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int | None = None
+    epochs_run: int = 0
+    elapsed_s: float = 0.0
+    model: object | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable summary (without the model)."""
+        return {
+            "status": self.status,
+            "message": self.message,
+            "history": {key: [float(v) for v in values] for key, values in self.history.items()},
+            "best_epoch": self.best_epoch,
+            "epochs_run": self.epochs_run,
+            "elapsed_s": float(self.elapsed_s),
+        }
+
+
+@dataclass
+class TrainingRun:
+    """Mutable state shared by :func:`train` and its Keras callback."""
+
+    config: TrainConfig
+    listener: TrainingListener
+    cancel: CancelToken | None
+    monitor: str
+    epoch: int = 0
+    history: dict[str, list[float]] = field(default_factory=dict)
+    best_value: float = math.inf
+    best_epoch: int | None = None
+    best_weights: list[np.ndarray] | None = None
+    epochs_run: int = 0
+    waited: int = 0
+    cancelled: bool = False
+    early_stopped: bool = False
+    nan_message: str | None = None
+    on_best_epoch: Callable[[int, Any], None] | None = None
+    interrupted: bool = False  # the waiting thread was interrupted (Ctrl-C)
+    fit_ended: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def aborting(self) -> bool:
+        return self.cancelled or self.nan_message is not None
+
+    def stop_requested(self) -> bool:
+        return self.interrupted or (self.cancel is not None and self.cancel.is_set())
+
+
+def train(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    config: TrainConfig,
+    *,
+    vocab_size: int,
+    num_classes: int,
+    embedding_matrix: np.ndarray | None = None,
+    listener: TrainingListener | None = None,
+    cancel: CancelToken | None = None,
+    on_best_epoch: Callable[[int, Any], None] | None = None,
+) -> TrainResult:
+    """Build a model for ``config`` and fit it on token ids ``x_train`` / class ids ``y_train``.
+
+    The best epoch is chosen by ``val_loss`` (by training ``loss`` when ``x_val`` is empty);
+    ``config.patience`` > 0 stops after that many epochs without improvement. Setting
+    ``cancel`` stops within one batch; the unfinished epoch is discarded. A NaN loss stops at
+    the first NaN batch. Bad inputs and any exception give ``status="failed"`` with the error
+    text; nothing is raised. ``on_best_epoch(epoch, model)`` is called in the training
+    thread after each epoch that becomes the best one, with the model holding that
+    epoch's weights (e.g. to score the test split while training goes on, so that
+    nothing is left to compute after a Stop); its errors are logged and ignored.
+    """
+    start = time.perf_counter()
+    listener = listener if listener is not None else TrainingListener()
+    run = TrainingRun(config=config, listener=listener, cancel=cancel, monitor="val_loss")
+    run.on_best_epoch = on_best_epoch
+    model = None
+    error: str | None = None
+    try:
+        if not isinstance(config, TrainConfig):
+            raise ConfigError(f"config must be a TrainConfig, got {type(config).__name__}")
+        data = _check_inputs(x_train, y_train, x_val, y_val, config, vocab_size, num_classes)
+        x_train, y_train, x_val, y_val = data
+        if len(x_val) == 0:
+            run.monitor = "loss"
+        if not _is_set(cancel):
+            from workbench.core.learning.model import build_model
+
+            model = build_model(
+                config,
+                vocab_size=vocab_size,
+                num_classes=num_classes,
+                embedding_matrix=embedding_matrix,
+            )
+        if _is_set(cancel):
+            run.cancelled = True
+        else:
+            steps = math.ceil(len(x_train) / config.batch_size)
+            listener.on_train_begin(config.epochs, steps)
+            _fit_detached(
+                model,
+                run,
+                x_train,
+                y_train,
+                batch_size=config.batch_size,
+                epochs=config.epochs,
+                validation_data=(x_val, y_val) if len(x_val) else None,
+                class_weight=_class_weight(y_train, num_classes, config.class_weight),
+                shuffle=True,
+                verbose=0,
+                callbacks=[keras_callback_class()(run)],
+            )
+    except Exception as exc:  # every failure becomes status="failed"
+        error = _one_line(exc)
+
+    if model is not None and run.best_weights is not None:
+        try:
+            model.set_weights(run.best_weights)
+        except Exception as exc:
+            error = error or f"could not restore the best weights: {_one_line(exc)}"
+            model = None
+    else:
+        model = None
+    result = TrainResult(
+        status="completed",
+        message="",
+        history=run.history,
+        best_epoch=run.best_epoch,
+        epochs_run=run.epochs_run,
+        elapsed_s=time.perf_counter() - start,
+        model=model,
+    )
+    result.status, result.message = _outcome(run, error)
+    listener.on_train_end(result)
+    return result
+
+
+_FIT_THREADS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+@atexit.register
+def finish_fit_threads(timeout: float = 30.0) -> None:
+    """Let ``fit`` helper threads end their teardown (at interpreter exit: before
+    TensorFlow's own clean-up runs under them)."""
+    deadline = time.monotonic() + timeout
+    for thread in list(_FIT_THREADS):
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _fit_detached(model: Any, run: TrainingRun, *args: Any, **kwargs: Any) -> None:
+    """``model.fit`` in a helper thread; returns once training has ended.
+
+    When ``fit`` returns, its input pipeline (a tf.data iterator) is destroyed, and
+    that can block for ~10 s waiting for tf.data's background threads (seen with
+    ``py-spy`` after a Stop at an epoch end, 3 runs in 5). The model is final when
+    Keras calls ``on_train_end``, so the caller goes on from there and the helper
+    thread finishes the teardown on its own. Errors of ``fit`` are raised here; an
+    interrupt (Ctrl-C) of the waiting thread stops the training at the next batch.
+    """
+    outcome: dict[str, BaseException] = {}
+
+    def fit() -> None:
+        try:
+            model.fit(*args, **kwargs)
+        except BaseException as exc:  # handed to the waiting thread
+            outcome["error"] = exc
+        finally:
+            run.fit_ended.set()
+
+    thread = threading.Thread(target=fit, name="workbench-fit", daemon=True)
+    _FIT_THREADS.add(thread)
+    thread.start()
+    try:
+        while not run.fit_ended.wait(0.1):
+            pass
+    except BaseException:
+        run.interrupted = True  # the bridge stops training at its next callback
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+
+
+def _outcome(run: TrainingRun, error: str | None) -> tuple[str, str]:
+    """``(status, message)`` for a finished run."""
+    best = _best_text(run)
+    if error is not None:
+        return "failed", error
+    if run.nan_message is not None:
+        return "failed", run.nan_message
+    if run.cancelled:
+        if run.best_epoch is None:
+            return "cancelled", "cancelled before the first epoch finished"
+        return "cancelled", f"cancelled after {run.epochs_run} epoch(s); {best}"
+    if run.early_stopped:
+        return "early_stopped", (
+            f"stopped early after epoch {run.epochs_run}: no lower {run.monitor} "
+            f"for {run.config.patience} epoch(s); {best}"
+        )
+    return "completed", f"completed {run.epochs_run} epoch(s); {best}"
+
+
+def _best_text(run: TrainingRun) -> str:
+    if run.best_epoch is None:
+        return "no best epoch"
+    return f"best epoch {run.best_epoch + 1} ({run.monitor} {run.best_value:.4f})"
+
+
+def _is_set(cancel: CancelToken | None) -> bool:
+    return cancel is not None and cancel.is_set()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    if isinstance(exc, ConfigError):
+        return first
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _check_inputs(
+    x_train: Any,
+    y_train: Any,
+    x_val: Any,
+    y_val: Any,
+    config: TrainConfig,
+    vocab_size: int,
+    num_classes: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Convert the arrays and check shapes and ranges (ConfigError naming the problem)."""
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int | np.integer):
+        raise ConfigError(f"vocab_size must be an integer, got {vocab_size!r}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer):
+        raise ConfigError(f"num_classes must be an integer, got {num_classes!r}")
+    arrays = []
+    for x_name, y_name, x, y in (
+        ("x_train", "y_train", x_train, y_train),
+        ("x_val", "y_val", x_val, y_val),
+    ):
+        x = np.asarray(x)
+        y = np.asarray(y)
+        if x.size == 0 and y.size == 0:
+            x = x.reshape(0, config.maxlen).astype(np.int32)
+        if x.ndim != 2 or x.shape[1] != config.maxlen:
+            raise ConfigError(
+                f"{x_name} must have shape [n, maxlen={config.maxlen}], got {x.shape}"
+            )
+        if not (np.issubdtype(x.dtype, np.integer)):
+            raise ConfigError(f"{x_name} must hold integer token ids, got dtype {x.dtype}")
+        if y.ndim != 1 or len(y) != len(x):
+            raise ConfigError(f"{y_name} must be 1-D with {len(x)} labels, got shape {y.shape}")
+        if not (np.issubdtype(y.dtype, np.integer)):
+            raise ConfigError(f"{y_name} must hold integer class ids, got dtype {y.dtype}")
+        if len(x) and (x.min() < 0 or x.max() >= vocab_size):
+            raise ConfigError(
+                f"{x_name} token ids must be in [0, {vocab_size}), "
+                f"got {int(x.min())}..{int(x.max())}"
+            )
+        if len(y) and (y.min() < 0 or y.max() >= num_classes):
+            raise ConfigError(
+                f"{y_name} class ids must be in [0, {num_classes}), "
+                f"got {int(y.min())}..{int(y.max())}"
+            )
+        arrays += [x.astype(np.int32, copy=False), y.astype(np.int32, copy=False)]
+    if len(arrays[0]) == 0:
+        raise ConfigError("x_train is empty: nothing to train on")
+    return arrays[0], arrays[1], arrays[2], arrays[3]
+
+
+def _class_weight(y: np.ndarray, num_classes: int, mode: str) -> dict[int, float] | None:
+    """``"balanced"``: n / (num_present_classes * count) per class; absent classes get 1.0."""
+    if mode != "balanced":
+        return None
+    counts = np.bincount(y, minlength=num_classes)
+    present = int((counts > 0).sum())
+    return {
+        index: (len(y) / (present * count) if count else 1.0)
+        for index, count in enumerate(counts.tolist())
+    }
+
+
+@functools.cache
+def keras_callback_class() -> type:
+    """The Keras callback bridging ``fit`` to a :class:`TrainingRun` (created on first use)."""
+    import keras
+
+    class _Bridge(keras.callbacks.Callback):
+        def __init__(self, run: TrainingRun) -> None:
+            super().__init__()
+            self._run = run
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self._run.epoch = epoch
+
+        def on_train_end(self, logs: dict | None = None) -> None:
+            # the model is final: the waiting thread goes on while fit() tears down
+            self._run.fit_ended.set()
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            run = self._run
+            loss = float(logs["loss"])
+            if not math.isfinite(loss):
+                run.nan_message = (
+                    f"loss became NaN at epoch {run.epoch + 1} batch {batch + 1}; "
+                    "try a lower learning rate"
+                )
+                self.model.stop_training = True
+                return
+            run.listener.on_batch_end(
+                run.epoch, batch, {"loss": loss, "accuracy": float(logs.get("accuracy", math.nan))}
+            )
+            if run.stop_requested():
+                run.cancelled = True
+                self.model.stop_training = True
+
+        def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            run = self._run
+            if not run.aborting and run.stop_requested():
+                run.cancelled = True
+            if run.aborting:  # skip the rest of the validation pass
+                self.model.stop_evaluating = True
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            run = self._run
+            if run.aborting:  # the epoch did not finish: keep the previous best
+                return
+            values = {key: float(logs[key]) for key in _EPOCH_KEYS if key in logs}
+            for key, value in values.items():
+                run.history.setdefault(key, []).append(value)
+            run.epochs_run = epoch + 1
+            current = values.get(run.monitor, math.nan)
+            improved = current < run.best_value  # False for NaN
+            if improved:
+                run.best_value = current
+                run.best_epoch = epoch
+                run.best_weights = self.model.get_weights()
+                run.waited = 0
+            else:
+                run.waited += 1
+            run.listener.on_epoch_end(epoch, values)
+            if improved and run.on_best_epoch is not None:
+                try:
+                    run.on_best_epoch(epoch, self.model)
+                except Exception:  # a helper's failure must not end the training
+                    log.warning("on_best_epoch hook failed", exc_info=True)
+            more_to_come = epoch + 1 < run.config.epochs
+            if more_to_come and run.config.patience and run.waited >= run.config.patience:
+                run.early_stopped = True
+                self.model.stop_training = True
+            elif more_to_come and run.stop_requested():
+                run.cancelled = True
+                self.model.stop_training = True
+
+    return _Bridge

@@ -1,0 +1,21 @@
+"""Word vectors: text/.gz/.zip/word2vec parsing, the bundled GloVe, the cache, coverage."""
+
+from workbench.core.text.vectors.loading import (
+    BUNDLED,
+    Coverage,
+    Vectors,
+    VectorsReport,
+    coverage,
+    embedding_matrix,
+    load_vectors,
+)
+
+__all__ = [
+    "BUNDLED",
+    "Coverage",
+    "Vectors",
+    "VectorsReport",
+    "coverage",
+    "embedding_matrix",
+    "load_vectors",
+]

@@ -1,0 +1,389 @@
+"""Classify page: classify one pasted/opened text, or a folder of .txt files / a CSV column.
+
+Predictions run in tasks (``"classify"`` and ``"classify-batch"``) with the current
+model (``state.bundle``); nothing touches the model on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core import WorkbenchError, guess_text_column, read_csv_header
+from workbench.gui.pages.classify.batch import (
+    BatchResult,
+    batch_job,
+    csv_items,
+    folder_items,
+    write_results_csv,
+)
+from workbench.gui.pages.classify.chart import ProbabilityChart
+from workbench.gui.state import AppState
+from workbench.gui.tasks import Task, TaskRunner
+from workbench.gui.widgets import MessageBar, TaskProgress
+
+if TYPE_CHECKING:
+    from workbench.core import Bundle, Prediction
+
+SINGLE_KIND = "classify"
+BATCH_KIND = "classify-batch"
+NO_MODEL = "Train or load a model first"
+EMPTY_INPUT = "Type or paste some text to classify first."
+CLASSIFY_TIP = "Classify the text above (Ctrl+Return)"
+
+
+def _classify_one(bundle: Bundle, text: str) -> Prediction:
+    from workbench.core import Predictor
+
+    return Predictor(bundle).classify([text])[0]
+
+
+class ClassifyPage(QWidget):
+    """Try the current model on new texts."""
+
+    def __init__(self, state: AppState, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.tasks = tasks
+        self.single_task: Task | None = None
+        self.batch_task: Task | None = None
+        self.prediction: Prediction | None = None
+        self.batch_result: BatchResult | None = None
+        self.csv_path: Path | None = None
+
+        self.model_label = QLabel()
+        self.model_label.setWordWrap(True)
+        self.messages = MessageBar()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_single(), "Single text")
+        self.tabs.addTab(self._build_batch(), "Batch")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.model_label)
+        layout.addWidget(self.messages)
+        layout.addWidget(self.tabs, 1)
+
+        state.bundle_changed.connect(self._on_bundle_changed)
+        self._on_bundle_changed()
+
+    # --- building -------------------------------------------------------------
+    def _build_single(self) -> QWidget:
+        self.editor = QPlainTextEdit()
+        self.editor.setPlaceholderText("Paste or type an article here, or open a .txt file.")
+        self.open_button = QPushButton("Open .txt…")
+        self.clear_button = QPushButton("Clear")
+        self.classify_button = QPushButton("Classify")
+        self.classify_button.setShortcut(QKeySequence("Ctrl+Return"))
+        keypad = QShortcut(QKeySequence("Ctrl+Enter"), self.editor)  # keypad Enter
+        keypad.activated.connect(self.classify_button.animateClick)
+        self.label_label = QLabel("–")
+        self.label_label.setObjectName("predictedClass")
+        self.label_label.setStyleSheet("font-size: 24pt; font-weight: 600; color: #174ea6;")
+        self.confidence_label = QLabel()
+        self.confidence_label.setStyleSheet("font-size: 14pt; color: #333;")
+        self.notes_label = QLabel()
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setStyleSheet("color: #8a5300;")
+        self.chart = ProbabilityChart()
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.clear_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.classify_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.editor, 1)
+        left_layout.addLayout(buttons)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.label_label)
+        right_layout.addWidget(self.confidence_label)
+        right_layout.addWidget(self.notes_label)
+        right_layout.addWidget(self.chart, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+
+        self.open_button.clicked.connect(self._choose_text_file)
+        self.clear_button.clicked.connect(self.editor.clear)
+        self.classify_button.clicked.connect(self.classify_text)
+        return splitter
+
+    def _build_batch(self) -> QWidget:
+        self.folder_button = QPushButton("Classify folder…")
+        self.folder_button.setToolTip("Classify every .txt file in a folder (and its subfolders)")
+        self.csv_button = QPushButton("Open CSV…")
+        self.column_combo = QComboBox()
+        self.column_combo.setToolTip("The column holding the texts")
+        self.column_combo.setEnabled(False)
+        self.csv_run_button = QPushButton("Classify CSV")
+        self.csv_run_button.setEnabled(False)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setEnabled(False)
+        self.batch_progress = TaskProgress()
+        self.batch_label = QLabel("Classify a folder of .txt files or a column of a CSV file.")
+        self.results_table = QTableWidget(0, 0)
+        self.results_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.results_table.setAlternatingRowColors(True)
+        self.results_table.verticalHeader().setVisible(False)
+
+        row = QHBoxLayout()
+        row.addWidget(self.folder_button)
+        row.addWidget(self.csv_button)
+        row.addWidget(QLabel("Text column"))
+        row.addWidget(self.column_combo, 1)
+        row.addWidget(self.csv_run_button)
+        row.addStretch(1)
+        row.addWidget(self.export_button)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addLayout(row)
+        layout.addWidget(self.batch_progress)
+        layout.addWidget(self.batch_label)
+        layout.addWidget(self.results_table, 1)
+
+        self.folder_button.clicked.connect(self._choose_folder)
+        self.csv_button.clicked.connect(self._choose_csv)
+        self.csv_run_button.clicked.connect(self.classify_csv)
+        self.export_button.clicked.connect(self._choose_export_path)
+        return page
+
+    # --- single text ------------------------------------------------------------
+    def classify_text(self) -> Task | None:
+        """Classify the editor's text in a task (inline message for empty input)."""
+        bundle = self.state.bundle
+        if bundle is None:
+            self.messages.show_error(NO_MODEL)
+            return None
+        text = self.editor.toPlainText()
+        if not text.strip():
+            self._clear_prediction()
+            self.messages.show_error(EMPTY_INPUT)
+            return None
+        self.messages.clear()
+        task = self.tasks.start(SINGLE_KIND, lambda ctx: _classify_one(bundle, text))
+        self.single_task = task
+        task.done.connect(self.show_prediction)
+        task.failed.connect(self.messages.show_error)
+        task.finished.connect(self._on_single_finished)
+        self.classify_button.setEnabled(False)
+        self.confidence_label.setText("Classifying…")
+        return task
+
+    def show_prediction(self, prediction: Prediction) -> None:
+        """Show a prediction: class, confidence, notes and all probabilities."""
+        self.prediction = prediction
+        self.label_label.setText(prediction.label)
+        self.confidence_label.setText(f"confidence {prediction.confidence:.1%}")
+        notes = [prediction.note] if prediction.note else []
+        notes.append(f"{prediction.known_tokens} of {prediction.total_tokens} words known")
+        self.notes_label.setText(" · ".join(notes))
+        self.chart.set_probabilities(prediction.probabilities)
+
+    def open_text_file(self, path: str | Path) -> bool:
+        """Put the text of ``path`` into the editor; problems shown inline."""
+        from workbench.core import read_text_file
+
+        try:
+            text, encoding = read_text_file(path)
+        except WorkbenchError as exc:
+            self.messages.show_error(str(exc))
+            return False
+        self.editor.setPlainText(text)
+        note = "" if encoding in ("utf-8", "ascii") else f" (decoded as {encoding})"
+        self.messages.show_info(f"Opened {Path(path).name}{note}")
+        return True
+
+    # --- batch ------------------------------------------------------------------------
+    def classify_folder(self, folder: str | Path) -> Task | None:
+        """Classify every .txt file under ``folder`` in a task."""
+        return self._start_batch(lambda: folder_items(folder), f"folder {folder}")
+
+    def set_csv(self, path: str | Path) -> bool:
+        """Read the header of the CSV at ``path`` and offer its columns."""
+        try:
+            columns = read_csv_header(path)
+        except WorkbenchError as exc:
+            self.messages.show_error(str(exc))
+            return False
+        self.csv_path = Path(path)
+        self.column_combo.clear()
+        self.column_combo.addItems(columns)
+        self.column_combo.setCurrentIndex(guess_text_column(columns))
+        self.batch_label.setText(
+            f"{self.csv_path.name}: choose the text column, then Classify CSV."
+        )
+        self._update_controls()
+        return True
+
+    def classify_csv(self, column: str | None = None) -> Task | None:
+        """Classify the chosen column of the opened CSV in a task."""
+        path = self.csv_path
+        if path is None:
+            self.messages.show_error("Open a CSV file first")
+            return None
+        column = column or self.column_combo.currentText()
+        return self._start_batch(lambda: (csv_items(path, column), []), f"{path.name} [{column}]")
+
+    def export_results(self, path: str | Path) -> bool:
+        """Write the batch results as CSV; problems shown inline."""
+        if self.batch_result is None:
+            self.messages.show_error("Nothing to export yet: classify a folder or CSV first")
+            return False
+        try:
+            written = write_results_csv(self.batch_result, path)
+        except WorkbenchError as exc:
+            self.messages.show_error(str(exc))
+            return False
+        self.messages.show_info(f"Saved {len(self.batch_result.rows)} results to {written}")
+        return True
+
+    def _start_batch(self, load, what: str) -> Task | None:
+        bundle = self.state.bundle
+        if bundle is None:
+            self.messages.show_error(NO_MODEL)
+            return None
+        self.messages.clear()
+        task = self.tasks.start(BATCH_KIND, batch_job(bundle, load))
+        self.batch_task = task
+        self.batch_label.setText(f"Classifying {what}…")
+        self.batch_progress.track(task, "Reading texts…")
+        task.done.connect(self.show_batch_result)
+        task.failed.connect(self.messages.show_error)
+        task.cancelled.connect(lambda: self.batch_label.setText("Batch classification cancelled"))
+        task.finished.connect(self._on_batch_finished)
+        self._update_controls()
+        return task
+
+    def show_batch_result(self, result: BatchResult) -> None:
+        """Fill the results table (file/row, predicted, confidence, per-class probabilities)."""
+        self.batch_result = result
+        names = result.class_names
+        headers = ["Source", "Predicted", "Confidence", *names, "Note"]
+        table = self.results_table
+        table.setSortingEnabled(False)
+        table.clear()
+        table.setColumnCount(len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.setRowCount(len(result.rows))
+        for r, row in enumerate(result.rows):
+            cells = [row.source, row.label, f"{row.confidence:.3f}"]
+            cells += [f"{row.probabilities.get(name, 0.0):.3f}" for name in names]
+            cells.append(row.note)
+            for c, text in enumerate(cells):
+                table.setItem(r, c, QTableWidgetItem(text))
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setSortingEnabled(True)
+        summary = f"Classified {len(result.rows)} text(s)."
+        if result.skipped:
+            summary += f" Skipped {len(result.skipped)}: " + "; ".join(result.skipped[:5])
+            if len(result.skipped) > 5:
+                summary += "; …"
+        self.batch_label.setText(summary)
+
+    # --- state / tasks -------------------------------------------------------------------
+    def _on_bundle_changed(self) -> None:
+        bundle = self.state.bundle
+        if bundle is None:
+            self.model_label.setText(NO_MODEL + " to classify texts.")
+        else:
+            self.model_label.setText(
+                f"Model: {bundle.info.name} — {bundle.info.summary()} · classes: "
+                + ", ".join(bundle.info.class_names)
+            )
+        self._clear_prediction()
+        self._update_controls()
+
+    def _clear_prediction(self) -> None:
+        self.prediction = None
+        self.label_label.setText("–")
+        self.confidence_label.clear()
+        self.notes_label.clear()
+        self.chart.set_probabilities({})
+
+    def _on_single_finished(self) -> None:
+        self.single_task = None
+        if self.prediction is None:
+            self.confidence_label.clear()
+        self._update_controls()
+
+    def _on_batch_finished(self) -> None:
+        self.batch_task = None
+        self._update_controls()
+
+    def _update_controls(self) -> None:
+        has_model = self.state.bundle is not None
+        single_busy = self.single_task is not None
+        batch_busy = self.batch_task is not None
+        self.classify_button.setEnabled(has_model and not single_busy)
+        self.classify_button.setToolTip(CLASSIFY_TIP if has_model else NO_MODEL)
+        for button in (self.folder_button, self.csv_run_button):
+            button.setToolTip("" if has_model else NO_MODEL)
+        self.folder_button.setEnabled(has_model and not batch_busy)
+        self.csv_run_button.setEnabled(has_model and not batch_busy and self.csv_path is not None)
+        self.column_combo.setEnabled(self.csv_path is not None and not batch_busy)
+        self.export_button.setEnabled(self.batch_result is not None and not batch_busy)
+
+    # --- dialogs --------------------------------------------------------------------------
+    def _choose_text_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a text", "", "Text files (*.txt);;All files (*)"
+        )
+        if path:
+            self.open_text_file(path)
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of .txt files")
+        if folder:
+            self.classify_folder(folder)
+
+    def _choose_csv(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a CSV file", "", "CSV / TSV (*.csv *.tsv *.txt);;All files (*)"
+        )
+        if path:
+            self.set_csv(path)
+
+    def _choose_export_path(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export results", "predictions.csv", "CSV (*.csv)"
+        )
+        if path:
+            self.export_results(path)
+
+
+if __name__ == "__main__":  # python -m workbench.gui.pages.classify.page [models/<bundle>]
+    import sys
+
+    from workbench.gui.widgets import load_bundle_arg, run_page_alone
+
+    sys.exit(
+        run_page_alone(
+            ClassifyPage,
+            size=(1100, 700),
+            prepare=load_bundle_arg,
+        )
+    )
