@@ -400,3 +400,21 @@ def test_nan_failure_result_is_shown_inline(page):
     assert "NaN" in page.messages.text()
     assert "no model kept" in page.result_label.text()
     assert page.state.bundle is None
+
+
+def test_new_run_starts_from_clean_plots(qtbot):
+    """The best-epoch label of a previous run never survives into the next one (issue 12.9)."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.begin(5, 2)
+    for epoch, val_loss in enumerate([0.9, 0.8, 0.7, 0.6, 0.5]):
+        plots.add_epoch(epoch, {"loss": 1, "accuracy": 0.5, "val_loss": val_loss})
+    assert plots.loss_plot.best_line.label.toPlainText() == "best: epoch 5"
+    plots.begin(3, 2)
+    for plot in plots.plots:
+        assert not plot.best_line.isVisible()
+        assert len(plot.val) == 0
+    plots.add_epoch(0, {"loss": 1, "accuracy": 0.5, "val_loss": 0.9})
+    for plot in plots.plots:
+        assert plot.best_line.value() == pytest.approx(1.0)
+        assert plot.best_line.label.toPlainText() == "best: epoch 1"

@@ -123,6 +123,7 @@ class MetricPlot(pg.PlotWidget):
             buffer.clear()
         self._refresh()
         self.best_line.setVisible(False)
+        self.best_line.label.setFormat("best")
         self.getPlotItem().enableAutoRange()
 
     def add_batch(self, x: float, y: float) -> None:
@@ -140,9 +141,11 @@ class MetricPlot(pg.PlotWidget):
         if x is None:
             self.best_line.setVisible(False)
             return
+        # visible first: pyqtgraph's label ignores a new format while it is hidden, so a
+        # hidden line would keep the previous run's text
+        self.best_line.setVisible(True)
         self.best_line.setPos(x)
         self.best_line.label.setFormat(text)
-        self.best_line.setVisible(True)
 
     def _refresh(self) -> None:
         self.batch_curve.setData(self.batches.x, self.batches.y)
