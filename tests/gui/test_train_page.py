@@ -418,3 +418,62 @@ def test_new_run_starts_from_clean_plots(qtbot):
     for plot in plots.plots:
         assert plot.best_line.value() == pytest.approx(1.0)
         assert plot.best_line.label.toPlainText() == "best: epoch 1"
+
+
+# --- issue 12: estimate (17), embedding size fixed by vectors (16), log follows (21) ----
+def test_estimate_shown_by_train_and_follows_config(ready_page, tmp_path):
+    import dataclasses
+
+    page = ready_page
+    first = page.estimate_label.text()
+    assert first.startswith("Estimated time: ")
+    assert page.estimate_label.isVisibleTo(page)
+    seconds = page.estimate().total_s
+    page.form.set_value("epochs", page.form.config().epochs * 4)
+    assert page.estimate().total_s == pytest.approx(4 * seconds)
+    assert page.estimate_label.text() != first
+    page.state.set_config(
+        dataclasses.replace(page.state.config, maxlen=page.state.config.maxlen * 2)
+    )
+    assert page.estimate().total_s == pytest.approx(8 * seconds)
+    page.state.set_corpus(None, None, None)
+    assert not page.estimate_label.isVisibleTo(page)
+
+
+def test_embedding_size_disabled_when_vectors_fix_it(page):
+    from workbench.core import Vectors
+
+    editor = page.form.editors["embedding_dim"]
+    assert editor.isEnabled()
+    import numpy as np
+
+    from workbench.core import VectorsReport
+
+    report = VectorsReport(source="/data/v.txt", format="glove", dim=7, rows_read=2, rows_kept=2)
+    vectors = Vectors(["a", "b"], np.ones((2, 7), dtype=np.float32), report)
+    page.state.set_vectors("/data/v.txt", vectors, None)
+    assert not editor.isEnabled()
+    assert "Fixed at 7 by the loaded word vectors" in editor.toolTip()
+    page.state.set_vectors("none", None, None)
+    assert editor.isEnabled()
+    assert "Fixed" not in editor.toolTip()
+
+
+def test_log_follows_newest_line_unless_scrolled_up(page, qtbot):
+    page.resize(900, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    bar = page.log.verticalScrollBar()
+    for i in range(100):
+        page._log(f"line {i}")
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    assert bar.value() == bar.maximum()
+    page.hide()  # another page is shown while the run goes on
+    for i in range(100, 300):
+        page._log(f"line {i}")
+    page.show()
+    qtbot.waitExposed(page)
+    assert bar.value() == bar.maximum()
+    bar.setValue(0)  # the user reads an old line
+    page._log("one more")
+    assert bar.value() == 0

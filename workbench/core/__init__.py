@@ -109,6 +109,13 @@ _export(
     "run_training",
     "run_training_isolated",
 )
+_export(
+    "workbench.core.runs.estimate",
+    "TimeEstimate",
+    "estimate_training_time",
+    "measured_throughput",
+    "training_work",
+)
 
 __all__ = sorted(_API)
 
