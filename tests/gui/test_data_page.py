@@ -262,7 +262,8 @@ def test_length_advice_agrees_with_recommended_maxlen_and_applies_in_one_click(
     assert "recommended settings keep 400" in note
     assert "cuts" not in note
     button = page.apply_maxlen_button
-    assert button.isVisibleTo(page) and button.text() == f"Use maxlen {suggested}"
+    assert button.isVisibleTo(page)
+    assert button.text() == f"Use maxlen {suggested}"
     button.click()
     assert page.state.config.maxlen == suggested
     assert not button.isVisibleTo(page)
