@@ -477,3 +477,17 @@ def test_log_follows_newest_line_unless_scrolled_up(page, qtbot):
     bar.setValue(0)  # the user reads an old line
     page._log("one more")
     assert bar.value() == 0
+
+
+def test_legend_sits_outside_the_plots(qtbot):
+    """No legend box over the curves; one legend line above both plots (issue 12.19)."""
+    from workbench.gui.pages.train.plots import BATCH_LEGEND, TRAIN_LEGEND, VAL_LEGEND
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    for plot in plots.plots:
+        assert plot.getPlotItem().legend is None
+    text = plots.legend.text()
+    for name in (BATCH_LEGEND, TRAIN_LEGEND, VAL_LEGEND, "best epoch"):
+        assert name in text
+    assert plots.layout().indexOf(plots.legend) == 0

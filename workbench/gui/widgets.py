@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -13,6 +15,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -27,11 +30,27 @@ _STYLES = {
 }
 
 
+_BARS: weakref.WeakSet[MessageBar] = weakref.WeakSet()
+
+
+def clear_topic(topic: str, kinds: tuple[str, ...] = ("error", "warning", "info")) -> None:
+    """Hide every bar in the window showing a message about ``topic`` (of ``kinds``)."""
+    for bar in list(_BARS):
+        if topic and shiboken6.isValid(bar) and bar.topic() == topic and bar.kind() in kinds:
+            bar.clear()
+
+
 class MessageBar(QFrame):
     """An inline message shown where a problem happened; hidden when empty.
 
     ``show_error(text, details)`` shows a one-line message and, when ``details``
     (e.g. a traceback) is given, a "Details" button that expands them.
+
+    A message may name its ``topic`` ("corpus", "vectors", "model", ...): one banner
+    per topic is shown in the whole window, so a new message about a topic replaces
+    the old one wherever it was, and :func:`clear_topic` takes it away once it no
+    longer holds (e.g. an error about the previous vectors when a new corpus loads).
+    The text wraps: a long message makes the bar taller, never the window wider.
     """
 
     closed = Signal()
@@ -41,9 +60,15 @@ class MessageBar(QFrame):
         self.setObjectName("MessageBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._kind = ""
+        self._topic = ""
+        _BARS.add(self)
         self._icon = QLabel()
         self._label = QLabel()
         self._label.setWordWrap(True)
+        # wrapped text with no minimum width of its own: never widens the window
+        self._label.setMinimumWidth(1)
+        self._label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._label.setTextFormat(Qt.TextFormat.PlainText)
         self._details_button = QToolButton(text="Details")
@@ -72,19 +97,20 @@ class MessageBar(QFrame):
         self.setVisible(False)
 
     # --- public -------------------------------------------------------------
-    def show_error(self, text: str, details: str = "") -> None:
+    def show_error(self, text: str, details: str = "", *, topic: str = "") -> None:
         """Show an error; ``details`` (a traceback) behind an expandable button."""
-        self._show("error", text, details)
+        self._show("error", text, details, topic)
 
-    def show_warning(self, text: str, details: str = "") -> None:
-        self._show("warning", text, details)
+    def show_warning(self, text: str, details: str = "", *, topic: str = "") -> None:
+        self._show("warning", text, details, topic)
 
-    def show_info(self, text: str) -> None:
-        self._show("info", text, "")
+    def show_info(self, text: str, *, topic: str = "") -> None:
+        self._show("info", text, "", topic)
 
     def clear(self) -> None:
         """Hide the bar and forget its message."""
         self._kind = ""
+        self._topic = ""
         self._label.clear()
         self._details.clear()
         self._details_button.setChecked(False)
@@ -97,6 +123,10 @@ class MessageBar(QFrame):
     def text(self) -> str:
         return self._label.text()
 
+    def topic(self) -> str:
+        """What the shown message is about ("" when untagged or hidden)."""
+        return self._topic
+
     def details(self) -> str:
         return self._details.toPlainText()
 
@@ -107,9 +137,14 @@ class MessageBar(QFrame):
         self._details_button.setChecked(expanded and self.has_details())
 
     # --- internals ----------------------------------------------------------
-    def _show(self, kind: str, text: str, details: str) -> None:
+    def _show(self, kind: str, text: str, details: str, topic: str = "") -> None:
         background, foreground, icon = _STYLES[kind]
+        if topic:
+            for bar in list(_BARS):
+                if bar is not self and shiboken6.isValid(bar) and bar.topic() == topic:
+                    bar.clear()
         self._kind = kind
+        self._topic = topic
         self.setStyleSheet(
             f"#MessageBar {{ background: {background}; border: 1px solid {foreground};"
             f" border-radius: 4px; }} #MessageBar QLabel {{ color: {foreground}; }}"

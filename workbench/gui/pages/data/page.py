@@ -273,7 +273,7 @@ class DataPage(QWidget):
 
     def _failed(self, message: str, details: str) -> None:
         hint = "" if details else " Check the path and format, then Load again."
-        self.message_bar.show_error(message + hint, details)
+        self.message_bar.show_error(message + hint, details, topic="corpus")
 
     # --- CSV column pickers ------------------------------------------------------------
     def _is_csv(self, path: str) -> bool:
