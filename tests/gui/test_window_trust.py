@@ -104,3 +104,58 @@ def test_restored_geometry_larger_than_the_screen_is_clamped_on_show(qtbot):
     assert window.width() <= max(available.width(), smallest.width())
     assert window.height() <= max(available.height(), smallest.height())
     assert window.frameGeometry().top() >= available.top()
+
+
+# --- 18: keyboard ---------------------------------------------------------------------------
+def _tab_stops(qtbot, window, start, presses=60):
+    """Press Tab from ``start`` and list the widgets that get focus, in order."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    start.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is start)
+    stops = []
+    for _ in range(presses):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        widget = QApplication.focusWidget()
+        if widget is start:
+            break
+        stops.append(widget)
+    return stops
+
+
+def test_tab_leaves_the_document_table_and_every_stop_shows_focus(qtbot, window, tmp_path):
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import (
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QAbstractButton,
+        QComboBox,
+        QLineEdit,
+        QPlainTextEdit,
+        QTabBar,
+    )
+
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    with qtbot.waitSignal(window.state.corpus_changed, timeout=20_000):
+        window.open_corpus(write_folder_corpus(tmp_path / "corpus", per_class=30))
+    shows_focus_itself = (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QTabBar)
+    for title in ("Data", "Vectors", "Train", "Evaluate", "Classify", "Models"):
+        window.show_page(title)
+        stops = _tab_stops(qtbot, window, window.page_list)
+        assert stops or title == "Evaluate", title  # Evaluate is empty without a model
+        # one press into a table, the next press out of it (not cell by cell)
+        tables = [w for w in stops if isinstance(w, QAbstractItemView)]
+        for table in tables:
+            assert stops.count(table) == 1, (title, table)
+            assert not table.tabKeyNavigation()
+        for widget in stops:
+            assert not isinstance(widget, pg.GraphicsView), (title, widget)
+            if isinstance(widget, shows_focus_itself):
+                continue
+            if isinstance(widget, QPlainTextEdit) and not widget.isReadOnly():
+                continue  # the blinking caret shows focus
+            assert isinstance(widget, QAbstractItemView | QPlainTextEdit), (title, widget)
+            assert ":focus" in widget.styleSheet(), (title, widget)

@@ -33,7 +33,7 @@ from workbench.gui import settings as keys
 from workbench.gui.settings import Settings
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskRunner
-from workbench.gui.widgets import MessageBar, clear_topic
+from workbench.gui.widgets import MessageBar, clear_topic, tidy_keyboard_focus
 from workbench.gui.window.file_kinds import classify_path
 from workbench.gui.window.menus import MenuBuilder
 from workbench.gui.window.status import StatusBarWidgets
@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
                 page = self._make_page(title, module, cls)
                 self.pages[title] = page
                 shell.set_page(page)
+                tidy_keyboard_focus(page)
 
     def _make_page(self, title: str, module: str, cls: str) -> QWidget:
         try:
