@@ -127,9 +127,9 @@ def _tab_stops(qtbot, window, start, presses=60):
 def test_tab_leaves_the_document_table_and_every_stop_shows_focus(qtbot, window, tmp_path):
     import pyqtgraph as pg
     from PySide6.QtWidgets import (
+        QAbstractButton,
         QAbstractItemView,
         QAbstractSpinBox,
-        QAbstractButton,
         QComboBox,
         QLineEdit,
         QPlainTextEdit,
