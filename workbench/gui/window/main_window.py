@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
@@ -50,6 +51,13 @@ PAGES = (
     ("Models", "workbench.gui.pages.models.page", "ModelsPage"),
 )
 WAIT_ON_CLOSE_MS = 15_000
+
+
+def state_default(state: AppState) -> bool:
+    """Whether ``state`` still uses the default models folder (not one given to it)."""
+    from workbench.core import default_models_dir
+
+    return state.models_dir == default_models_dir()
 
 
 class PlaceholderPage(QWidget):
@@ -110,6 +118,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else Settings()
         self.error_dialogs: list[QMessageBox] = []
         self._restore_config()
+        self._restore_models_dir()
 
         self.message_bar = MessageBar()
         self.page_list = QListWidget()
@@ -150,6 +159,7 @@ class MainWindow(QMainWindow):
         self.state.corpus_changed.connect(self._clear_stale_banners)
         self.state.vectors_changed.connect(self._remember_vectors)
         self.state.config_changed.connect(self._remember_config)
+        self.state.models_dir_changed.connect(self._remember_models_dir)
         self._fitted = False
         self._restore_geometry()
         if not lazy_pages:
@@ -356,6 +366,16 @@ class MainWindow(QMainWindow):
             self.state.set_config(TrainConfig.from_dict(data))
         except (WorkbenchError, TypeError, ValueError) as exc:
             log.warning("remembered training settings ignored: %s", exc)
+
+    def _restore_models_dir(self) -> None:
+        """The models folder chosen on the Models page in an earlier session."""
+        folder = self.settings.get_str(keys.MODELS_DIR)
+        # the environment variable (set for this session) wins over the remembered folder
+        if folder and state_default(self.state) and not os.environ.get("WORKBENCH_MODELS_DIR"):
+            self.state.set_models_dir(folder)
+
+    def _remember_models_dir(self) -> None:
+        self.settings.set(keys.MODELS_DIR, str(self.state.models_dir))
 
     def _restore_geometry(self) -> None:
         geometry = self.settings.get_bytes(keys.GEOMETRY)
