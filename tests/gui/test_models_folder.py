@@ -50,7 +50,9 @@ def test_model_opened_from_another_folder_is_listed_and_selected(
     assert "theirs" in names(page)
 
 
-def test_window_remembers_the_models_folder(qtbot, tmp_path):
+def test_window_remembers_the_models_folder(qtbot, tmp_path, monkeypatch):
+    session_dir = tmp_path / "from-environment"
+    monkeypatch.delenv("WORKBENCH_MODELS_DIR", raising=False)
     window = MainWindow()
     qtbot.addWidget(window)
     chosen = tmp_path / "my-models"
@@ -60,3 +62,8 @@ def test_window_remembers_the_models_folder(qtbot, tmp_path):
     qtbot.addWidget(later)
     assert later.state.models_dir == chosen
     assert str(chosen) in later.page("Models").folder_label.text()
+    # an environment variable set for a session wins over the remembered folder
+    monkeypatch.setenv("WORKBENCH_MODELS_DIR", str(session_dir))
+    third = MainWindow()
+    qtbot.addWidget(third)
+    assert third.state.models_dir == session_dir
