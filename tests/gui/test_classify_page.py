@@ -48,7 +48,7 @@ def test_without_model_buttons_say_why(page):
     assert NO_MODEL in page.model_label.text()
     page.editor.setPlainText("some text")
     assert page.classify_text() is None
-    assert page.messages.text() == NO_MODEL
+    assert page.messages.text() == NO_MODEL + "."
 
 
 def test_classify_pasted_text(model_page, qtbot, trained):

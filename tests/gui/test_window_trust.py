@@ -159,3 +159,69 @@ def test_tab_leaves_the_document_table_and_every_stop_shows_focus(qtbot, window,
                 continue  # the blinking caret shows focus
             assert isinstance(widget, QAbstractItemView | QPlainTextEdit), (title, widget)
             assert ":focus" in widget.styleSheet(), (title, widget)
+
+
+# --- 20: the window words its own advice ------------------------------------------------------
+COMMAND_LINE = ("--format", "member=", "pass label_column", "pass text_columns", "--")
+
+
+def _assert_window_words(text):
+    for phrase in COMMAND_LINE:
+        assert phrase not in text, text
+    assert text.endswith((".", "…", "!", "?")), text
+
+
+def test_unknown_format_names_the_format_box(qtbot, window, tmp_path):
+    odd = tmp_path / "notes.weird"
+    odd.write_text("one line\nanother line\n")
+    page = window.page("Data")
+    task = page.open_corpus(odd, "auto")
+    with qtbot.waitSignal(task.finished, timeout=20_000):
+        pass
+    text = page.message_bar.text()
+    assert page.message_bar.kind() == "error"
+    _assert_window_words(text)
+    assert "Format box" in text
+    assert ". Check the path" in text  # two sentences, not run together
+
+
+def test_csv_without_label_column_names_the_column_picker(qtbot, window, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("text,other\nhello,x\nworld,y\n")
+    page = window.page("Data")
+    task = page.open_corpus(path, "csv")
+    with qtbot.waitSignal(task.finished, timeout=20_000):
+        pass
+    text = page.message_bar.text()
+    _assert_window_words(text)
+    assert "label column under CSV columns" in text
+
+
+def test_zip_with_several_vectors_files_is_worded_for_the_window(qtbot, window, tmp_path):
+    import zipfile
+
+    archive = tmp_path / "vectors.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a.txt", "hello 0.1 0.2\nworld 0.3 0.4\n")
+        zipped.writestr("b.txt", "hello 0.1 0.2 0.3\nworld 0.3 0.4 0.5\n")
+    page = window.page("Vectors")
+    task = window.open_vectors(str(archive))
+    with qtbot.waitSignal(task.finished, timeout=20_000):
+        pass
+    if page.message_bar.kind() == "error":  # another branch may pick a member itself
+        _assert_window_words(page.message_bar.text())
+
+
+def test_window_wording_rewrites_command_line_advice():
+    from workbench.gui.widgets import window_wording
+
+    assert window_wording("cannot tell the format of x.y; pass --format (csv, jsonl)") == (
+        "cannot tell the format of x.y; choose the format in the Format box (csv, jsonl)."
+    )
+    assert window_wording(
+        "v.zip holds several vectors files (a.txt, b.txt); choose one with member="
+    ) == (
+        "v.zip holds several vectors files (a.txt, b.txt); choose the vectors file inside the .zip."
+    )
+    assert window_wording("Saved.") == "Saved."
+    assert window_wording("Loading cancelled…") == "Loading cancelled…"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,43 @@ _STYLES = {
     "warning": ("#fff4e5", "#8a5300", "⚠"),
     "info": ("#e8f1fb", "#174ea6", "ℹ"),
 }
+
+
+# command-line advice in core messages -> the window's own words
+_WINDOW_ADVICE = (
+    (re.compile(r";?\s*pass --format \(([^)]*)\)"), r"; choose the format in the Format box (\1)"),
+    (re.compile(r";?\s*pass --format\b"), "; choose the format in the Format box"),
+    (
+        re.compile(r";?\s*choose one with member=\S*"),
+        "; choose the vectors file inside the .zip",
+    ),
+    (re.compile(r";?\s*pass text_columns\b"), "; tick the text column(s) under CSV columns"),
+    (re.compile(r";?\s*pass label_column\b"), "; choose the label column under CSV columns"),
+    (re.compile(r"\bmember=('[^']*'|\S+)"), r"the file \1 inside the archive"),
+    (re.compile(r"--vectors\b"), "the Vectors page"),
+    (re.compile(r"--corpus\b"), "the Data page"),
+)
+_SENTENCE_END = (".", "!", "?", "…", ":")
+
+
+def window_wording(text: str) -> str:
+    """``text`` as the window says it: its own advice, never a command-line option.
+
+    Core messages may end with advice for the command line ("pass --format",
+    "choose one with member="); the window names its own controls instead. Every
+    message ends with a full stop, so that two messages never run together.
+    """
+    for pattern, replacement in _WINDOW_ADVICE:
+        text = pattern.sub(replacement, text)
+    return finish_sentence(text)
+
+
+def finish_sentence(text: str) -> str:
+    """``text`` ending with a full stop (unless it already ends a sentence)."""
+    text = text.rstrip()
+    if text and not text.endswith(_SENTENCE_END):
+        text += "."
+    return text
 
 
 _BARS: weakref.WeakSet[MessageBar] = weakref.WeakSet()
@@ -150,7 +188,7 @@ class MessageBar(QFrame):
             f" border-radius: 4px; }} #MessageBar QLabel {{ color: {foreground}; }}"
         )
         self._icon.setText(icon)
-        self._label.setText(text)
+        self._label.setText(window_wording(text))
         self._details.setPlainText(details)
         self._details_button.setVisible(bool(details))
         self._details_button.setChecked(False)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 from workbench.gui.pages.data.views import ClassChart, DocumentsView, LengthHistogram
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskContext, TaskRunner
-from workbench.gui.widgets import MessageBar, TaskProgress
+from workbench.gui.widgets import MessageBar, TaskProgress, finish_sentence
 
 TASK_KIND = "corpus"
 FORMAT_CHOICES = ("auto", "folder", "csv", "jsonl", "fasttext", "sectioned")
@@ -273,7 +273,7 @@ class DataPage(QWidget):
 
     def _failed(self, message: str, details: str) -> None:
         hint = "" if details else " Check the path and format, then Load again."
-        self.message_bar.show_error(message + hint, details, topic="corpus")
+        self.message_bar.show_error(finish_sentence(message) + hint, details, topic="corpus")
 
     # --- CSV column pickers ------------------------------------------------------------
     def _is_csv(self, path: str) -> bool:
