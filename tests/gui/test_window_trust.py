@@ -32,7 +32,7 @@ def test_one_banner_per_topic_in_the_whole_window(qtbot):
     assert second.kind() == "warning"
     assert other.kind() == "error"
     second.show_info("vectors loaded", topic="vectors")  # the same bar: replaced in place
-    assert second.text() == "vectors loaded"
+    assert second.text() == "vectors loaded."
     clear_topic("vectors", ("error",))
     assert second.kind() == "info"  # only errors were asked to go
     clear_topic("vectors")

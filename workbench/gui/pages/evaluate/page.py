@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -69,6 +70,7 @@ class EvaluatePage(QWidget):
         self.title_label = QLabel()
         self.title_label.setStyleSheet("font-weight: 600;")
         self.title_label.setWordWrap(True)
+        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.evaluate_button = QPushButton("Evaluate on current corpus")
         self.export_csv_button = QPushButton("Export CSV…")
         self.export_csv_button.setToolTip("Per-class metrics and summary as CSV")
@@ -99,7 +101,7 @@ class EvaluatePage(QWidget):
         class_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         class_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.confusion = ConfusionMatrixView()
-        self.confusion.setMinimumHeight(220)
+        self.confusion.setMinimumHeight(150)
         self.filter_label = QLabel()
         self.filter_label.setWordWrap(True)
         self.show_all_button = QPushButton("Show all errors")
@@ -113,8 +115,6 @@ class EvaluatePage(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.title_label, 1)
-        top.addWidget(QLabel("Show:"))
-        top.addWidget(self.source_combo)
         top.addWidget(self.evaluate_button)
         top.addWidget(self.export_csv_button)
         top.addWidget(self.export_png_button)
@@ -156,8 +156,13 @@ class EvaluatePage(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_label)
         self.stack.addWidget(content)
+        show_row = QHBoxLayout()
+        show_row.addWidget(QLabel("Show:"))
+        show_row.addWidget(self.source_combo)
+        show_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(show_row)
         layout.addWidget(self.messages)
         layout.addWidget(self.stack, 1)
 
