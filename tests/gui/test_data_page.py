@@ -257,7 +257,8 @@ def test_length_advice_agrees_with_recommended_maxlen_and_applies_in_one_click(
     suggested = page.state.stats.suggested_maxlen
     assert suggested > 400
     note = page.length_note.text()
-    assert f"Suggested maxlen {suggested} reads 95 % of documents whole" in note
+    whole = 1 - page.state.stats.truncated_share(suggested)
+    assert f"Suggested maxlen {suggested} reads {whole:.0%} of documents whole" in note
     assert "reads the first 400 tokens" in note
     assert "recommended settings keep 400" in note
     assert "cuts" not in note

@@ -105,7 +105,8 @@ class ClassChart(pg.PlotWidget):
             self.setXRange(-0.6, max(len(names) - 0.4, 0.6), padding=0)
             self.setYRange(0, top * 1.15 + 1, padding=0)
         self.setToolTip("\n".join(f"{name}: {count}" for name, count in self.counts.items()))
-        self.setMinimumHeight(min(60 + 16 * len(names), 360) if self.horizontal else 0)
+        # one readable row per class (the page's left side scrolls when it needs room)
+        self.setMinimumHeight(60 + 15 * len(names) if self.horizontal else 0)
 
 
 def elide(name: str, limit: int = NAME_CHARS) -> str:
