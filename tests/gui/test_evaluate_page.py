@@ -213,7 +213,7 @@ def test_other_corpus_missing_a_class_is_described_honestly(page, qtbot, trained
         pass
     notes = page.notes_label.text()
     assert "training documents included" not in notes
-    assert "a corpus the model was not trained on" in notes
+    assert "a different corpus from the training one" in notes
     assert "It has 2 of the model's 3 classes." in notes
     assert "No documents of tech here" in notes
     assert "pulls macro F1 down" in notes

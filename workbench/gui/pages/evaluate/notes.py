@@ -132,8 +132,9 @@ def corpus_notes(
     elif relation == "other":
         source = training_corpus(provenance).get("source")
         text = (
-            f"All {n} of {name}, a corpus the model was not trained on "
-            f"(it was trained on {Path(str(source)).name})."
+            f"All {n} of {name}, a different corpus from the training one "
+            f"({Path(str(source)).name}): figures on unseen texts, unless the two share "
+            "documents."
         )
     else:
         text = f"All {n} of {name} (the model does not record its training corpus)."

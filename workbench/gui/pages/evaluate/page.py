@@ -156,13 +156,15 @@ class EvaluatePage(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_label)
         self.stack.addWidget(content)
-        show_row = QHBoxLayout()
+        self.show_row = QWidget()  # hidden while there is no evaluation to show
+        show_row = QHBoxLayout(self.show_row)
+        show_row.setContentsMargins(0, 0, 0, 0)
         show_row.addWidget(QLabel("Show:"))
         show_row.addWidget(self.source_combo)
         show_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addLayout(show_row)
+        layout.addWidget(self.show_row)
         layout.addWidget(self.messages)
         layout.addWidget(self.stack, 1)
 
@@ -377,6 +379,7 @@ class EvaluatePage(QWidget):
         self.source_combo.setCurrentIndex(max(index, 0) if self.evaluations else -1)
         self.source_combo.blockSignals(False)
         self.source_combo.setEnabled(len(self.evaluations) > 1)
+        self.show_row.setVisible(bool(self.evaluations))
         self._show_chosen()
 
     def _show_chosen(self) -> None:
