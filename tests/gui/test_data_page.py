@@ -118,8 +118,10 @@ def test_csv_columns_offered_and_used(qtbot, page, tmp_path):
     page.format_combo.setCurrentText("csv")
     assert page.csv_box.isVisibleTo(page)
     assert page.text_columns.count() == 4
-    assert page.label_column.itemText(0) == AUTO_COLUMN
-    page.text_columns.item(1).setCheckState(Qt.CheckState.Checked)  # body
+    assert page.label_column.itemText(0) == f"{AUTO_COLUMN}: topic"
+    # the columns a load would use by itself are ticked: headline + body
+    assert page.checked_text_columns() == ["headline", "body"]
+    page.text_columns.item(0).setCheckState(Qt.CheckState.Unchecked)  # body only
     page.label_column.setCurrentText("topic")
     with qtbot.waitSignal(page.state.corpus_changed, timeout=10_000):
         page.reload()
@@ -280,6 +282,14 @@ def test_csv_text_columns_are_ticked_items(qtbot, page, tmp_path):
     page.format_combo.setCurrentText("csv")
     item = page.text_columns.item(0)
     assert item.flags() & Qt.ItemFlag.ItemIsUserCheckable
-    page.check_text_columns(["body", "headline"])
+    # in use: the columns found by name, ticked before any load
     assert page.checked_text_columns() == ["headline", "body"]
-    assert page.chosen_columns()[0] == ["headline", "body"]
+    assert page.chosen_columns() == (None, None)  # left to the load, which finds the same
+    with qtbot.waitSignal(page.state.corpus_changed, timeout=10_000):
+        page.reload()
+    assert page.state.corpus.texts[0].startswith("t0")
+    assert "b0" in page.state.corpus.texts[0]
+    assert page.checked_text_columns() == ["headline", "body"]
+    page.check_text_columns(["body"])
+    assert page.checked_text_columns() == ["body"]
+    assert page.chosen_columns()[0] == ["body"]

@@ -51,6 +51,7 @@ _export(
     "ImportIssue",
     "ImportReport",
     "Splits",
+    "auto_csv_columns",
     "corpus_stats",
     "CsvTable",
     "decode_text",

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import WorkbenchError, read_csv_header
+from workbench.core import WorkbenchError, auto_csv_columns, read_csv_header
 
 if TYPE_CHECKING:
     from workbench.core import CorpusStats
@@ -82,6 +82,7 @@ class DataPage(QWidget):
         self.tasks = tasks
         self.task: Task | None = None
         self._header_for = ""
+        self._auto_columns: tuple[list[str], str | None] = ([], None)
 
         # source row
         self.path_edit = QLineEdit(placeholderText="Corpus folder or file…")
@@ -304,6 +305,7 @@ class DataPage(QWidget):
         self.text_columns.clear()
         self.label_column.clear()
         self.label_column.addItem(AUTO_COLUMN)
+        self._auto_columns = ([], None)
         try:
             header = read_csv_header(path)
         except WorkbenchError as exc:
@@ -315,6 +317,12 @@ class DataPage(QWidget):
             item.setCheckState(Qt.CheckState.Unchecked)
             self.text_columns.addItem(item)
         self.label_column.addItems(header)
+        # tick what a load would use by itself, so the list shows the columns in use
+        texts, label = auto_csv_columns(header)
+        self.check_text_columns(texts)
+        self._auto_columns = (texts, label)
+        if label is not None:
+            self.label_column.setItemText(0, f"{AUTO_COLUMN}: {label}")
 
     def check_text_columns(self, names: list[str]) -> None:
         """Tick exactly the text columns ``names`` (the ones in use)."""
@@ -333,8 +341,11 @@ class DataPage(QWidget):
         if not self.csv_box.isVisible() and not self._is_csv(self.path_edit.text()):
             return None, None
         texts = self.checked_text_columns()
+        if texts == self._auto_columns[0]:
+            texts = []  # as found by the load itself
         label = self.label_column.currentText()
-        return (texts or None), (None if label in ("", AUTO_COLUMN) else label)
+        automatic = label == "" or self.label_column.currentIndex() == 0
+        return (texts or None), (None if automatic else label)
 
     # --- showing ---------------------------------------------------------------------
     def refresh(self) -> None:
