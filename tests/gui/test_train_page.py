@@ -491,3 +491,24 @@ def test_legend_sits_outside_the_plots(qtbot):
     for name in (BATCH_LEGEND, TRAIN_LEGEND, VAL_LEGEND, "best epoch"):
         assert name in text
     assert plots.layout().indexOf(plots.legend) == 0
+
+
+def test_a_finished_run_calibrates_later_estimates(ready_page):
+    from types import SimpleNamespace
+
+    from workbench.core import training_work
+
+    page = ready_page
+    assert not page.estimate().measured
+    page._run_config, page._run_size = page.form.config(), len(page.state.corpus)
+    short = SimpleNamespace(train=SimpleNamespace(status="completed", elapsed_s=5.0, epochs_run=1))
+    page._remember_throughput(short)  # mostly start-up time: not a measurement
+    assert not page.estimate().measured
+    run = SimpleNamespace(train=SimpleNamespace(status="completed", elapsed_s=60.0, epochs_run=2))
+    page._remember_throughput(run)
+    estimate = page.estimate()
+    assert estimate.measured
+    assert "on this computer" in page.estimate_label.text()
+    work = training_work(page.form.config(), len(page.state.corpus))
+    assert estimate.seconds_per_epoch == pytest.approx(30.0)
+    assert work > 0

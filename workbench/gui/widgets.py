@@ -42,8 +42,6 @@ _WINDOW_ADVICE = (
     (re.compile(r";?\s*pass text_columns\b"), "; tick the text column(s) under CSV columns"),
     (re.compile(r";?\s*pass label_column\b"), "; choose the label column under CSV columns"),
     (re.compile(r"\bmember=('[^']*'|\S+)"), r"the file \1 inside the archive"),
-    (re.compile(r"--vectors\b"), "the Vectors page"),
-    (re.compile(r"--corpus\b"), "the Data page"),
 )
 _SENTENCE_END = (".", "!", "?", "…", ":")
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 TASK_KIND = "train"
 LOG_MAX_LINES = 5000
 THROUGHPUT_KEY = "train/throughput"  # multiply-adds per second measured here
+MEASURE_MIN_S = 30.0  # runs shorter than this do not set the measured speed
 TRAIN_TIP = "Train a model with these settings (Ctrl+T)"
 STATUS_TEXT = {
     "completed": "Completed",
@@ -69,6 +70,7 @@ class TrainPage(QWidget):
         self._clock = ProgressClock()
         self._phase = "idle"  # idle | preparing | training | finishing
         self._run_config = state.config
+        self._run_size = 0
 
         self.form = ConfigForm(state.config)
         scroll = QScrollArea()
@@ -170,6 +172,7 @@ class TrainPage(QWidget):
             return None
         self.state.set_config(config)
         self._run_config = config
+        self._run_size = len(self.state.corpus)
         self.messages.clear()
         self.plots.clear()
         self.last_result = None
@@ -377,11 +380,12 @@ class TrainPage(QWidget):
         """Keep this computer's measured speed for the next estimate."""
         from workbench.core import measured_throughput, training_work
 
-        corpus, train = self.state.corpus, result.train
-        if corpus is None or train.status not in ("completed", "early_stopped"):
+        train = result.train
+        # short runs are mostly start-up time: they would make later estimates too long
+        if train.status not in ("completed", "early_stopped") or train.elapsed_s < MEASURE_MIN_S:
             return
         try:
-            work = training_work(self._run_config, len(corpus), self._vectors_dim())
+            work = training_work(self._run_config, self._run_size, self._vectors_dim())
         except Exception:  # an estimate must never break a finished run
             return
         epochs = max(int(getattr(train, "epochs_run", 0) or 0), self.plots.epochs_plotted)
