@@ -334,3 +334,11 @@ def test_line_formats_report_bytes_and_stop_when_cancelled(tmp_path, name, line)
     cancel.set()
     with pytest.raises(Cancelled):
         load_corpus(path, cancel=cancel)
+
+
+def test_auto_csv_columns_names_what_a_load_picks():
+    from workbench.core import auto_csv_columns
+
+    assert auto_csv_columns(["id", "Title", "body", "Category"]) == (["Title", "body"], "Category")
+    assert auto_csv_columns(["a", "b"]) == ([], None)
+    assert auto_csv_columns(["text", "label"]) == (["text"], "label")

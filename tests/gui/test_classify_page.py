@@ -11,7 +11,7 @@ from PySide6.QtGui import QKeySequence
 from tests.gui.tiny_model import train_tiny
 from workbench.core import CorpusError, guess_text_column
 from workbench.gui.pages.classify.batch import csv_items, folder_items
-from workbench.gui.pages.classify.page import EMPTY_INPUT, NO_MODEL, ClassifyPage
+from workbench.gui.pages.classify.page import CANNOT_JUDGE, EMPTY_INPUT, NO_MODEL, ClassifyPage
 from workbench.gui.state import AppState
 
 
@@ -48,7 +48,7 @@ def test_without_model_buttons_say_why(page):
     assert NO_MODEL in page.model_label.text()
     page.editor.setPlainText("some text")
     assert page.classify_text() is None
-    assert page.messages.text() == NO_MODEL
+    assert page.messages.text() == NO_MODEL + "."
 
 
 def test_classify_pasted_text(model_page, qtbot, trained):
@@ -80,6 +80,47 @@ def test_unknown_words_give_a_note(model_page, qtbot):
     model_page.editor.setPlainText("zzzq xxyy")
     _wait(qtbot, model_page.classify_text())
     assert "no known words" in model_page.notes_label.text()
+    # no big bold class for a text the model cannot read (issue 12.13)
+    assert model_page.label_label.text() == CANNOT_JUDGE
+    assert model_page.prediction.label not in model_page.confidence_label.text()
+
+
+def _prediction(known, probabilities):
+    from workbench.core import Prediction
+
+    label = max(probabilities, key=probabilities.get)
+    return Prediction(label, probabilities[label], probabilities, known, 3)
+
+
+def test_no_known_word_says_the_model_cannot_judge(page):
+    """Issue 12.13: no "politics 47.1 %" for a text of unknown words."""
+    page.show_prediction(_prediction(0, {"politics": 0.471, "sport": 0.3, "tech": 0.229}))
+    assert page.label_label.text() == CANNOT_JUDGE
+    assert "politics" not in page.label_label.text()
+    assert "47.1" not in page.confidence_label.text()
+    assert "vocabulary" in page.confidence_label.text()
+    assert "0 of 3 words known" in page.notes_label.text()
+    brushes = page.chart.bars.opts["brushes"]
+    assert len({b.color().name() for b in brushes}) == 1  # no bar stands out
+    page.show_prediction(_prediction(2, {"politics": 0.9, "sport": 0.1}))
+    assert page.label_label.text() == "politics"
+    assert page.confidence_label.text() == "confidence 90.0%"
+
+
+def test_probability_axis_stops_at_one_and_empty_chart_shows_nothing(page):
+    chart = page.chart
+    assert chart.names() == []
+    assert not chart.shows_axes()
+    page.show_prediction(_prediction(3, {"a": 0.97, "b": 0.03}))
+    assert chart.shows_axes()
+    (x_low, x_high), _ = chart.getPlotItem().getViewBox().viewRange()
+    assert x_low == pytest.approx(0.0)
+    assert x_high == pytest.approx(1.0)
+    top_label = chart._labels[0]
+    assert top_label.pos().x() <= 1.0  # the 97 % label sits inside its bar
+    page._clear_prediction()
+    assert not chart.shows_axes()
+    assert chart._labels == []
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])

@@ -50,7 +50,7 @@ def test_folder_corpus_fills_report_charts_and_table(qtbot, page, tmp_path):
     assert any("empty.txt" in issue and issue.startswith("skipped") for issue in issues)
     assert page.class_chart.counts == {"sport": 4, "tech": 4}
     assert len(page.class_chart.count_labels) == 2
-    assert page.length_chart.counts.sum() == 8
+    assert page.length_chart.counts.sum() + page.length_chart.outliers == 8
     assert page.length_chart.maxlen_line.value() == page.state.config.maxlen
     assert page.documents.proxy.rowCount() == 8
     assert "Suggested maxlen" in page.length_note.text()
@@ -118,8 +118,10 @@ def test_csv_columns_offered_and_used(qtbot, page, tmp_path):
     page.format_combo.setCurrentText("csv")
     assert page.csv_box.isVisibleTo(page)
     assert page.text_columns.count() == 4
-    assert page.label_column.itemText(0) == AUTO_COLUMN
-    page.text_columns.item(1).setSelected(True)  # body
+    assert page.label_column.itemText(0) == f"{AUTO_COLUMN}: topic"
+    # the columns a load would use by itself are ticked: headline + body
+    assert page.checked_text_columns() == ["headline", "body"]
+    page.text_columns.item(0).setCheckState(Qt.CheckState.Unchecked)  # body only
     page.label_column.setCurrentText("topic")
     with qtbot.waitSignal(page.state.corpus_changed, timeout=10_000):
         page.reload()
@@ -200,3 +202,94 @@ def test_unexpected_worker_error_shows_message_and_details(qtbot, page, tmp_path
     assert "Traceback" in page.message_bar.details()
     page.message_bar.set_details_expanded(True)
     assert page.message_bar._details.isVisibleTo(page.message_bar)
+
+
+# --- issue 12, items 15-16: many classes, long tails, honest length advice ----------------
+def write_many_classes(root, classes=20, per_class=3, long_doc=0):
+    for c in range(classes):
+        folder = root / f"comp.sys.very-long-newsgroup-name.{c:02d}"
+        folder.mkdir(parents=True)
+        for i in range(per_class):
+            (folder / f"{i}.txt").write_text(f"word{c} " * (5 + i))
+    if long_doc:
+        (root / f"comp.sys.very-long-newsgroup-name.{0:02d}" / "huge.txt").write_text(
+            "long " * long_doc
+        )
+    return root
+
+
+def test_twenty_classes_lie_horizontally_with_elided_names(qtbot, page, tmp_path):
+    load(qtbot, page, write_many_classes(tmp_path / "c"))
+    chart = page.class_chart
+    assert chart.horizontal
+    names = chart.tick_names()
+    assert len(names) == 20
+    assert all(len(name) <= 22 for name in names)
+    assert any(name.endswith("…") for name in names)
+    ticks = chart.getAxis("left")._tickLevels[0]
+    assert sorted(text for _, text in ticks) == sorted(names)
+    assert "comp.sys.very-long-newsgroup-name.07: 3" in chart.toolTip()
+    # few classes stay vertical with full names
+    chart.set_counts({"sport": 4, "tech": 4})
+    assert not chart.horizontal
+    assert chart.tick_names() == ["sport", "tech"]
+
+
+def test_length_histogram_clips_outliers_and_says_so(qtbot, page, tmp_path):
+    load(qtbot, page, write_many_classes(tmp_path / "c", classes=2, per_class=60, long_doc=40_000))
+    chart = page.length_chart
+    assert chart.outliers >= 1
+    assert chart.counts.sum() + chart.outliers == len(page.state.corpus)
+    assert chart.clip < 1000  # the 40,000-token document does not set the scale
+    assert "longer document" in page.length_note.text()
+
+
+def test_length_advice_agrees_with_recommended_maxlen_and_applies_in_one_click(
+    qtbot, page, tmp_path
+):
+    import dataclasses
+
+    root = tmp_path / "c"
+    for label in ("a", "b"):
+        (root / label).mkdir(parents=True)
+        for i in range(20):
+            (root / label / f"{i}.txt").write_text("w " * (300 + 30 * i))
+    load(qtbot, page, root)
+    page.state.set_config(dataclasses.replace(page.state.config, maxlen=400))
+    suggested = page.state.stats.suggested_maxlen
+    assert suggested > 400
+    note = page.length_note.text()
+    whole = 1 - page.state.stats.truncated_share(suggested)
+    assert f"Suggested maxlen {suggested} reads {whole:.0%} of documents whole" in note
+    assert "reads the first 400 tokens" in note
+    assert "recommended settings keep 400" in note
+    assert "cuts" not in note
+    button = page.apply_maxlen_button
+    assert button.isVisibleTo(page)
+    assert button.text() == f"Use maxlen {suggested}"
+    button.click()
+    assert page.state.config.maxlen == suggested
+    assert not button.isVisibleTo(page)
+    assert (
+        "reads every document whole" in page.length_note.text() or "cuts" in page.length_note.text()
+    )
+
+
+def test_csv_text_columns_are_ticked_items(qtbot, page, tmp_path):
+    path = tmp_path / "news.csv"
+    path.write_text("headline,body,topic\n" + "".join(f"t{i},b{i},{i % 2}\n" for i in range(6)))
+    page.path_edit.setText(str(path))
+    page.format_combo.setCurrentText("csv")
+    item = page.text_columns.item(0)
+    assert item.flags() & Qt.ItemFlag.ItemIsUserCheckable
+    # in use: the columns found by name, ticked before any load
+    assert page.checked_text_columns() == ["headline", "body"]
+    assert page.chosen_columns() == (None, None)  # left to the load, which finds the same
+    with qtbot.waitSignal(page.state.corpus_changed, timeout=10_000):
+        page.reload()
+    assert page.state.corpus.texts[0].startswith("t0")
+    assert "b0" in page.state.corpus.texts[0]
+    assert page.checked_text_columns() == ["headline", "body"]
+    page.check_text_columns(["body"])
+    assert page.checked_text_columns() == ["body"]
+    assert page.chosen_columns()[0] == ["body"]

@@ -11,6 +11,7 @@ from PySide6.QtGui import QImage
 
 from tests.gui.tiny_model import WORDS, train_tiny
 from workbench.core import Evaluation, evaluate
+from workbench.gui.pages.evaluate.notes import CURRENT_CORPUS, HELD_OUT
 from workbench.gui.pages.evaluate.page import EMPTY_TEXT, EvaluatePage
 from workbench.gui.pages.evaluate.widgets import first_line
 from workbench.gui.state import AppState
@@ -173,10 +174,106 @@ def test_evaluate_on_current_corpus(page, qtbot, trained):
     assert not page.evaluate_button.isEnabled()
     with qtbot.waitSignal(task.finished, timeout=60_000):
         pass
-    assert page.state.evaluation is not result.evaluation
     assert sum(map(sum, page.confusion.counts())) == len(corpus)
     assert page.messages.kind() == "info"
     assert page.evaluate_button.isEnabled()
+    # issue 12.12: the held-out test figures are kept, switchable
+    assert page.state.evaluation is result.evaluation
+    assert page.shown_kind() == CURRENT_CORPUS
+    assert page.source_combo.count() == 2
+    assert page.source_combo.isEnabled()
+    assert page.source_combo.itemText(0) == "Held-out test split (from training)"
+    assert page.source_combo.itemText(1) == f"Current corpus: {corpus.source.rsplit('/', 1)[-1]}"
+    assert "training documents included" in page.notes_label.text()  # the training corpus
+    assert page.show_kind(HELD_OUT)
+    assert page.evaluation is result.evaluation
+    assert sum(map(sum, page.confusion.counts())) == result.evaluation.n_documents
+    assert "Held-out test split" in page.notes_label.text()
+    assert "training documents included" not in page.notes_label.text()
+    # another model: the corpus evaluation of the previous one goes
+    page.state.set_bundle(result.bundle, result.evaluation)
+    assert page.source_combo.count() == 1
+    assert page.shown_kind() == HELD_OUT
+
+
+def test_other_corpus_missing_a_class_is_described_honestly(page, qtbot, trained, tmp_path):
+    from workbench.core import load_corpus
+
+    _, result = trained
+    root = tmp_path / "two-classes"
+    for label in ("food", "sport"):
+        (root / label).mkdir(parents=True)
+        for i in range(4):
+            (root / label / f"{i}.txt").write_text(" ".join(WORDS[label][i:] * 2))
+    corpus, report = load_corpus(root)
+    page.state.set_corpus(corpus, report, None)
+    page.state.set_bundle(result.bundle, result.evaluation)
+    task = page.evaluate_current_corpus()
+    with qtbot.waitSignal(task.finished, timeout=60_000):
+        pass
+    notes = page.notes_label.text()
+    assert "training documents included" not in notes
+    assert "a different corpus from the training one" in notes
+    assert "It has 2 of the model's 3 classes." in notes
+    assert "No documents of tech here" in notes
+    assert "pulls macro F1 down" in notes
+    title = page.report_title.text()
+    assert result.bundle.info.name in title
+    assert "two-classes" in title
+    assert "all documents" in title
+    row = page.evaluation.class_names.index("tech")
+    assert "counts as 0" in page.class_table.item(row, 4).toolTip()
+
+
+def test_notes_compare_provenance_and_name_zero_support(tmp_path):
+    from types import SimpleNamespace
+
+    from workbench.gui.pages.evaluate.notes import (
+        corpus_relation,
+        macro_f1_present,
+        missing_classes,
+        zero_support_note,
+    )
+
+    class Sized(SimpleNamespace):
+        def __len__(self):
+            return self.n
+
+    corpus = Sized(source=str(tmp_path / "bbc"), splits=None, n=2225)
+    same = {"corpus": {"source": str(tmp_path / "bbc" / "."), "documents": 2225}}
+    assert corpus_relation(same, corpus) == "same"
+    changed = {"corpus": {"source": str(tmp_path / "bbc"), "documents": 2000}}
+    assert corpus_relation(changed, corpus) == "changed"
+    assert corpus_relation({"corpus": {"source": "/elsewhere/20news"}}, corpus) == "other"
+    assert corpus_relation({}, corpus) == "unknown"
+    names = ["a", "b", "c"]
+    y_true = np.array([0, 0, 1, 1])
+    probs = np.array([[0.8, 0.1, 0.1], [0.2, 0.2, 0.6], [0.1, 0.8, 0.1], [0.1, 0.7, 0.2]])
+    evaluation = evaluate(y_true, probs, names)
+    assert missing_classes(evaluation) == ["c"]
+    note = zero_support_note(evaluation)
+    assert note.startswith("No documents of c here: its F1 counts as 0")
+    assert f"{evaluation.macro_f1:.1%}" in note
+    assert macro_f1_present(evaluation) > evaluation.macro_f1
+    assert f"over the 2 classes present, macro F1 is {macro_f1_present(evaluation):.1%}" in note
+
+
+def test_class_table_headers_are_not_cut_off(page, synthetic):
+    page.state.set_evaluation(synthetic)
+    page.class_table.setFixedWidth(300)  # a narrow window at 1024 px or 1.5x scaling
+    header = page.class_table.horizontalHeader()
+    header.doItemsLayout()
+    metrics = header.fontMetrics()
+    for column in range(1, page.class_table.columnCount()):
+        text = page.class_table.horizontalHeaderItem(column).text()
+        assert header.sectionSize(column) >= metrics.horizontalAdvance(text) + 8, text
+
+
+def test_export_png_carries_model_corpus_and_split_in_its_title(page, tmp_path, synthetic):
+    page.state.set_evaluation(synthetic)
+    assert "held-out test split" in page.report_title.text()
+    assert page.report_title.parent() is page.report_widget  # inside what is saved
+    assert page.export_png(tmp_path / "e.png")
 
 
 def test_evaluate_on_corpus_with_unknown_class_shows_error(page, qtbot, trained, tmp_path):

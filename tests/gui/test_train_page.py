@@ -400,3 +400,115 @@ def test_nan_failure_result_is_shown_inline(page):
     assert "NaN" in page.messages.text()
     assert "no model kept" in page.result_label.text()
     assert page.state.bundle is None
+
+
+def test_new_run_starts_from_clean_plots(qtbot):
+    """The best-epoch label of a previous run never survives into the next one (issue 12.9)."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.begin(5, 2)
+    for epoch, val_loss in enumerate([0.9, 0.8, 0.7, 0.6, 0.5]):
+        plots.add_epoch(epoch, {"loss": 1, "accuracy": 0.5, "val_loss": val_loss})
+    assert plots.loss_plot.best_line.label.toPlainText() == "best: epoch 5"
+    plots.begin(3, 2)
+    for plot in plots.plots:
+        assert not plot.best_line.isVisible()
+        assert len(plot.val) == 0
+    plots.add_epoch(0, {"loss": 1, "accuracy": 0.5, "val_loss": 0.9})
+    for plot in plots.plots:
+        assert plot.best_line.value() == pytest.approx(1.0)
+        assert plot.best_line.label.toPlainText() == "best: epoch 1"
+
+
+# --- issue 12: estimate (17), embedding size fixed by vectors (16), log follows (21) ----
+def test_estimate_shown_by_train_and_follows_config(ready_page, tmp_path):
+    import dataclasses
+
+    page = ready_page
+    first = page.estimate_label.text()
+    assert first.startswith("Estimated time: ")
+    assert page.estimate_label.isVisibleTo(page)
+    seconds = page.estimate().total_s
+    page.form.set_value("epochs", page.form.config().epochs * 4)
+    assert page.estimate().total_s == pytest.approx(4 * seconds)
+    assert page.estimate_label.text() != first
+    page.state.set_config(
+        dataclasses.replace(page.state.config, maxlen=page.state.config.maxlen * 2)
+    )
+    assert page.estimate().total_s == pytest.approx(8 * seconds)
+    page.state.set_corpus(None, None, None)
+    assert not page.estimate_label.isVisibleTo(page)
+
+
+def test_embedding_size_disabled_when_vectors_fix_it(page):
+    from workbench.core import Vectors
+
+    editor = page.form.editors["embedding_dim"]
+    assert editor.isEnabled()
+    import numpy as np
+
+    from workbench.core import VectorsReport
+
+    report = VectorsReport(source="/data/v.txt", format="glove", dim=7, rows_read=2, rows_kept=2)
+    vectors = Vectors(["a", "b"], np.ones((2, 7), dtype=np.float32), report)
+    page.state.set_vectors("/data/v.txt", vectors, None)
+    assert not editor.isEnabled()
+    assert "Fixed at 7 by the loaded word vectors" in editor.toolTip()
+    page.state.set_vectors("none", None, None)
+    assert editor.isEnabled()
+    assert "Fixed" not in editor.toolTip()
+
+
+def test_log_follows_newest_line_unless_scrolled_up(page, qtbot):
+    page.resize(900, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    bar = page.log.verticalScrollBar()
+    for i in range(100):
+        page._log(f"line {i}")
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    assert bar.value() == bar.maximum()
+    page.hide()  # another page is shown while the run goes on
+    for i in range(100, 300):
+        page._log(f"line {i}")
+    page.show()
+    qtbot.waitExposed(page)
+    assert bar.value() == bar.maximum()
+    bar.setValue(0)  # the user reads an old line
+    page._log("one more")
+    assert bar.value() == 0
+
+
+def test_legend_sits_outside_the_plots(qtbot):
+    """No legend box over the curves; one legend line above both plots (issue 12.19)."""
+    from workbench.gui.pages.train.plots import BATCH_LEGEND, TRAIN_LEGEND, VAL_LEGEND
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    for plot in plots.plots:
+        assert plot.getPlotItem().legend is None
+    text = plots.legend.text()
+    for name in (BATCH_LEGEND, TRAIN_LEGEND, VAL_LEGEND, "best epoch"):
+        assert name in text
+    assert plots.layout().indexOf(plots.legend) == 0
+
+
+def test_a_finished_run_calibrates_later_estimates(ready_page):
+    from types import SimpleNamespace
+
+    from workbench.core import training_work
+
+    page = ready_page
+    assert not page.estimate().measured
+    page._run_config, page._run_size = page.form.config(), len(page.state.corpus)
+    short = SimpleNamespace(train=SimpleNamespace(status="completed", elapsed_s=5.0, epochs_run=1))
+    page._remember_throughput(short)  # mostly start-up time: not a measurement
+    assert not page.estimate().measured
+    run = SimpleNamespace(train=SimpleNamespace(status="completed", elapsed_s=60.0, epochs_run=2))
+    page._remember_throughput(run)
+    estimate = page.estimate()
+    assert estimate.measured
+    assert "on this computer" in page.estimate_label.text()
+    work = training_work(page.form.config(), len(page.state.corpus))
+    assert estimate.seconds_per_epoch == pytest.approx(30.0)
+    assert work > 0

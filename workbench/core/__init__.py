@@ -51,6 +51,7 @@ _export(
     "ImportIssue",
     "ImportReport",
     "Splits",
+    "auto_csv_columns",
     "corpus_stats",
     "CsvTable",
     "decode_text",
@@ -108,6 +109,13 @@ _export(
     "evaluate_bundle",
     "run_training",
     "run_training_isolated",
+)
+_export(
+    "workbench.core.runs.estimate",
+    "TimeEstimate",
+    "estimate_training_time",
+    "measured_throughput",
+    "training_work",
 )
 
 __all__ = sorted(_API)

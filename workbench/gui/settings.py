@@ -31,6 +31,7 @@ LAST_FORMAT = "data/last_format"
 LAST_VECTORS = "vectors/last_source"
 LAST_CONFIG = "train/config"
 LAST_DIALOG_DIR = "paths/last_dialog_dir"
+MODELS_DIR = "paths/models_dir"
 
 
 def qsettings() -> QSettings:

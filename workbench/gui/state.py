@@ -45,6 +45,7 @@ class AppState(QObject):
     bundle_changed = Signal()
     evaluation_changed = Signal()
     bundles_changed = Signal()
+    models_dir_changed = Signal()
     tf_ready_changed = Signal(bool)
 
     def __init__(
@@ -117,6 +118,15 @@ class AppState(QObject):
         if ready:
             freeze_long_lived()  # TensorFlow's modules and graphs stay for the whole session
         self.tf_ready_changed.emit(ready)
+
+    def set_models_dir(self, folder: str | Path) -> None:
+        """Use ``folder`` for saving and listing models (the Models page shows it)."""
+        folder = Path(folder).expanduser()
+        if folder == self.models_dir:
+            return
+        self.models_dir = folder
+        self.models_dir_changed.emit()
+        self.bundles_changed.emit()
 
     def notify_bundles_changed(self) -> None:
         """Tell the pages the models folder changed (saved, renamed or deleted bundle)."""

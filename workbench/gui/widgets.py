@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -13,6 +16,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -27,11 +31,62 @@ _STYLES = {
 }
 
 
+# command-line advice in core messages -> the window's own words
+_WINDOW_ADVICE = (
+    (re.compile(r";?\s*pass --format \(([^)]*)\)"), r"; choose the format in the Format box (\1)"),
+    (re.compile(r";?\s*pass --format\b"), "; choose the format in the Format box"),
+    (
+        re.compile(r";?\s*choose one with member=\S*"),
+        "; choose the vectors file inside the .zip",
+    ),
+    (re.compile(r";?\s*pass text_columns\b"), "; tick the text column(s) under CSV columns"),
+    (re.compile(r";?\s*pass label_column\b"), "; choose the label column under CSV columns"),
+    (re.compile(r"\bmember=('[^']*'|\S+)"), r"the file \1 inside the archive"),
+)
+_SENTENCE_END = (".", "!", "?", "…", ":")
+
+
+def window_wording(text: str) -> str:
+    """``text`` as the window says it: its own advice, never a command-line option.
+
+    Core messages may end with advice for the command line ("pass --format",
+    "choose one with member="); the window names its own controls instead. Every
+    message ends with a full stop, so that two messages never run together.
+    """
+    for pattern, replacement in _WINDOW_ADVICE:
+        text = pattern.sub(replacement, text)
+    return finish_sentence(text)
+
+
+def finish_sentence(text: str) -> str:
+    """``text`` ending with a full stop (unless it already ends a sentence)."""
+    text = text.rstrip()
+    if text and not text.endswith(_SENTENCE_END):
+        text += "."
+    return text
+
+
+_BARS: weakref.WeakSet[MessageBar] = weakref.WeakSet()
+
+
+def clear_topic(topic: str, kinds: tuple[str, ...] = ("error", "warning", "info")) -> None:
+    """Hide every bar in the window showing a message about ``topic`` (of ``kinds``)."""
+    for bar in list(_BARS):
+        if topic and shiboken6.isValid(bar) and bar.topic() == topic and bar.kind() in kinds:
+            bar.clear()
+
+
 class MessageBar(QFrame):
     """An inline message shown where a problem happened; hidden when empty.
 
     ``show_error(text, details)`` shows a one-line message and, when ``details``
     (e.g. a traceback) is given, a "Details" button that expands them.
+
+    A message may name its ``topic`` ("corpus", "vectors", "model", ...): one banner
+    per topic is shown in the whole window, so a new message about a topic replaces
+    the old one wherever it was, and :func:`clear_topic` takes it away once it no
+    longer holds (e.g. an error about the previous vectors when a new corpus loads).
+    The text wraps: a long message makes the bar taller, never the window wider.
     """
 
     closed = Signal()
@@ -41,9 +96,15 @@ class MessageBar(QFrame):
         self.setObjectName("MessageBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._kind = ""
+        self._topic = ""
+        _BARS.add(self)
         self._icon = QLabel()
         self._label = QLabel()
         self._label.setWordWrap(True)
+        # wrapped text with no minimum width of its own: never widens the window
+        self._label.setMinimumWidth(1)
+        self._label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._label.setTextFormat(Qt.TextFormat.PlainText)
         self._details_button = QToolButton(text="Details")
@@ -72,19 +133,20 @@ class MessageBar(QFrame):
         self.setVisible(False)
 
     # --- public -------------------------------------------------------------
-    def show_error(self, text: str, details: str = "") -> None:
+    def show_error(self, text: str, details: str = "", *, topic: str = "") -> None:
         """Show an error; ``details`` (a traceback) behind an expandable button."""
-        self._show("error", text, details)
+        self._show("error", text, details, topic)
 
-    def show_warning(self, text: str, details: str = "") -> None:
-        self._show("warning", text, details)
+    def show_warning(self, text: str, details: str = "", *, topic: str = "") -> None:
+        self._show("warning", text, details, topic)
 
-    def show_info(self, text: str) -> None:
-        self._show("info", text, "")
+    def show_info(self, text: str, *, topic: str = "") -> None:
+        self._show("info", text, "", topic)
 
     def clear(self) -> None:
         """Hide the bar and forget its message."""
         self._kind = ""
+        self._topic = ""
         self._label.clear()
         self._details.clear()
         self._details_button.setChecked(False)
@@ -97,6 +159,10 @@ class MessageBar(QFrame):
     def text(self) -> str:
         return self._label.text()
 
+    def topic(self) -> str:
+        """What the shown message is about ("" when untagged or hidden)."""
+        return self._topic
+
     def details(self) -> str:
         return self._details.toPlainText()
 
@@ -107,15 +173,20 @@ class MessageBar(QFrame):
         self._details_button.setChecked(expanded and self.has_details())
 
     # --- internals ----------------------------------------------------------
-    def _show(self, kind: str, text: str, details: str) -> None:
+    def _show(self, kind: str, text: str, details: str, topic: str = "") -> None:
         background, foreground, icon = _STYLES[kind]
+        if topic:
+            for bar in list(_BARS):
+                if bar is not self and shiboken6.isValid(bar) and bar.topic() == topic:
+                    bar.clear()
         self._kind = kind
+        self._topic = topic
         self.setStyleSheet(
             f"#MessageBar {{ background: {background}; border: 1px solid {foreground};"
             f" border-radius: 4px; }} #MessageBar QLabel {{ color: {foreground}; }}"
         )
         self._icon.setText(icon)
-        self._label.setText(text)
+        self._label.setText(window_wording(text))
         self._details.setPlainText(details)
         self._details_button.setVisible(bool(details))
         self._details_button.setChecked(False)
@@ -183,6 +254,38 @@ class TaskProgress(QWidget):
         if task is self._task:
             self._task = None
             self.setVisible(False)
+
+
+FOCUS_STYLE = "{cls}:focus {{ border: 2px solid palette(highlight); }}"
+
+
+def tidy_keyboard_focus(root: QWidget) -> None:
+    """Make Tab move between widgets under ``root`` and every tab stop show focus.
+
+    Tables and lists step with the arrow keys only (Tab leaves them instead of walking
+    11,000 rows cell by cell); plots and scroll areas, which have no keyboard use and
+    draw no focus, are no tab stops; item views and read-only text views get a
+    highlighted border while focused.
+    """
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QAbstractItemView, QScrollArea
+
+    for view in root.findChildren(QAbstractItemView):
+        view.setTabKeyNavigation(False)
+        _add_focus_border(view, type(view).__name__)
+    for plot in root.findChildren(pg.GraphicsView):
+        plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    for area in root.findChildren(QScrollArea):
+        area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    for text in root.findChildren(QPlainTextEdit):
+        if text.isReadOnly():
+            _add_focus_border(text, "QPlainTextEdit")
+
+
+def _add_focus_border(widget: QWidget, cls: str) -> None:
+    rule = FOCUS_STYLE.format(cls=cls)
+    if rule not in widget.styleSheet():
+        widget.setStyleSheet(f"{widget.styleSheet()} {rule}".strip())
 
 
 def run_page_alone(

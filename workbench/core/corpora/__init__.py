@@ -2,6 +2,7 @@
 
 from workbench.core.corpora.corpus import SPLIT_ORDER, Corpus
 from workbench.core.corpora.formats import FORMATS, detect_format
+from workbench.core.corpora.formats.delimited import auto_csv_columns
 from workbench.core.corpora.loading import load_corpus
 from workbench.core.corpora.report import ImportIssue, ImportReport
 from workbench.core.corpora.split import Splits, split_corpus
@@ -23,6 +24,7 @@ __all__ = [
     "ImportIssue",
     "ImportReport",
     "Splits",
+    "auto_csv_columns",
     "corpus_stats",
     "decode_text",
     "detect_format",

@@ -1,12 +1,22 @@
 """Runs: the training pipeline, the child-process runner and what a run records."""
 
+from workbench.core.runs.estimate import (
+    TimeEstimate,
+    estimate_training_time,
+    measured_throughput,
+    training_work,
+)
 from workbench.core.runs.isolated import TrainingProcessError, run_training_isolated
 from workbench.core.runs.pipeline import RunResult, evaluate_bundle, run_training
 
 __all__ = [
     "RunResult",
+    "TimeEstimate",
     "TrainingProcessError",
+    "estimate_training_time",
     "evaluate_bundle",
+    "measured_throughput",
     "run_training",
     "run_training_isolated",
+    "training_work",
 ]

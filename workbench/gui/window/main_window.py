@@ -5,10 +5,19 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import os
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -25,7 +34,7 @@ from workbench.gui import settings as keys
 from workbench.gui.settings import Settings
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskRunner
-from workbench.gui.widgets import MessageBar
+from workbench.gui.widgets import MessageBar, clear_topic, tidy_keyboard_focus
 from workbench.gui.window.file_kinds import classify_path
 from workbench.gui.window.menus import MenuBuilder
 from workbench.gui.window.status import StatusBarWidgets
@@ -42,6 +51,13 @@ PAGES = (
     ("Models", "workbench.gui.pages.models.page", "ModelsPage"),
 )
 WAIT_ON_CLOSE_MS = 15_000
+
+
+def state_default(state: AppState) -> bool:
+    """Whether ``state`` still uses the default models folder (not one given to it)."""
+    from workbench.core import default_models_dir
+
+    return state.models_dir == default_models_dir()
 
 
 class PlaceholderPage(QWidget):
@@ -102,6 +118,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else Settings()
         self.error_dialogs: list[QMessageBox] = []
         self._restore_config()
+        self._restore_models_dir()
 
         self.message_bar = MessageBar()
         self.page_list = QListWidget()
@@ -139,8 +156,11 @@ class MainWindow(QMainWindow):
 
         self.unexpected_error.connect(self.show_unexpected_error)
         self.state.corpus_changed.connect(self._remember_corpus)
+        self.state.corpus_changed.connect(self._clear_stale_banners)
         self.state.vectors_changed.connect(self._remember_vectors)
         self.state.config_changed.connect(self._remember_config)
+        self.state.models_dir_changed.connect(self._remember_models_dir)
+        self._fitted = False
         self._restore_geometry()
         if not lazy_pages:
             self.build_pages()
@@ -158,6 +178,7 @@ class MainWindow(QMainWindow):
                 page = self._make_page(title, module, cls)
                 self.pages[title] = page
                 shell.set_page(page)
+                tidy_keyboard_focus(page)
 
     def _make_page(self, title: str, module: str, cls: str) -> QWidget:
         try:
@@ -232,7 +253,8 @@ class MainWindow(QMainWindow):
             return self.open_model(path)
         self.message_bar.show_error(
             f"Cannot open {reason}. Drop a corpus folder or file, a vectors file "
-            "(.txt, .gz, .zip, .vec) or a model folder."
+            "(.txt, .gz, .zip, .vec) or a model folder.",
+            topic="open",
         )
         return None
 
@@ -345,6 +367,16 @@ class MainWindow(QMainWindow):
         except (WorkbenchError, TypeError, ValueError) as exc:
             log.warning("remembered training settings ignored: %s", exc)
 
+    def _restore_models_dir(self) -> None:
+        """The models folder chosen on the Models page in an earlier session."""
+        folder = self.settings.get_str(keys.MODELS_DIR)
+        # the environment variable (set for this session) wins over the remembered folder
+        if folder and state_default(self.state) and not os.environ.get("WORKBENCH_MODELS_DIR"):
+            self.state.set_models_dir(folder)
+
+    def _remember_models_dir(self) -> None:
+        self.settings.set(keys.MODELS_DIR, str(self.state.models_dir))
+
     def _restore_geometry(self) -> None:
         geometry = self.settings.get_bytes(keys.GEOMETRY)
         if geometry.isEmpty() or not self.restoreGeometry(geometry):
@@ -355,11 +387,51 @@ class MainWindow(QMainWindow):
         page = self.settings.get_int(keys.PAGE, 0)
         self.show_page(page if 0 <= page < len(PAGES) else 0)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            self.fit_to_screen()
+
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        """Keep the whole window on the screen's available area (at any scaling).
+
+        A remembered or default size larger than the screen (e.g. 1200x800 at 1.5x
+        scaling on a 1400x900 screen, 933x600 logical pixels) is shrunk, and the window
+        moved so that its title bar, Load button and status bar are on the screen.
+        """
+        if available is None:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            if screen is None:
+                return
+            available = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra_w = max(0, frame.width() - self.width())
+        extra_h = max(0, frame.height() - self.height())
+        width = max(1, min(self.width(), available.width() - extra_w))
+        height = max(1, min(self.height(), available.height() - extra_h))
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), available.left()), available.right() + 1 - frame.width())
+        y = min(max(frame.y(), available.top()), available.bottom() + 1 - frame.height())
+        x, y = max(x, available.left()), max(y, available.top())
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
     def _save_geometry(self) -> None:
         self.settings.set(keys.GEOMETRY, self.saveGeometry())
         self.settings.set(keys.WINDOW_STATE, self.saveState())
         self.settings.set(keys.PAGE, self.stack.currentIndex())
         self.settings.sync()
+
+    def _clear_stale_banners(self) -> None:
+        """A corpus loaded: banners about the last failed load or the old vectors go."""
+        if self.state.corpus is None:
+            return
+        for topic in ("corpus", "open"):
+            clear_topic(topic)
+        clear_topic("vectors", ("error", "warning"))
 
     def _remember_corpus(self) -> None:
         corpus = self.state.corpus

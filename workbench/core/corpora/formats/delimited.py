@@ -88,6 +88,18 @@ def _find_named(header: Sequence[str], names: Sequence[str]) -> int | None:
     return None
 
 
+def auto_csv_columns(header: Sequence[str]) -> tuple[list[str], str | None]:
+    """The columns a load picks by itself: ``(text column names, label column name)``.
+
+    The same names :func:`choose_columns` looks for (``title`` then ``text`` joined, a
+    label column); an empty list or None where the header has none.
+    """
+    found = [_find_named(header, TITLE_COLUMN_NAMES), _find_named(header, TEXT_COLUMN_NAMES)]
+    label = _find_named(header, LABEL_COLUMN_NAMES)
+    texts = [header[index] for index in found if index is not None and index != label]
+    return texts, (header[label] if label is not None else None)
+
+
 def choose_columns(
     header: Sequence[str], options: ReadOptions, path: Path
 ) -> tuple[list[int], int]:

@@ -49,6 +49,9 @@ BATCH_KIND = "classify-batch"
 NO_MODEL = "Train or load a model first"
 EMPTY_INPUT = "Type or paste some text to classify first."
 CLASSIFY_TIP = "Classify the text above (Ctrl+Return)"
+CANNOT_JUDGE = "The model cannot judge this text"
+_LABEL_STYLE = "font-size: 24pt; font-weight: 600; color: #174ea6;"
+_JUDGE_STYLE = "font-size: 16pt; font-weight: 600; color: #8a5300;"
 
 
 def _classify_one(bundle: Bundle, text: str) -> Prediction:
@@ -96,8 +99,10 @@ class ClassifyPage(QWidget):
         keypad.activated.connect(self.classify_button.animateClick)
         self.label_label = QLabel("–")
         self.label_label.setObjectName("predictedClass")
-        self.label_label.setStyleSheet("font-size: 24pt; font-weight: 600; color: #174ea6;")
+        self.label_label.setStyleSheet(_LABEL_STYLE)
+        self.label_label.setWordWrap(True)
         self.confidence_label = QLabel()
+        self.confidence_label.setWordWrap(True)
         self.confidence_label.setStyleSheet("font-size: 14pt; color: #333;")
         self.notes_label = QLabel()
         self.notes_label.setWordWrap(True)
@@ -193,14 +198,29 @@ class ClassifyPage(QWidget):
         return task
 
     def show_prediction(self, prediction: Prediction) -> None:
-        """Show a prediction: class, confidence, notes and all probabilities."""
+        """Show a prediction: class, confidence, notes and all probabilities.
+
+        A text with no word the model knows gets no class: the model only sees
+        padding then, and its top bar means nothing. The page says so in place of the
+        class, and the bars are drawn grey.
+        """
         self.prediction = prediction
-        self.label_label.setText(prediction.label)
-        self.confidence_label.setText(f"confidence {prediction.confidence:.1%}")
         notes = [prediction.note] if prediction.note else []
         notes.append(f"{prediction.known_tokens} of {prediction.total_tokens} words known")
+        if prediction.known_tokens == 0:
+            self.label_label.setText(CANNOT_JUDGE)
+            self.label_label.setStyleSheet(_JUDGE_STYLE)
+            self.confidence_label.setText(
+                "None of its words is in the model's vocabulary, so any class would be a "
+                "guess. Try a longer text in the language and domain the model was trained on."
+            )
+            self.chart.set_probabilities(prediction.probabilities, muted=True)
+        else:
+            self.label_label.setText(prediction.label)
+            self.label_label.setStyleSheet(_LABEL_STYLE)
+            self.confidence_label.setText(f"confidence {prediction.confidence:.1%}")
+            self.chart.set_probabilities(prediction.probabilities)
         self.notes_label.setText(" · ".join(notes))
-        self.chart.set_probabilities(prediction.probabilities)
 
     def open_text_file(self, path: str | Path) -> bool:
         """Put the text of ``path`` into the editor; problems shown inline."""
@@ -320,6 +340,7 @@ class ClassifyPage(QWidget):
     def _clear_prediction(self) -> None:
         self.prediction = None
         self.label_label.setText("–")
+        self.label_label.setStyleSheet(_LABEL_STYLE)
         self.confidence_label.clear()
         self.notes_label.clear()
         self.chart.set_probabilities({})

@@ -35,13 +35,22 @@ pg.setConfigOptions(antialias=True, background="w", foreground="k")
 BAR_BRUSH = pg.mkBrush("#4a7ebb")
 HIST_BRUSH = pg.mkBrush("#9bbbe0")
 HIST_BINS = 40
+HIST_CLIP_PERCENTILE = 99  # longer documents are counted in a note, not drawn
+HORIZONTAL_AT = 12  # classes from which the class chart lies its bars down
+NAME_CHARS = 22  # class names longer than this are elided on a horizontal chart
 FIRST_LINE_CHARS = 200
 ALL_CLASSES = "All classes"
 _Index = QModelIndex | QPersistentModelIndex
 
 
 class ClassChart(pg.PlotWidget):
-    """Documents per class: one bar per class, its count on top, names on the x axis."""
+    """Documents per class: one bar per class with its count.
+
+    Up to :data:`HORIZONTAL_AT` - 1 classes the bars stand on the x axis, names under
+    them; from :data:`HORIZONTAL_AT` classes on (20 Newsgroups' 20) the bars lie
+    horizontally, one name per row on the left axis, elided to :data:`NAME_CHARS`
+    characters; the chart's tooltip lists every full name with its count.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +61,11 @@ class ClassChart(pg.PlotWidget):
         self.addItem(self.bars)
         self.count_labels: list[pg.TextItem] = []
         self.counts: dict[str, int] = {}
+        self.horizontal = False
+
+    def tick_names(self) -> list[str]:
+        """The class names as the axis shows them (elided when the bars lie)."""
+        return [elide(name) if self.horizontal else name for name in self.counts]
 
     def set_counts(self, counts: dict[str, int]) -> None:
         """Show ``{class name: documents}`` (empty dict clears)."""
@@ -61,17 +75,43 @@ class ClassChart(pg.PlotWidget):
         self.count_labels = []
         names = list(self.counts)
         heights = [self.counts[name] for name in names]
-        x = np.arange(len(names), dtype=float)
-        self.bars.setOpts(x=x, height=heights, width=0.7)
-        self.getAxis("bottom").setTicks([[(float(i), name) for i, name in enumerate(names)]])
-        for i, height in enumerate(heights):
-            label = pg.TextItem(str(height), color="k", anchor=(0.5, 1.0))
-            label.setPos(float(i), float(height))
-            self.addItem(label)
-            self.count_labels.append(label)
+        self.horizontal = len(names) >= HORIZONTAL_AT
         top = max(heights, default=1)
-        self.setXRange(-0.6, max(len(names) - 0.4, 0.6), padding=0)
-        self.setYRange(0, top * 1.15 + 1, padding=0)
+        ticks = [[(float(i), name) for i, name in enumerate(self.tick_names())]]
+        bottom, left = self.getAxis("bottom"), self.getAxis("left")
+        if self.horizontal:
+            # first class at the top: rows run downwards as in a list
+            y = np.arange(len(names), dtype=float)[::-1]
+            self.bars.setOpts(x0=np.zeros(len(names)), y=y, height=0.7, width=heights)
+            left.setTicks([[(float(y[i]), text) for i, (_, text) in enumerate(ticks[0])]])
+            bottom.setTicks(None)
+            for i, count in enumerate(heights):
+                label = pg.TextItem(str(count), color="k", anchor=(0.0, 0.5))
+                label.setPos(float(count), float(y[i]))
+                self.addItem(label)
+                self.count_labels.append(label)
+            self.setYRange(-0.6, len(names) - 0.4, padding=0)
+            self.setXRange(0, top * 1.2 + 1, padding=0)
+        else:
+            x = np.arange(len(names), dtype=float)
+            self.bars.setOpts(x0=None, y=None, x=x, height=heights, width=0.7)
+            bottom.setTicks(ticks)
+            left.setTicks(None)
+            for i, height in enumerate(heights):
+                label = pg.TextItem(str(height), color="k", anchor=(0.5, 1.0))
+                label.setPos(float(i), float(height))
+                self.addItem(label)
+                self.count_labels.append(label)
+            self.setXRange(-0.6, max(len(names) - 0.4, 0.6), padding=0)
+            self.setYRange(0, top * 1.15 + 1, padding=0)
+        self.setToolTip("\n".join(f"{name}: {count}" for name, count in self.counts.items()))
+        # one readable row per class (the page's left side scrolls when it needs room)
+        self.setMinimumHeight(60 + 15 * len(names) if self.horizontal else 0)
+
+
+def elide(name: str, limit: int = NAME_CHARS) -> str:
+    """``name`` cut to ``limit`` characters with an ellipsis (unchanged when short)."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 class LengthHistogram(pg.PlotWidget):
@@ -100,20 +140,48 @@ class LengthHistogram(pg.PlotWidget):
         self.addItem(self.maxlen_line)
         self.addItem(self.suggested_line)
         self.counts = np.zeros(0)
+        self.outliers = 0
+        self.clip = 0.0
 
     def set_lengths(self, stats: CorpusStats | None, maxlen: int) -> None:
-        """Draw ``stats``' length histogram (None clears) and mark ``maxlen``."""
+        """Draw ``stats``' length histogram (None clears) and mark ``maxlen``.
+
+        The bins span the shortest document to the :data:`HIST_CLIP_PERCENTILE`-th
+        percentile, so one 40,000-token outlier does not squeeze every other document
+        into one bar; :attr:`outliers` counts the documents beyond it.
+        """
+        self.outliers = 0
+        self.clip = 0.0
         if stats is None or stats.n_documents == 0:
             self.counts = np.zeros(0)
             self.bars.setOpts(x0=[], x1=[], height=[])
             self.suggested_line.setVisible(False)
         else:
-            counts, edges = stats.histogram(bins=HIST_BINS)
+            lengths = np.asarray(stats.lengths)
+            low = float(lengths.min())
+            clip = float(np.percentile(lengths, HIST_CLIP_PERCENTILE))
+            if clip <= low:
+                clip = float(lengths.max())
+            self.clip = clip
+            self.outliers = int(np.sum(lengths > clip))
+            counts, edges = np.histogram(
+                lengths[lengths <= clip], bins=HIST_BINS, range=(low, max(clip, low + 1))
+            )
             self.counts = counts
             self.bars.setOpts(x0=edges[:-1], x1=edges[1:], height=counts)
             self.suggested_line.setVisible(True)  # an invisible line's label ignores new values
             self.suggested_line.setValue(stats.suggested_maxlen)
         self.set_maxlen(maxlen)
+
+    def clip_note(self) -> str:
+        """A sentence on the documents left out of the drawing ("" when none)."""
+        if not self.outliers:
+            return ""
+        return (
+            f"The histogram stops at {self.clip:.0f} tokens (the {HIST_CLIP_PERCENTILE}th "
+            f"percentile); {self.outliers} longer document{'s' if self.outliers != 1 else ''}"
+            " not drawn."
+        )
 
     def set_maxlen(self, maxlen: int) -> None:
         self.maxlen_line.setValue(maxlen)

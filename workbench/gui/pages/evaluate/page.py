@@ -1,8 +1,11 @@
 """Evaluate page: test metrics, per-class table, clickable confusion matrix, errors.
 
 Shows ``state.evaluation`` (from the last training run or a loaded bundle's saved
-metrics). "Evaluate on current corpus" re-runs the current model over the loaded
-corpus in an ``"evaluate"`` task. Metrics export as CSV, the report as PNG.
+metrics: the held-out test split). "Evaluate on current corpus" re-runs the current
+model over the loaded corpus in an ``"evaluate"`` task and adds that evaluation beside
+the held-out one (a combo switches between them; neither replaces the other). Notes
+say what each one measured (see :mod:`workbench.gui.pages.evaluate.notes`). Metrics
+export as CSV, the report (titled with model, corpus and split) as PNG.
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -27,6 +33,13 @@ from PySide6.QtWidgets import (
 from workbench.core import WorkbenchError
 from workbench.gui.pages.evaluate.confusion import ConfusionMatrixView
 from workbench.gui.pages.evaluate.export import write_metrics_csv
+from workbench.gui.pages.evaluate.notes import (
+    CURRENT_CORPUS,
+    HELD_OUT,
+    corpus_notes,
+    held_out_notes,
+    missing_classes,
+)
 from workbench.gui.pages.evaluate.widgets import MetricCard, first_line, read_only_table, table_item
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskRunner
@@ -51,24 +64,44 @@ class EvaluatePage(QWidget):
         self.task: Task | None = None
         self.evaluation: Evaluation | None = None
         self.selected_cell: tuple[int, int] | None = None
+        # kind -> (evaluation, combo text, report title, notes); HELD_OUT and CURRENT_CORPUS
+        self.evaluations: dict[str, tuple[Evaluation, str, str, str]] = {}
 
         self.title_label = QLabel()
         self.title_label.setStyleSheet("font-weight: 600;")
         self.title_label.setWordWrap(True)
+        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.evaluate_button = QPushButton("Evaluate on current corpus")
         self.export_csv_button = QPushButton("Export CSV…")
         self.export_csv_button.setToolTip("Per-class metrics and summary as CSV")
         self.export_png_button = QPushButton("Export PNG…")
         self.export_png_button.setToolTip("The metrics and confusion matrix as an image")
         self.messages = MessageBar()
+        self.source_combo = QComboBox()
+        self.source_combo.setToolTip("Which evaluation to show: both are kept")
+        self.source_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.source_combo.setMinimumContentsLength(24)
+        self.notes_label = QLabel()
+        self.notes_label.setObjectName("evaluationNotes")
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setStyleSheet("color: #5f4300;")
+        self.report_title = QLabel()
+        self.report_title.setObjectName("reportTitle")
+        self.report_title.setWordWrap(True)
+        self.report_title.setStyleSheet("font-weight: 600;")
 
         self.accuracy_card = MetricCard("Accuracy")
         self.macro_card = MetricCard("Macro F1")
         self.weighted_card = MetricCard("Weighted F1")
         self.class_table = read_only_table(CLASS_COLUMNS)
-        self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # numbers as wide as their header text (never cut), the class name takes the rest
+        class_header = self.class_table.horizontalHeader()
+        class_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        class_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.confusion = ConfusionMatrixView()
-        self.confusion.setMinimumHeight(220)
+        self.confusion.setMinimumHeight(150)
         self.filter_label = QLabel()
         self.filter_label.setWordWrap(True)
         self.show_all_button = QPushButton("Show all errors")
@@ -92,6 +125,8 @@ class EvaluatePage(QWidget):
         self.report_widget = QWidget()  # what "Export PNG" saves
         self.report_widget.setAutoFillBackground(True)
         report = QVBoxLayout(self.report_widget)
+        report.addWidget(self.report_title)
+        report.addWidget(self.notes_label)
         report.addLayout(cards)
         report.addWidget(QLabel("Per class"))
         report.addWidget(self.class_table, 2)
@@ -121,8 +156,15 @@ class EvaluatePage(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_label)
         self.stack.addWidget(content)
+        self.show_row = QWidget()  # hidden while there is no evaluation to show
+        show_row = QHBoxLayout(self.show_row)
+        show_row.setContentsMargins(0, 0, 0, 0)
+        show_row.addWidget(QLabel("Show:"))
+        show_row.addWidget(self.source_combo)
+        show_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.show_row)
         layout.addWidget(self.messages)
         layout.addWidget(self.stack, 1)
 
@@ -132,8 +174,9 @@ class EvaluatePage(QWidget):
         self.confusion.cell_chosen.connect(self.show_cell)
         self.show_all_button.clicked.connect(self.show_all_errors)
         self.doc_table.itemSelectionChanged.connect(self._show_selected_document)
+        self.source_combo.currentIndexChanged.connect(lambda _: self._show_chosen())
         state.evaluation_changed.connect(self._on_evaluation_changed)
-        state.bundle_changed.connect(self._update_controls)
+        state.bundle_changed.connect(self._on_bundle_changed)
         state.corpus_changed.connect(self._update_controls)
         self._on_evaluation_changed()
 
@@ -238,6 +281,19 @@ class EvaluatePage(QWidget):
         self.messages.show_info(f"Saved metrics to {written}")
         return True
 
+    def shown_kind(self) -> str:
+        """``HELD_OUT`` or ``CURRENT_CORPUS``: the evaluation on screen ("" for none)."""
+        return self.source_combo.currentData() or ""
+
+    def show_kind(self, kind: str) -> bool:
+        """Show the evaluation of ``kind`` (False when there is none)."""
+        index = self.source_combo.findData(kind)
+        if index < 0:
+            return False
+        self.source_combo.setCurrentIndex(index)
+        self._show_chosen()
+        return True
+
     def export_png(self, path: str | Path) -> bool:
         """Save the metrics and confusion matrix as an image; problems shown inline."""
         if self.evaluation is None:
@@ -260,7 +316,7 @@ class EvaluatePage(QWidget):
         self.messages.show_info(f"Evaluating {bundle.info.name} on {corpus.source}…")
         task = self.tasks.start(TASK_KIND, lambda ctx: evaluate_bundle(bundle, corpus))
         self.task = task
-        task.done.connect(self._on_evaluated)
+        task.done.connect(lambda evaluation: self._on_evaluated(evaluation, bundle, corpus))
         task.failed.connect(self.messages.show_error)
         task.finished.connect(self._on_task_finished)
         self._update_controls()
@@ -268,19 +324,76 @@ class EvaluatePage(QWidget):
 
     # --- internals -----------------------------------------------------------------
     def _on_evaluation_changed(self) -> None:
-        self.set_evaluation(self.state.evaluation)
+        """The state's evaluation (held-out test split) changed: offer and show it."""
+        evaluation = self.state.evaluation
+        self.evaluations.pop(HELD_OUT, None)
+        if evaluation is not None:
+            bundle = self.state.bundle
+            provenance = getattr(getattr(bundle, "info", None), "provenance", None)
+            name = bundle.info.name if bundle is not None else "model"
+            self.evaluations[HELD_OUT] = (
+                evaluation,
+                "Held-out test split (from training)",
+                f"{name} · held-out test split of its training corpus",
+                held_out_notes(provenance, evaluation),
+            )
+        self._fill_combo(HELD_OUT)
 
-    def _on_evaluated(self, evaluation: Evaluation) -> None:
-        corpus = self.state.corpus
-        self.state.set_evaluation(evaluation)
-        if corpus is None:
+    def _on_bundle_changed(self) -> None:
+        """Another model: an evaluation of the previous one on the corpus no longer holds."""
+        if CURRENT_CORPUS in self.evaluations:
+            self.evaluations.pop(CURRENT_CORPUS)
+            self._fill_combo(HELD_OUT)
+        self._update_controls()
+
+    def _on_evaluated(self, evaluation: Evaluation, bundle: object, corpus: object) -> None:
+        """An evaluation on the current corpus: added beside the held-out one, shown."""
+        info = bundle.info
+        name = Path(str(corpus.source)).name
+        predefined = corpus.splits is not None and "test" in corpus.splits
+        split = "predefined test split" if predefined else "all documents"
+        self.evaluations[CURRENT_CORPUS] = (
+            evaluation,
+            f"Current corpus: {name}",
+            f"{info.name} · corpus {name} · {split}",
+            corpus_notes(info.provenance, corpus, evaluation, list(info.class_names)),
+        )
+        self._fill_combo(CURRENT_CORPUS)
+        self.messages.show_info(
+            f"Evaluated on {evaluation.n_documents} documents of {name}. The held-out test "
+            "figures are kept: choose them in the Show box."
+            if HELD_OUT in self.evaluations
+            else f"Evaluated on {evaluation.n_documents} documents of {name}."
+        )
+
+    def _fill_combo(self, prefer: str) -> None:
+        current = self.shown_kind()
+        self.source_combo.blockSignals(True)
+        self.source_combo.clear()
+        for kind in (HELD_OUT, CURRENT_CORPUS):
+            if kind in self.evaluations:
+                self.source_combo.addItem(self.evaluations[kind][1], kind)
+        index = self.source_combo.findData(prefer)
+        if index < 0:
+            index = self.source_combo.findData(current)
+        self.source_combo.setCurrentIndex(max(index, 0) if self.evaluations else -1)
+        self.source_combo.blockSignals(False)
+        self.source_combo.setEnabled(len(self.evaluations) > 1)
+        self.show_row.setVisible(bool(self.evaluations))
+        self._show_chosen()
+
+    def _show_chosen(self) -> None:
+        chosen = self.evaluations.get(self.shown_kind())
+        if chosen is None:
+            self.report_title.clear()
+            self.notes_label.clear()
+            self.set_evaluation(None)
             return
-        if corpus.splits is not None and "test" in corpus.splits:
-            where = f"the predefined test split of {corpus.source}"
-        else:
-            where = f"all documents of {corpus.source} (training documents included)"
-        total = sum(sum(row) for row in evaluation.confusion)
-        self.messages.show_info(f"Evaluated on {total} documents: {where}.")
+        evaluation, _, title, notes = chosen
+        self.report_title.setText(title)
+        self.notes_label.setText(notes)
+        self.notes_label.setVisible(bool(notes))
+        self.set_evaluation(evaluation)
 
     def _on_task_finished(self) -> None:
         self.task = None
@@ -322,6 +435,15 @@ class EvaluatePage(QWidget):
                 )
             support = int(values.get("support", 0))
             table.setItem(row, 4, table_item(str(support), None, True))
+        missing = set(missing_classes(evaluation))
+        grey = QBrush(QColor("#8a8a8a"))
+        for row, name in enumerate(evaluation.class_names):
+            if name not in missing:
+                continue
+            for column in range(table.columnCount()):
+                item = table.item(row, column)
+                item.setForeground(grey)
+                item.setToolTip(f"No document of {name} was evaluated: its F1 counts as 0.")
 
     def _fill_docs(self, docs: list[dict]) -> None:
         table = self.doc_table

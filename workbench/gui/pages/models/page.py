@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QFont, QShowEvent
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -104,14 +106,25 @@ class ModelsPage(QWidget):
 
         self.folder_label = QLabel()
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.folder_label.setObjectName("modelsFolder")
+        # a long path must not widen the window: it is elided, the full path in a tooltip
+        self.folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.folder_button = QPushButton("Change folder…")
+        self.folder_button.setToolTip(
+            "Choose the folder where models are saved and listed (remembered)"
+        )
+        self.outside: list[Path] = []  # models opened from other folders, listed too
         self.load_button = QPushButton("Load")
         self.load_button.setToolTip("Make the selected model the current one (Classify, Evaluate)")
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
         self.open_button = QPushButton("Open folder")
         self.refresh_button = QPushButton("Refresh")
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_label, 1)
+        folder_row.addWidget(self.folder_button)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.folder_label, 1)
+        buttons.addStretch(1)
         for button in (
             self.load_button,
             self.rename_button,
@@ -141,6 +154,7 @@ class ModelsPage(QWidget):
         splitter.setSizes([400, 150])
 
         layout = QVBoxLayout(self)
+        layout.addLayout(folder_row)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.message_bar)
@@ -151,6 +165,7 @@ class ModelsPage(QWidget):
         self.delete_button.clicked.connect(self.delete_selected)
         self.open_button.clicked.connect(self.open_selected_folder)
         self.refresh_button.clicked.connect(self.refresh)
+        self.folder_button.clicked.connect(self.choose_models_dir)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.itemDoubleClicked.connect(lambda _: self.load_selected())
         state.bundles_changed.connect(self.refresh)
@@ -168,9 +183,11 @@ class ModelsPage(QWidget):
 
         selected = self.selected_path()
         folder = self.state.models_dir
-        self.folder_label.setText(f"Models in {folder}")
+        self.folder_label.setText(f"Models folder: {folder}")
+        self.folder_label.setToolTip(str(folder))
         self.problems = []
         self.infos = list_bundles(folder, problems=self.problems)
+        self.infos += self._outside_infos()
         self.table.setRowCount(len(self.infos))
         for row, info in enumerate(self.infos):
             values = (
@@ -181,10 +198,15 @@ class ModelsPage(QWidget):
                 _percent(info.macro_f1),
                 info.summary(),
             )
+            outside = not _same_path(Path(info.path).parent, folder)
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(PATH_ROLE, str(info.path))
-                item.setToolTip(str(info.path))
+                item.setToolTip(
+                    f"{info.path} (opened from outside the models folder)"
+                    if outside
+                    else str(info.path)
+                )
                 self.table.setItem(row, column, item)
             if _same_path(info.path, selected):
                 self.table.selectRow(row)
@@ -197,6 +219,38 @@ class ModelsPage(QWidget):
                 "\n".join(self.problems),
             )
         self._selection_changed()
+
+    def _outside_infos(self) -> list:
+        """Models opened from other folders this session (still readable ones)."""
+        from workbench.core import read_bundle_info
+
+        infos = []
+        for path in list(self.outside):
+            if _same_path(path.parent, self.state.models_dir):
+                continue  # listed with the folder
+            try:
+                infos.append(read_bundle_info(path))
+            except WorkbenchError:
+                self.outside.remove(path)
+        return infos
+
+    def choose_models_dir(self) -> None:
+        """Pick another models folder (a folder dialog)."""
+        folder = self.ask_models_dir()
+        if folder:
+            self.set_models_dir(folder)
+
+    def ask_models_dir(self) -> str:
+        """Ask for a folder (tests replace this)."""
+        return QFileDialog.getExistingDirectory(
+            self, "Models folder", str(self.state.models_dir)
+        )
+
+    def set_models_dir(self, folder: str | Path) -> None:
+        """Save and list models in ``folder`` from now on (remembered by the window)."""
+        self.message_bar.clear()
+        self.state.set_models_dir(folder)
+        self.refresh()
 
     def _mark_current(self) -> None:
         bundle = self.state.bundle
@@ -272,7 +326,14 @@ class ModelsPage(QWidget):
         return task
 
     def _loaded(self, bundle: object) -> None:
+        path = getattr(bundle.info, "path", None)
+        if path is not None and not _same_path(Path(path).parent, self.state.models_dir):
+            if not any(_same_path(path, known) for known in self.outside):
+                self.outside.append(Path(path))
         self.state.set_bundle(bundle)
+        self.refresh()
+        if path is not None:
+            self.select_name(Path(path).name)
         self.message_bar.show_info(f"Loaded {bundle.info.name}: Classify and Evaluate use it now.")
 
     def ask_new_name(self, current: str) -> str | None:

@@ -32,15 +32,18 @@ from workbench.gui.pages.train.job import (
     vectors_argument,
 )
 from workbench.gui.pages.train.plots import TrainingPlots
+from workbench.gui.settings import qsettings
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskRunner
 from workbench.gui.widgets import MessageBar
 
 if TYPE_CHECKING:
-    from workbench.core import RunResult
+    from workbench.core import RunResult, TimeEstimate
 
 TASK_KIND = "train"
 LOG_MAX_LINES = 5000
+THROUGHPUT_KEY = "train/throughput"  # multiply-adds per second measured here
+MEASURE_MIN_S = 30.0  # runs shorter than this do not set the measured speed
 TRAIN_TIP = "Train a model with these settings (Ctrl+T)"
 STATUS_TEXT = {
     "completed": "Completed",
@@ -66,6 +69,8 @@ class TrainPage(QWidget):
         self.status = "idle"  # idle | running | completed | early_stopped | cancelled | failed
         self._clock = ProgressClock()
         self._phase = "idle"  # idle | preparing | training | finishing
+        self._run_config = state.config
+        self._run_size = 0
 
         self.form = ConfigForm(state.config)
         scroll = QScrollArea()
@@ -83,6 +88,9 @@ class TrainPage(QWidget):
         self.reason_label.setObjectName("trainDisabledReason")
         self.reason_label.setStyleSheet("color: #8a5300;")
         self.reason_label.setWordWrap(True)
+        self.estimate_label = QLabel()
+        self.estimate_label.setObjectName("trainEstimate")
+        self.estimate_label.setWordWrap(True)
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
@@ -97,6 +105,9 @@ class TrainPage(QWidget):
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(LOG_MAX_LINES)
         self.log.setPlaceholderText("Per-epoch results and the final status appear here.")
+        self._log_follows = True
+        self.log.verticalScrollBar().valueChanged.connect(self._on_log_scrolled)
+        self.log.verticalScrollBar().rangeChanged.connect(self._on_log_range)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
@@ -106,6 +117,7 @@ class TrainPage(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(buttons)
+        right_layout.addWidget(self.estimate_label)
         right_layout.addWidget(self.progress_bar)
         right_layout.addWidget(self.result_label)
         right_layout.addWidget(self.messages)
@@ -130,7 +142,14 @@ class TrainPage(QWidget):
         state.corpus_changed.connect(self._update_buttons)
         state.tf_ready_changed.connect(self._update_buttons)
         state.bundle_changed.connect(self._on_bundle_changed)
+        state.config_changed.connect(self._update_estimate)
+        state.corpus_changed.connect(self._update_estimate)
+        state.vectors_changed.connect(self._update_estimate)
+        state.vectors_changed.connect(self._update_embedding_editor)
         self._update_buttons()
+        self._embedding_tip = self.form.editors["embedding_dim"].toolTip()
+        self._update_embedding_editor()
+        self._update_estimate()
 
     # --- public -------------------------------------------------------------
     def is_running(self) -> bool:
@@ -152,6 +171,8 @@ class TrainPage(QWidget):
         if self.disabled_reason() or config is None or self.state.corpus is None:
             return None
         self.state.set_config(config)
+        self._run_config = config
+        self._run_size = len(self.state.corpus)
         self.messages.clear()
         self.plots.clear()
         self.last_result = None
@@ -236,6 +257,7 @@ class TrainPage(QWidget):
 
     def _on_done(self, result: RunResult) -> None:
         self.last_result = result
+        self._remember_throughput(result)
         train = result.train
         self.status = train.status
         if train.status in ("completed", "early_stopped"):
@@ -317,7 +339,75 @@ class TrainPage(QWidget):
         self.form.setEnabled(not running)
 
     def _log(self, line: str) -> None:
+        """Add a line; the view follows the newest line unless the user scrolled up."""
         self.log.appendPlainText(line)
+
+    def _on_log_scrolled(self, value: int) -> None:
+        self._log_follows = value >= self.log.verticalScrollBar().maximum()
+
+    def _on_log_range(self, _minimum: int, maximum: int) -> None:
+        # also when lines arrived while the page was hidden and it is shown again
+        if self._log_follows:
+            self.log.verticalScrollBar().setValue(maximum)
+
+    # --- estimate and vectors ------------------------------------------------------
+    def _vectors_dim(self) -> int | None:
+        vectors = self.state.vectors
+        return (
+            int(vectors.dim)
+            if vectors is not None and self.state.vectors_source != "none"
+            else None
+        )
+
+    def estimate(self) -> TimeEstimate | None:
+        """The run time the form's settings should take on the current corpus."""
+        from workbench.core import estimate_training_time
+
+        config, corpus = self.form.config(), self.state.corpus
+        if config is None or corpus is None:
+            return None
+        speed = qsettings().value(THROUGHPUT_KEY, 0.0, type=float)
+        return estimate_training_time(
+            config, len(corpus), embedding_dim=self._vectors_dim(), throughput=speed or None
+        )
+
+    def _update_estimate(self, *_: object) -> None:
+        estimate = self.estimate()
+        self.estimate_label.setText("" if estimate is None else estimate.text())
+        self.estimate_label.setVisible(estimate is not None)
+
+    def _remember_throughput(self, result: RunResult) -> None:
+        """Keep this computer's measured speed for the next estimate."""
+        from workbench.core import measured_throughput, training_work
+
+        train = result.train
+        # short runs are mostly start-up time: they would make later estimates too long
+        if train.status not in ("completed", "early_stopped") or train.elapsed_s < MEASURE_MIN_S:
+            return
+        try:
+            work = training_work(self._run_config, self._run_size, self._vectors_dim())
+        except Exception:  # an estimate must never break a finished run
+            return
+        epochs = max(int(getattr(train, "epochs_run", 0) or 0), self.plots.epochs_plotted)
+        speed = measured_throughput(work, epochs, float(train.elapsed_s))
+        if speed is not None:
+            qsettings().setValue(THROUGHPUT_KEY, speed)
+            self._update_estimate()
+
+    def _update_embedding_editor(self) -> None:
+        """Embedding size is fixed by loaded word vectors: not editable then, and why."""
+        editor = self.form.editors.get("embedding_dim")
+        if editor is None:
+            return
+        dim = self._vectors_dim()
+        editor.setEnabled(dim is None)
+        if dim is not None:
+            editor.setToolTip(
+                f"Fixed at {dim} by the loaded word vectors ({self.state.vectors_source}). "
+                "Choose 'none' on the Vectors page to set it here."
+            )
+        else:
+            editor.setToolTip(self._embedding_tip)
 
 
 def _prepare_alone(state: AppState, page: QWidget, corpus_path: str | None) -> None:

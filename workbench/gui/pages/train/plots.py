@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 BATCH_LEGEND = "train (running average within epoch)"
 TRAIN_LEGEND = "train (epoch)"
@@ -66,12 +66,24 @@ def _as_float(value: object) -> float:
     return number
 
 
+def legend_html() -> str:
+    """One line naming the three curves in their colours (shown above both plots)."""
+    parts = []
+    for colour, mark, name in (
+        (_BATCH_COLOUR, "━", BATCH_LEGEND),
+        (_TRAIN_COLOUR, "━●", TRAIN_LEGEND),
+        (_VAL_COLOUR, "━■", VAL_LEGEND),
+    ):
+        hex_colour = "#{:02x}{:02x}{:02x}".format(*colour)
+        parts.append(f'<span style="color:{hex_colour}">{mark}</span>&nbsp;{name}')
+    parts.append('<span style="color:#505050">┆</span>&nbsp;best epoch')
+    return " &nbsp;&nbsp; ".join(parts)
+
+
 class MetricPlot(pg.PlotWidget):
     """One metric (loss or accuracy): batch, train-epoch and validation-epoch curves."""
 
-    def __init__(
-        self, title: str, parent: QWidget | None = None, *, legend_at_bottom: bool = False
-    ) -> None:
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent=parent, background="w")
         self.setTitle(title, color="k", size="11pt")
         item = self.getPlotItem()
@@ -82,9 +94,7 @@ class MetricPlot(pg.PlotWidget):
         item.setLabel("bottom", "epoch", color="k")
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setClipToView(True)
-        # loss falls and accuracy rises: keep each legend where its curves are not
-        offset = (-10, -30) if legend_at_bottom else (-10, 10)
-        item.addLegend(offset=offset, labelTextColor="k", brush=(255, 255, 255, 200))
+        # no legend inside the plot: it would cover curves; TrainingPlots shows one above
         self.batch_curve = item.plot(pen=pg.mkPen(_BATCH_COLOUR, width=1), name=BATCH_LEGEND)
         self.batch_curve.setDownsampling(auto=True, method="peak")
         self.batch_curve.setClipToView(True)
@@ -123,6 +133,7 @@ class MetricPlot(pg.PlotWidget):
             buffer.clear()
         self._refresh()
         self.best_line.setVisible(False)
+        self.best_line.label.setFormat("best")
         self.getPlotItem().enableAutoRange()
 
     def add_batch(self, x: float, y: float) -> None:
@@ -140,9 +151,11 @@ class MetricPlot(pg.PlotWidget):
         if x is None:
             self.best_line.setVisible(False)
             return
+        # visible first: pyqtgraph's label ignores a new format while it is hidden, so a
+        # hidden line would keep the previous run's text
+        self.best_line.setVisible(True)
         self.best_line.setPos(x)
         self.best_line.label.setFormat(text)
-        self.best_line.setVisible(True)
 
     def _refresh(self) -> None:
         self.batch_curve.setData(self.batches.x, self.batches.y)
@@ -157,12 +170,21 @@ class TrainingPlots(QWidget):
         super().__init__(parent)
         pg.setConfigOptions(antialias=True)
         self.loss_plot = MetricPlot("Loss")
-        self.accuracy_plot = MetricPlot("Accuracy", legend_at_bottom=True)
+        self.accuracy_plot = MetricPlot("Accuracy")
         self.accuracy_plot.setXLink(self.loss_plot)
-        layout = QHBoxLayout(self)
+        self.legend = QLabel(legend_html())
+        self.legend.setObjectName("plotLegend")
+        self.legend.setWordWrap(True)
+        self.legend.setToolTip("The curves of both plots")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.loss_plot)
+        row.addWidget(self.accuracy_plot)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.loss_plot)
-        layout.addWidget(self.accuracy_plot)
+        layout.setSpacing(2)
+        layout.addWidget(self.legend)
+        layout.addLayout(row, 1)
         self.epochs = 0
         self.steps = 1
         self.best_epoch: int | None = None

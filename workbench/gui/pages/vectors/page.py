@@ -209,7 +209,9 @@ class VectorsPage(QWidget):
         name = "bundled GloVe" if source == "bundled" else Path(source).name
         self.progress.track(self.task, f"Loading {name}…")
         self.task.done.connect(self._loaded)
-        self.task.failed.connect(lambda msg, details: self.message_bar.show_error(msg, details))
+        self.task.failed.connect(
+            lambda msg, details: self.message_bar.show_error(msg, details, topic="vectors")
+        )
         self.task.cancelled.connect(lambda: self.message_bar.show_info("Loading cancelled."))
         return self.task
 
@@ -262,7 +264,9 @@ class VectorsPage(QWidget):
                 state.set_coverage(cov)
 
         task.done.connect(done)
-        task.failed.connect(lambda msg, details: self.message_bar.show_error(msg, details))
+        task.failed.connect(
+            lambda msg, details: self.message_bar.show_error(msg, details, topic="vectors")
+        )
         return task
 
     # --- showing -----------------------------------------------------------------------
