@@ -1,5 +1,15 @@
 """Bundles: a trained model saved as a folder, read back, listed, and used to predict."""
 
+from workbench.core.bundles.batch import (
+    BATCH_CHUNK,
+    BatchInput,
+    BatchItem,
+    BatchResult,
+    BatchRow,
+    classify_batch,
+    read_csv_batch,
+    read_folder_batch,
+)
 from workbench.core.bundles.bundle import (
     Bundle,
     BundleInfo,
@@ -14,15 +24,23 @@ from workbench.core.bundles.bundle import (
 from workbench.core.bundles.predict import Prediction, Predictor
 
 __all__ = [
+    "BATCH_CHUNK",
+    "BatchInput",
+    "BatchItem",
+    "BatchResult",
+    "BatchRow",
     "Bundle",
     "BundleInfo",
     "Prediction",
     "Predictor",
     "build_info_dict",
+    "classify_batch",
     "info_from_dict",
     "list_bundles",
     "load_bundle",
     "read_bundle_info",
+    "read_csv_batch",
+    "read_folder_batch",
     "save_bundle",
     "unique_bundle_path",
 ]
