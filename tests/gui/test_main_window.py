@@ -329,24 +329,23 @@ def test_main_reports_startup_and_quits(qtbot, monkeypatch, capsys):
     assert "pages built after" in out
 
 
-def test_classify_path_sniffs_kinds(tmp_path):
-    from workbench.gui.window.file_kinds import classify_path
+def test_path_kinds_are_sniffed_by_the_core_rules(tmp_path):
+    from workbench.core import CorpusError, guess_path_kind
 
     w2v = tmp_path / "w2v.txt"
     w2v.write_text("2 3\nking 0.1 0.2 0.3\nqueen 0.1 0.2 0.4\n")
-    assert classify_path(w2v) == ("vectors", "")
-    assert classify_path(write_vectors(tmp_path / "glove.txt")) == ("vectors", "")
+    assert guess_path_kind(w2v, check_corpus=True) == "vectors"
+    assert guess_path_kind(write_vectors(tmp_path / "glove.txt"), check_corpus=True) == "vectors"
     gz = tmp_path / "v.txt.gz"
     gz.write_bytes(b"")
-    assert classify_path(gz)[0] == "vectors"
+    assert guess_path_kind(gz) == "vectors"
     csv = tmp_path / "c.csv"
     csv.write_text("text,label\nhello there,a\nbye now,b\n")
-    assert classify_path(csv) == ("corpus", "")
-    assert classify_path(fake_bundle(tmp_path / "models", "m")) == ("model", "")
-    assert classify_path(write_folder_corpus(tmp_path / "folder")) == ("corpus", "")
-    kind, reason = classify_path(tmp_path / "absent.txt")
-    assert kind is None
-    assert "absent.txt" in reason
+    assert guess_path_kind(csv, check_corpus=True) == "corpus"
+    assert guess_path_kind(fake_bundle(tmp_path / "models", "m")) == "bundle"
+    assert guess_path_kind(write_folder_corpus(tmp_path / "folder")) == "corpus"
+    with pytest.raises(CorpusError, match=r"absent\.txt"):
+        guess_path_kind(tmp_path / "absent.txt")
 
 
 def test_drop_model_folder_opens_it_on_models_page(qtbot, window):

@@ -4,52 +4,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from workbench.cli.common import EXIT_OK, UsageError
 from workbench.cli.output import counts_table, dumps, table
 
-VECTOR_SUFFIXES = (".gz", ".zip", ".vec", ".bin", ".npy")
-CORPUS_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".ndjson")
-
-
-def looks_like_vectors_line(line: str) -> bool:
-    """A word2vec header (``"400000 50"``) or a GloVe row (a word then numbers)."""
-    parts = line.split()
-    if len(parts) == 2 and all(p.isdigit() for p in parts):
-        return True
-    if len(parts) < 3:
-        return False
-    try:
-        [float(p) for p in parts[1:]]
-    except ValueError:
-        return False
-    return True
-
 
 def guess_kind(path: str) -> str:
-    """``"corpus"``, ``"vectors"`` or ``"bundle"`` for ``path`` (CorpusError if missing)."""
-    from workbench.core import CorpusError
+    """``"corpus"``, ``"vectors"`` or ``"bundle"`` for ``path`` (CorpusError if missing).
+
+    ``bundled`` (the installed GloVe) is vectors; files follow the core's rules
+    (:func:`workbench.core.guess_path_kind`).
+    """
+    from workbench.core import guess_path_kind
 
     if path.strip().lower() == "bundled":
         return "vectors"
-    file = Path(path)
-    if not file.exists():
-        raise CorpusError(f"no such file or folder: {path}")
-    if file.is_dir():
-        return "bundle" if (file / "bundle.json").is_file() else "corpus"
-    name = file.name.lower()
-    if name.endswith(VECTOR_SUFFIXES):
-        return "vectors"
-    if name.endswith(CORPUS_SUFFIXES):
-        return "corpus"
-    try:
-        with open(file, "rb") as handle:
-            first = handle.readline(65536).decode("utf-8", errors="replace")
-    except OSError:
-        return "corpus"  # the corpus loader reports the problem with the file's name
-    return "vectors" if looks_like_vectors_line(first) else "corpus"
+    return guess_path_kind(path)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

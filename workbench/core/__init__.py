@@ -91,6 +91,7 @@ _export(
 _export(
     "workbench.core.bundles",
     "BATCH_CHUNK",
+    "PATH_KINDS",
     "BatchInput",
     "BatchItem",
     "BatchResult",
@@ -101,6 +102,7 @@ _export(
     "Predictor",
     "build_info_dict",
     "classify_batch",
+    "guess_path_kind",
     "info_from_dict",
     "list_bundles",
     "load_bundle",

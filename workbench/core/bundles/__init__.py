@@ -21,10 +21,12 @@ from workbench.core.bundles.bundle import (
     save_bundle,
     unique_bundle_path,
 )
+from workbench.core.bundles.path_kind import PATH_KINDS, guess_path_kind
 from workbench.core.bundles.predict import Prediction, Predictor
 
 __all__ = [
     "BATCH_CHUNK",
+    "PATH_KINDS",
     "BatchInput",
     "BatchItem",
     "BatchResult",
@@ -35,6 +37,7 @@ __all__ = [
     "Predictor",
     "build_info_dict",
     "classify_batch",
+    "guess_path_kind",
     "info_from_dict",
     "list_bundles",
     "load_bundle",

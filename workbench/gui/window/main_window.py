@@ -26,7 +26,6 @@ from workbench.gui.settings import Settings
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskRunner
 from workbench.gui.widgets import MessageBar
-from workbench.gui.window.file_kinds import classify_path
 from workbench.gui.window.menus import MenuBuilder
 from workbench.gui.window.status import StatusBarWidgets
 
@@ -223,18 +222,21 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> Task | None:
         """Open whatever ``path`` is (corpus, vectors file or model); message if none."""
-        kind, reason = classify_path(path)
+        from workbench.core import guess_path_kind
+
+        try:
+            kind = guess_path_kind(path, check_corpus=True)
+        except WorkbenchError as exc:
+            self.message_bar.show_error(
+                f"Cannot open {exc}. Drop a corpus folder or file, a vectors file "
+                "(.txt, .gz, .zip, .vec) or a model folder."
+            )
+            return None
         if kind == "corpus":
             return self.open_corpus(path)
         if kind == "vectors":
             return self.open_vectors(str(path))
-        if kind == "model":
-            return self.open_model(path)
-        self.message_bar.show_error(
-            f"Cannot open {reason}. Drop a corpus folder or file, a vectors file "
-            "(.txt, .gz, .zip, .vec) or a model folder."
-        )
-        return None
+        return self.open_model(path)
 
     def open_initial(self) -> None:
         """Reopen the last corpus and vectors (first run: the bundled sample and GloVe)."""
