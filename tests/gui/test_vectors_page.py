@@ -166,3 +166,33 @@ def test_real_glove_file(qtbot, page, shared_data):
     with qtbot.waitSignal(task.finished, timeout=10_000):
         pass
     assert page.neighbours.rowCount() == 10
+
+
+def test_coverage_is_the_same_on_the_page_and_in_inspect(qtbot, page, tmp_path):
+    import json
+
+    from tests.cli_helpers import run
+    from workbench.core import load_corpus
+
+    corpus_file = tmp_path / "tiny.csv"
+    corpus_file.write_text(
+        "text,label\n"
+        '"football goal match zzzunknown",sport\n'
+        '"computer software chip phone",tech\n'
+        '"team goal goal qqqother",sport\n',
+        encoding="utf-8",
+    )
+    corpus, report = load_corpus(corpus_file)
+    page.state.set_corpus(corpus, report, None)
+    path = write_vectors(tmp_path / "vec.txt")
+    load(qtbot, page, path)
+    cov = page.state.coverage
+    assert cov.texts == "whole corpus (3 documents)"
+    assert page.scope_label.text().startswith("whole corpus (3 documents); max_words ")
+    code, out, err = run(["inspect", str(corpus_file), "--vectors", str(path), "--json"])
+    assert code == 0, err
+    assert json.loads(out)["coverage"] == json.loads(json.dumps(cov.to_dict()))
+    code, out, err = run(["inspect", str(corpus_file), "--vectors", str(path)])
+    assert code == 0, err
+    assert f"coverage of the vocabulary: {page.vocab_label.text()}" in out
+    assert f"coverage of the tokens: {page.tokens_label.text()}" in out

@@ -48,24 +48,30 @@ def _phase() -> Any:
 def _coverage(corpus: Any, vectors_source: str) -> tuple[Any, Any]:
     """Fit a tokenizer on the corpus and measure how much the vectors cover."""
     from workbench.cli.common import vectors_arg
-    from workbench.core import Tokenizer, TrainConfig, coverage, load_vectors
+    from workbench.core import (
+        TrainConfig,
+        coverage,
+        coverage_tokenizer,
+        describe_texts,
+        load_vectors,
+    )
 
     source = vectors_arg(vectors_source)
     if source is None:
         raise UsageError("coverage needs vectors: a file or 'bundled', not 'none'")
     config = TrainConfig()
-    tokenizer = Tokenizer(max_words=config.max_words, min_count=config.min_count)
-    tokenizer.fit(corpus.texts)
-    vectors = load_vectors(source, vocabulary=set(tokenizer.word_counts), progress=_phase())
-    return coverage(tokenizer, vectors), vectors
+    tokenizer = coverage_tokenizer(
+        corpus.texts, max_words=config.max_words, min_count=config.min_count
+    )
+    vectors = load_vectors(source, vocabulary=set(tokenizer.word_index), progress=_phase())
+    texts = describe_texts("whole corpus", len(corpus))
+    return coverage(tokenizer, vectors, texts=texts), vectors
 
 
 def _print_coverage(cov: Any) -> None:
-    print(
-        f"coverage: {cov.vocab_covered} of {cov.vocab_size} vocabulary words "
-        f"({cov.vocab_share:.1%}), {cov.tokens_covered} of {cov.tokens_total} tokens "
-        f"({cov.token_share:.1%})"
-    )
+    print(f"coverage counted on: {cov.scope_text()}")
+    print(f"coverage of the vocabulary: {cov.vocabulary_text()}")
+    print(f"coverage of the tokens: {cov.tokens_text()}")
     if cov.top_uncovered:
         words = ", ".join(f"{w} ({n})" for w, n in cov.top_uncovered)
         print(f"most frequent words without a vector: {words}")

@@ -39,6 +39,7 @@ from workbench.core.text.vectors.loading import (
     Vectors,
     VectorsReport,
     coverage,
+    describe_texts,
     embedding_matrix,
     load_vectors,
 )
@@ -265,7 +266,8 @@ def run_training(
     vecs = _resolve_vectors(vectors, tokenizer, report, cancel)
     check_cancelled(cancel)
     report(0.25, "building embedding matrix")
-    cover = coverage(tokenizer, vecs) if vecs is not None else None
+    train_texts = describe_texts("training split", len(splits.train))
+    cover = coverage(tokenizer, vecs, texts=train_texts) if vecs is not None else None
     matrix = embedding_matrix(tokenizer, vecs, dim=config.embedding_dim, seed=config.seed)
     dim = int(matrix.shape[1])
 

@@ -3,21 +3,27 @@
 from workbench.core.text.tokenizer import Tokenizer, tokenize
 from workbench.core.text.vectors import (
     BUNDLED,
+    COVERAGE_DEFINITION,
     Coverage,
     Vectors,
     VectorsReport,
     coverage,
+    coverage_tokenizer,
+    describe_texts,
     embedding_matrix,
     load_vectors,
 )
 
 __all__ = [
     "BUNDLED",
+    "COVERAGE_DEFINITION",
     "Coverage",
     "Tokenizer",
     "Vectors",
     "VectorsReport",
     "coverage",
+    "coverage_tokenizer",
+    "describe_texts",
     "embedding_matrix",
     "load_vectors",
     "tokenize",

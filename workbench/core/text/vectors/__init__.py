@@ -2,20 +2,26 @@
 
 from workbench.core.text.vectors.loading import (
     BUNDLED,
+    COVERAGE_DEFINITION,
     Coverage,
     Vectors,
     VectorsReport,
     coverage,
+    coverage_tokenizer,
+    describe_texts,
     embedding_matrix,
     load_vectors,
 )
 
 __all__ = [
     "BUNDLED",
+    "COVERAGE_DEFINITION",
     "Coverage",
     "Vectors",
     "VectorsReport",
     "coverage",
+    "coverage_tokenizer",
+    "describe_texts",
     "embedding_matrix",
     "load_vectors",
 ]

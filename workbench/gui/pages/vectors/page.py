@@ -53,12 +53,22 @@ def _fill(table: QTableWidget, rows: list[tuple[str, str]]) -> None:
         table.setItem(r, 1, QTableWidgetItem(b))
 
 
-def corpus_tokenizer(corpus, config):
-    """A tokenizer fitted on the whole corpus with the config's vocabulary limits."""
-    from workbench.core import Tokenizer
+CORPUS_TEXTS = "whole corpus"
 
-    tokenizer = Tokenizer(max_words=config.max_words, min_count=config.min_count)
-    return tokenizer.fit(corpus.texts)
+
+def corpus_tokenizer(corpus, config):
+    """The coverage tokenizer: fitted on the whole corpus with the config's vocabulary limits."""
+    from workbench.core import coverage_tokenizer
+
+    return coverage_tokenizer(corpus.texts, max_words=config.max_words, min_count=config.min_count)
+
+
+def corpus_coverage(corpus, config, vectors, tokenizer=None):
+    """Coverage of the whole corpus (the same definition as ``workbench inspect``)."""
+    from workbench.core import coverage, describe_texts
+
+    tokenizer = tokenizer if tokenizer is not None else corpus_tokenizer(corpus, config)
+    return coverage(tokenizer, vectors, texts=describe_texts(CORPUS_TEXTS, len(corpus)))
 
 
 class VectorsPage(QWidget):
@@ -102,10 +112,16 @@ class VectorsPage(QWidget):
         coverage_box = QGroupBox("Coverage of the corpus vocabulary")
         self.vocab_label = QLabel("–")
         self.tokens_label = QLabel("–")
+        self.scope_label = QLabel("–")
+        self.scope_label.setWordWrap(True)
+        from workbench.core import COVERAGE_DEFINITION
+
+        coverage_box.setToolTip(COVERAGE_DEFINITION)
         self.uncovered = _table(("Word without a vector", "Count"))
         coverage = QFormLayout(coverage_box)
         coverage.addRow("Vocabulary:", self.vocab_label)
         coverage.addRow("Tokens:", self.tokens_label)
+        coverage.addRow("Counted on:", self.scope_label)
         coverage.addRow(self.uncovered)
 
         neighbours_box = QGroupBox("Nearest neighbours (cosine similarity)")
@@ -191,7 +207,7 @@ class VectorsPage(QWidget):
         key = self._key_for(corpus)
 
         def job(ctx: TaskContext) -> tuple:
-            from workbench.core import coverage, load_vectors
+            from workbench.core import load_vectors
 
             tokenizer = None
             if corpus is not None:
@@ -202,7 +218,9 @@ class VectorsPage(QWidget):
             vectors = load_vectors(
                 source, vocabulary=vocabulary, progress=ctx.progress, cancel=ctx.cancel
             )
-            cov = coverage(tokenizer, vectors) if tokenizer is not None else None
+            cov = None
+            if tokenizer is not None:
+                cov = corpus_coverage(corpus, config, vectors, tokenizer)
             return source, vectors, cov, key
 
         self.task = self.tasks.start(LOAD_KIND, job)
@@ -249,10 +267,8 @@ class VectorsPage(QWidget):
         key = self._key_for(corpus)
 
         def job(ctx: TaskContext) -> object:
-            from workbench.core import coverage
-
             ctx.progress(-1, "Computing coverage…")
-            return coverage(corpus_tokenizer(corpus, config), vectors)
+            return corpus_coverage(corpus, config, vectors)
 
         task = self.tasks.start(COVERAGE_KIND, job)
 
@@ -291,15 +307,13 @@ class VectorsPage(QWidget):
                 self.malformed_label.setText("none")
         if cov is None:
             self.vocab_label.setText("–")
+            self.scope_label.setText("–")
             self.tokens_label.setText("–")
             _fill(self.uncovered, [])
         else:
-            self.vocab_label.setText(
-                f"{cov.vocab_share:.1%} ({cov.vocab_covered:,} of {cov.vocab_size:,} words)"
-            )
-            self.tokens_label.setText(
-                f"{cov.token_share:.1%} ({cov.tokens_covered:,} of {cov.tokens_total:,} tokens)"
-            )
+            self.vocab_label.setText(cov.vocabulary_text())
+            self.tokens_label.setText(cov.tokens_text())
+            self.scope_label.setText(cov.scope_text())
             _fill(self.uncovered, [(w, f"{n:,}") for w, n in cov.top_uncovered])
         if self.word_edit.text().strip():
             self.show_neighbours()
