@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from PySide6.QtCore import QUrl
 
-from workbench.gui.pages.models.bundle_files import copy_bundle, validate_bundle_name
+from workbench.core import copy_bundle, validate_bundle_name
 from workbench.gui.pages.models.page import ModelsPage
 from workbench.gui.state import AppState
 from workbench.gui.tasks import TaskRunner

@@ -105,6 +105,8 @@ _export(
     "Predictor",
     "build_info_dict",
     "classify_batch",
+    "copy_bundle",
+    "delete_bundle",
     "guess_path_kind",
     "info_from_dict",
     "list_bundles",
@@ -112,8 +114,10 @@ _export(
     "read_bundle_info",
     "read_csv_batch",
     "read_folder_batch",
+    "rename_bundle",
     "save_bundle",
     "unique_bundle_path",
+    "validate_bundle_name",
 )
 _export(
     "workbench.core.runs",

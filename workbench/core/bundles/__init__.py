@@ -21,6 +21,12 @@ from workbench.core.bundles.bundle import (
     save_bundle,
     unique_bundle_path,
 )
+from workbench.core.bundles.files import (
+    copy_bundle,
+    delete_bundle,
+    rename_bundle,
+    validate_bundle_name,
+)
 from workbench.core.bundles.path_kind import PATH_KINDS, guess_path_kind
 from workbench.core.bundles.predict import Prediction, Predictor
 
@@ -37,6 +43,8 @@ __all__ = [
     "Predictor",
     "build_info_dict",
     "classify_batch",
+    "copy_bundle",
+    "delete_bundle",
     "guess_path_kind",
     "info_from_dict",
     "list_bundles",
@@ -44,6 +52,8 @@ __all__ = [
     "read_bundle_info",
     "read_csv_batch",
     "read_folder_batch",
+    "rename_bundle",
     "save_bundle",
     "unique_bundle_path",
+    "validate_bundle_name",
 ]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
-from workbench.gui.pages.models.bundle_files import copy_bundle
+from workbench.core import copy_bundle
 from workbench.gui.tasks import Task, TaskContext
 
 if TYPE_CHECKING:

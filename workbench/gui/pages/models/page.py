@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import WorkbenchError
-from workbench.gui.pages.models.bundle_files import delete_bundle, rename_bundle
+from workbench.core import WorkbenchError, delete_bundle, rename_bundle
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskContext, TaskRunner
 from workbench.gui.widgets import MessageBar, TaskProgress

@@ -1,4 +1,6 @@
-"""File operations on bundle folders for the Models page and "Save model as…".
+"""File operations on bundle folders: validate a name, rename, copy, delete.
+
+Used by the window's Models page and "Save model as…".
 
 Each operation is atomic on one file system: work happens in a hidden temp
 folder or file beside the target, then ``os.replace`` puts it in place.
@@ -15,9 +17,11 @@ import shutil
 import uuid
 from pathlib import Path
 
-from workbench.core import BundleError
+from workbench.core.bundles.bundle import INFO_FILE
+from workbench.core.errors import BundleError
 
-INFO_FILE = "bundle.json"
+__all__ = ["copy_bundle", "delete_bundle", "rename_bundle", "validate_bundle_name"]
+
 MAX_NAME = 100
 _NAME_RE = re.compile(r"^[\w][\w .+=@()-]*$")
 
