@@ -358,3 +358,77 @@ def test_drop_model_folder_opens_it_on_models_page(qtbot, window):
     assert models.message_bar.kind() == "error"  # the stub model cannot load
     assert "stub" in models.message_bar.text()
     assert str(folder) in window.settings.recent("models")
+
+
+def _current_bundle(window):
+    from workbench.core import Bundle, read_bundle_info
+
+    folder = fake_bundle(window.state.models_dir, "current")
+    window.state.set_bundle(Bundle(read_bundle_info(folder), None, None, None))
+    return folder
+
+
+def test_save_as_dialog_offers_a_free_name_in_the_models_folder(window, tmp_path):
+    from workbench.gui.window.saving import SaveModelDialog
+
+    current = _current_bundle(window)
+    models = window.state.models_dir
+    (models / "current copy").mkdir()
+    dialog = SaveModelDialog(models, "current", window)
+    assert dialog.folder == models
+    assert "the models folder" in dialog.folder_label.text()
+    assert dialog.name_edit.text() == "current copy 2"
+    assert dialog.destination() == models.absolute() / "current copy 2"
+    for inside in (current, current / "sub"):
+        assert not dialog.set_folder(inside)
+        assert "inside the model “current”" in dialog.error_label.text()
+        assert dialog.folder == models
+    dialog.name_edit.setText("current")
+    assert dialog.destination() is None
+    assert "already" in dialog.error_label.text()
+    dialog.name_edit.setText("bad/name")
+    assert dialog.destination() is None
+    assert "must not contain" in dialog.error_label.text()
+    assert dialog.set_folder(tmp_path / "elsewhere")
+    assert "models folder" not in dialog.folder_label.text()
+    # a models folder that is itself inside a bundle starts beside that bundle
+    assert SaveModelDialog(current / "nested", "x", window).folder == models
+
+
+def test_save_model_as_through_the_dialog_saves_beside_not_inside(qtbot, window):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    from workbench.core import list_bundles
+    from workbench.gui.window.saving import SaveModelDialog
+
+    current = _current_bundle(window)
+    models = window.state.models_dir
+
+    def type_a_name() -> None:
+        dialog = next(
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, SaveModelDialog) and w.isVisible()
+        )
+        dialog.name_edit.setText("copy1")
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+
+    QTimer.singleShot(0, type_a_name)
+    with qtbot.waitSignal(window.state.bundles_changed, timeout=5000):
+        task = window.save_model_as()
+    assert task is not None
+    assert (models / "copy1" / "bundle.json").is_file()
+    assert not (current / "copy1").exists()
+    assert "copy1" in [info.name for info in list_bundles(models)]
+    assert "Model saved to" in window.message_bar.text()
+
+
+def test_save_model_as_into_a_bundle_is_refused(qtbot, window):
+    current = _current_bundle(window)
+    task = window.save_model_as(current / "copy1")
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        pass
+    assert window.message_bar.kind() == "error"
+    assert "inside the model current" in window.message_bar.text()
+    assert not (current / "copy1").exists()

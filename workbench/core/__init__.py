@@ -104,6 +104,8 @@ _export(
     "Prediction",
     "Predictor",
     "build_info_dict",
+    "bundle_containing",
+    "check_new_bundle_path",
     "classify_batch",
     "copy_bundle",
     "delete_bundle",

@@ -22,6 +22,8 @@ from workbench.core.bundles.bundle import (
     unique_bundle_path,
 )
 from workbench.core.bundles.files import (
+    bundle_containing,
+    check_new_bundle_path,
     copy_bundle,
     delete_bundle,
     rename_bundle,
@@ -42,6 +44,8 @@ __all__ = [
     "Prediction",
     "Predictor",
     "build_info_dict",
+    "bundle_containing",
+    "check_new_bundle_path",
     "classify_batch",
     "copy_bundle",
     "delete_bundle",

@@ -26,7 +26,8 @@ from workbench.gui.settings import Settings
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskRunner
 from workbench.gui.widgets import MessageBar
-from workbench.gui.window.menus import MenuBuilder
+from workbench.gui.window.menus import MenuActions, MenuBuilder
+from workbench.gui.window.saving import ModelSaver
 from workbench.gui.window.status import StatusBarWidgets
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,23 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.status = StatusBarWidgets(self.state, self.statusBar())
-        self.menus = MenuBuilder(self)
+        self.saver = ModelSaver(
+            self.state,
+            self.tasks,
+            self.settings,
+            show_error=self.show_error,
+            show_info=self.message_bar.show_info,
+            parent=self,
+        )
+        actions = MenuActions(
+            open_corpus=self.open_corpus,
+            open_vectors=self.open_vectors,
+            open_model=self.open_model,
+            save_model_as=self.save_model_as,
+            quit=self.close,
+            show_error=self.show_error,
+        )
+        self.menus = MenuBuilder(self.menuBar(), self, self.state, self.settings, actions)
         self.page_actions: list[QAction] = []
         for index, (title, _, _) in enumerate(PAGES):
             action = QAction(title, self)
@@ -259,9 +276,7 @@ class MainWindow(QMainWindow):
 
     def save_model_as(self, destination: str | Path | None = None) -> Task | None:
         """Copy (or save) the current model to ``destination`` (asked when None)."""
-        from workbench.gui.window.saving import start_save_model_as
-
-        return start_save_model_as(self, destination)
+        return self.saver.save_as(destination)
 
     # --- drag and drop ------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
