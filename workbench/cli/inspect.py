@@ -16,9 +16,9 @@ def guess_kind(path: str) -> str:
     ``bundled`` (the installed GloVe) is vectors; files follow the core's rules
     (:func:`workbench.core.guess_path_kind`).
     """
-    from workbench.core import guess_path_kind
+    from workbench.core import VectorsSource, guess_path_kind
 
-    if path.strip().lower() == "bundled":
+    if VectorsSource.parse(path).is_bundled:
         return "vectors"
     return guess_path_kind(path)
 
@@ -53,17 +53,16 @@ def _coverage(corpus: Any, vectors_source: str) -> tuple[Any, Any]:
         coverage,
         coverage_tokenizer,
         describe_texts,
-        load_vectors,
     )
 
     source = vectors_arg(vectors_source)
-    if source is None:
+    if source.is_none:
         raise UsageError("coverage needs vectors: a file or 'bundled', not 'none'")
     config = TrainConfig()
     tokenizer = coverage_tokenizer(
         corpus.texts, max_words=config.max_words, min_count=config.min_count
     )
-    vectors = load_vectors(source, vocabulary=set(tokenizer.word_index), progress=_phase())
+    vectors = source.load(vocabulary=set(tokenizer.word_index), progress=_phase())
     texts = describe_texts("whole corpus", len(corpus))
     return coverage(tokenizer, vectors, texts=texts), vectors
 
@@ -133,16 +132,16 @@ def _split_counts(corpus: Any) -> dict[str, int] | None:
 
 def _inspect_vectors(args: argparse.Namespace) -> int:
     from workbench.cli.common import load_corpus_arg, vectors_arg
-    from workbench.core import load_vectors
 
-    if vectors_arg(args.path) is None:
+    source = vectors_arg(args.path)
+    if source.is_none:
         raise UsageError("'none' is not a vectors file")
     cov = None
     if args.corpus:
         corpus, _ = load_corpus_arg(args, args.corpus, progress=_phase())
         cov, vectors = _coverage(corpus, args.path)
     else:
-        vectors = load_vectors(vectors_arg(args.path), progress=_phase())
+        vectors = source.load(progress=_phase())
     report = vectors.report
     if args.json:
         data: dict[str, Any] = {"kind": "vectors", **report.to_dict()}

@@ -71,6 +71,7 @@ _export(
     "Tokenizer",
     "Vectors",
     "VectorsReport",
+    "VectorsSource",
     "coverage",
     "coverage_tokenizer",
     "describe_texts",

@@ -1,5 +1,6 @@
 """Word vectors: text/.gz/.zip/word2vec parsing, the bundled GloVe, the cache, coverage."""
 
+from workbench.core.text.vectors.choice import VectorsSource
 from workbench.core.text.vectors.loading import (
     BUNDLED,
     COVERAGE_DEFINITION,
@@ -19,6 +20,7 @@ __all__ = [
     "Coverage",
     "Vectors",
     "VectorsReport",
+    "VectorsSource",
     "coverage",
     "coverage_tokenizer",
     "describe_texts",
