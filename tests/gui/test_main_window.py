@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from workbench.core import sample_corpus_dir
+from workbench.core import VectorsSource, sample_corpus_dir
 from workbench.gui import settings as keys
 from workbench.gui.app import install_exception_hooks, main, start_tensorflow_import
 from workbench.gui.settings import Settings
@@ -85,7 +85,7 @@ def test_first_run_opens_sample_corpus_and_bundled_vectors(qtbot, window, monkey
         window.open_initial()
     corpus = window.state.corpus
     assert corpus.source == str(sample_corpus_dir())
-    qtbot.waitUntil(lambda: requested == ["bundled"], timeout=5000)
+    qtbot.waitUntil(lambda: requested == [VectorsSource.bundled()], timeout=5000)
     data = window.page("Data")
     qtbot.waitUntil(lambda: sum(data.class_chart.counts.values()) == len(corpus))
     assert data.length_chart.counts.sum() == len(corpus)
@@ -104,7 +104,7 @@ def test_later_run_reopens_last_corpus_or_falls_back(qtbot, tmp_path, monkeypatc
     with qtbot.waitSignal(window.state.corpus_changed, timeout=10_000):
         window.open_initial()
     assert window.state.corpus.source == str(root)
-    qtbot.waitUntil(lambda: window.state.vectors_source == "none", timeout=5000)
+    qtbot.waitUntil(lambda: window.state.vectors_source.is_none, timeout=5000)
     window.tasks.wait_all()
 
     settings.set(keys.LAST_CORPUS, str(tmp_path / "gone"))
@@ -137,7 +137,7 @@ def test_drop_vectors_file_loads_it(qtbot, window, tmp_path):
     )
     with qtbot.waitSignal(window.state.vectors_changed, timeout=10_000):
         window.dropEvent(event)
-    assert window.state.vectors_source == str(path)
+    assert window.state.vectors_source == VectorsSource.file(path)
     assert window.current_page_title() == "Vectors"
     assert str(path) in window.settings.recent("vectors")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.core import Corpus
+from workbench.core import Corpus, VectorsSource
 from workbench.gui.pages.vectors.page import VectorsPage
 from workbench.gui.state import AppState
 from workbench.gui.tasks import TaskRunner
@@ -53,7 +53,7 @@ def test_file_vectors_show_dimension_rows_and_coverage(qtbot, page, tmp_path):
     path = write_vectors(tmp_path / "vec.txt", malformed_at=2)
     load(qtbot, page, path)
     state = page.state
-    assert state.vectors_source == str(path)
+    assert state.vectors_source == VectorsSource.file(path)
     assert state.vectors.dim == 4
     assert page.dim_label.text() == "4"
     assert "1 skipped" in page.malformed_label.text()
@@ -103,7 +103,7 @@ def test_none_clears_vectors(qtbot, page, tmp_path):
     with qtbot.waitSignal(page.state.vectors_changed, timeout=1000):
         assert page.load_source("none") is None
     assert page.state.vectors is None
-    assert page.state.vectors_source == "none"
+    assert page.state.vectors_source.is_none
     assert "from scratch" in page.summary_label.text()
 
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import WorkbenchError, sample_corpus_dir
+from workbench.core import VectorsSource, WorkbenchError, sample_corpus_dir
 from workbench.gui import settings as keys
 from workbench.gui.settings import Settings
 from workbench.gui.state import AppState
@@ -218,15 +218,16 @@ class MainWindow(QMainWindow):
         self.settings.add_recent("corpora", str(path))
         return page.open_corpus(str(path), format)
 
-    def open_vectors(self, source: str) -> Task | None:
+    def open_vectors(self, source: VectorsSource | str) -> Task | None:
         """Load word vectors on the Vectors page (shown)."""
         page = self.page("Vectors")
         if not hasattr(page, "load_source"):
             return None
         self.show_page("Vectors")
-        if source not in ("bundled", "none"):
+        source = VectorsSource.parse(source)
+        if source.is_file:
             self.settings.add_recent("vectors", str(source))
-        return page.load_source(str(source))
+        return page.load_source(source)
 
     def open_model(self, path: str | Path) -> Task | None:
         """Load a saved bundle as the current model (Models page)."""
@@ -261,9 +262,11 @@ class MainWindow(QMainWindow):
         fmt = self.settings.get_str(keys.LAST_FORMAT, "auto") or "auto"
         if not corpus or not Path(corpus).exists():
             corpus, fmt = str(sample_corpus_dir()), "auto"
-        vectors = self.settings.get_str(keys.LAST_VECTORS, "bundled") or "bundled"
-        if vectors not in ("bundled", "none") and not Path(vectors).exists():
-            vectors = "bundled"
+        vectors = VectorsSource.parse(
+            self.settings.get_str(keys.LAST_VECTORS, "bundled") or "bundled"
+        )
+        if vectors.is_file and not Path(str(vectors.path)).exists():
+            vectors = VectorsSource.bundled()
         page = self.page("Data")
         task = page.open_corpus(corpus, fmt) if hasattr(page, "open_corpus") else None
         vectors_page = self.page("Vectors")
@@ -387,9 +390,9 @@ class MainWindow(QMainWindow):
 
     def _remember_vectors(self) -> None:
         source = self.state.vectors_source
-        self.settings.set(keys.LAST_VECTORS, source)
-        if source not in ("bundled", "none"):
-            self.settings.add_recent("vectors", source)
+        self.settings.set(keys.LAST_VECTORS, str(source))
+        if source.is_file:
+            self.settings.add_recent("vectors", str(source))
 
     def _remember_config(self) -> None:
         self.settings.set(keys.LAST_CONFIG, json.dumps(self.state.config.to_dict()))
