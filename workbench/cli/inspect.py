@@ -18,7 +18,8 @@ def guess_kind(path: str) -> str:
     """
     from workbench.core import VectorsSource, guess_path_kind
 
-    if VectorsSource.parse(path).is_bundled:
+    source = VectorsSource.parse(path)
+    if source.is_bundled or source.member is not None:  # 'bundled' or ARCHIVE.zip:MEMBER
         return "vectors"
     return guess_path_kind(path)
 
