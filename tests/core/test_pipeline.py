@@ -208,6 +208,7 @@ def test_vectors_file_and_a_failed_save(tmp_path):
     vectors = result.provenance["vectors"]
     assert vectors["dim"] == 6
     assert vectors["coverage"]["vocab_share"] == pytest.approx(result.coverage.vocab_share)
+    assert vectors["coverage"]["texts"] == result.coverage.texts
     assert result.to_dict()["coverage"]["vocab_share"] == pytest.approx(
         vectors["coverage"]["vocab_share"]
     )

@@ -85,6 +85,8 @@ def provenance_lines(provenance: dict) -> list[str]:
                 f"; coverage {cover['vocab_share']:.1%} of the vocabulary, "
                 f"{cover['token_share']:.1%} of tokens"
             )
+            if cover.get("texts"):
+                text += f", counted on the {cover['texts']}"
         lines.append(text)
     known = {"corpus", "vectors", "class_names"}
     lines += [f"{key}: {value}" for key, value in provenance.items() if key not in known]
