@@ -203,6 +203,22 @@ def test_inspect_vectors_with_corpus_reports_coverage(glove_file, tiny_corpus):
     assert cov["tokens_covered"] < cov["tokens_total"]
 
 
+def test_inspect_a_zip_member_named_on_the_command_line(glove_file, tmp_path):
+    import zipfile
+
+    archive = tmp_path / "two.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.write(glove_file, "a.50d.txt")
+        handle.writestr("b.2d.txt", "the 0.1 0.2\nof 0.3 0.4\n")
+    code, out, err = run(["inspect", f"{archive}:b.2d.txt", "--json"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["kind"], data["dim"], data["rows_read"]) == ("vectors", 2, 2)
+    code, out, err = run(["inspect", f"{archive}:a.50d.txt"])
+    assert code == 0, err
+    assert "dimension: 4" in out
+
+
 def test_inspect_bundle(bundle):
     code, out, err = run(["inspect", str(bundle), "--json"])
     assert code == 0, err

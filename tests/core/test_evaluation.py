@@ -44,6 +44,18 @@ def test_hand_computed_metrics():
     assert result.weighted_f1 == pytest.approx((3 * 4 / 7 + 2 * 1 / 2) / 6)
 
 
+def test_hand_computed_averages():
+    averages = evaluate(Y_TRUE, PROBS, NAMES).averages()
+    macro, weighted = averages["macro"], averages["weighted"]
+    assert macro["precision"] == pytest.approx((1 / 2 + 1 / 2 + 0) / 3)
+    assert macro["recall"] == pytest.approx((2 / 3 + 1 / 2 + 0) / 3)
+    assert macro["f1"] == pytest.approx((4 / 7 + 1 / 2 + 0) / 3)
+    assert weighted["precision"] == pytest.approx((3 * 1 / 2 + 2 * 1 / 2) / 6)
+    assert weighted["recall"] == pytest.approx((3 * 2 / 3 + 2 * 1 / 2) / 6)
+    assert weighted["f1"] == pytest.approx((3 * 4 / 7 + 2 * 1 / 2) / 6)
+    assert macro["support"] == weighted["support"] == 6
+
+
 def test_misclassified_most_confident_first():
     result = evaluate(Y_TRUE, PROBS, NAMES, texts=TEXTS)
     assert [item["index"] for item in result.misclassified] == [4, 5, 2]

@@ -201,11 +201,14 @@ def test_vectors_file_and_a_failed_save(tmp_path):
 
     assert result.coverage is not None
     assert 0 < result.coverage.vocab_share < 1
+    assert result.coverage.texts == f"training split ({result.splits['sizes']['train']} documents)"
+    assert result.coverage.max_words == config.max_words
     assert result.vectors_report is not None
     assert result.vectors_report.dim == 6
     vectors = result.provenance["vectors"]
     assert vectors["dim"] == 6
     assert vectors["coverage"]["vocab_share"] == pytest.approx(result.coverage.vocab_share)
+    assert vectors["coverage"]["texts"] == result.coverage.texts
     assert result.to_dict()["coverage"]["vocab_share"] == pytest.approx(
         vectors["coverage"]["vocab_share"]
     )

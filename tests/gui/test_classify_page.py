@@ -9,8 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 from tests.gui.tiny_model import train_tiny
-from workbench.core import CorpusError, guess_text_column
-from workbench.gui.pages.classify.batch import csv_items, folder_items
+from workbench.core import CorpusError, guess_text_column, read_csv_batch, read_folder_batch
 from workbench.gui.pages.classify.page import CANNOT_JUDGE, EMPTY_INPUT, NO_MODEL, ClassifyPage
 from workbench.gui.state import AppState
 
@@ -148,7 +147,8 @@ def test_batch_classify_folder_and_export(model_page, qtbot, tmp_path, trained):
     names = list(trained[1].bundle.info.class_names)
     assert table.rowCount() == 3
     assert [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())] == [
-        "Source",
+        "File",
+        "Text",
         "Predicted",
         "Confidence",
         *names,
@@ -156,6 +156,8 @@ def test_batch_classify_folder_and_export(model_page, qtbot, tmp_path, trained):
     ]
     sources = sorted(table.item(r, 0).text() for r in range(3))
     assert sources == ["a.txt", "c.txt", "sub/b.txt"]
+    texts = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(3)}
+    assert texts["c.txt"] == "café garlic onion"
     assert "Skipped 1: broken.txt: binary file" in page.batch_label.text()
     assert page.export_button.isEnabled()
 
@@ -163,9 +165,17 @@ def test_batch_classify_folder_and_export(model_page, qtbot, tmp_path, trained):
     assert page.export_results(out)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 3
+    assert list(rows[0]) == [
+        "source",
+        "predicted_label",
+        "confidence",
+        *[f"prob_{name}" for name in names],
+    ]
+    assert sorted(row["source"] for row in rows) == ["a.txt", "c.txt", "sub/b.txt"]
     for row in rows:
-        assert sum(float(row[name]) for name in names) == pytest.approx(1.0, abs=1e-4)
-        assert row["predicted"] == max(names, key=lambda name: float(row[name]))
+        probs = {name: float(row[f"prob_{name}"]) for name in names}
+        assert sum(probs.values()) == pytest.approx(1.0, abs=1e-4)
+        assert row["predicted_label"] == max(names, key=probs.get)
 
 
 def test_batch_classify_csv_column(model_page, qtbot, tmp_path):
@@ -180,7 +190,14 @@ def test_batch_classify_csv_column(model_page, qtbot, tmp_path):
     _wait(qtbot, page.classify_csv())
     table = page.results_table
     assert table.rowCount() == 3
-    assert [table.item(r, 0).text() for r in range(3)] == ["line 2", "line 4", "line 6"]
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers[:2] == ["Text", "Predicted"]  # no label column in this CSV
+    assert [table.item(r, 0).text() for r in range(3)] == [
+        "goal match, striker",
+        "bread soup",
+        "laptop chip",
+    ]
+    assert [table.item(r, 0).toolTip() for r in range(3)] == ["line 2", "line 4", "line 6"]
 
 
 def test_batch_csv_problems_are_shown_inline(model_page, qtbot, tmp_path):
@@ -225,13 +242,119 @@ def test_open_text_file(page, tmp_path):
 
 def test_batch_readers_reject_bad_input(tmp_path):
     with pytest.raises(CorpusError, match="not a folder"):
-        folder_items(tmp_path / "missing")
+        read_folder_batch(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
     with pytest.raises(CorpusError, match=r"no \.txt files"):
-        folder_items(tmp_path / "empty")
+        read_folder_batch(tmp_path / "empty")
     path = tmp_path / "only_header.csv"
     path.write_text("a;text\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match="no data rows"):
-        csv_items(path, "text")
+    assert len(read_csv_batch(path, ["text"])) == 0
+    with pytest.raises(CorpusError, match="column 'body' not found"):
+        read_csv_batch(path, ["body"])
     assert guess_text_column(["id", "Body", "label"]) == 1
     assert guess_text_column(["x", "y"]) == 0
+
+
+LABELLED_CSV = (
+    "id,text,category\n"
+    '1,"goal match striker keeper league referee penalty stadium",sport\n'
+    "2,bread cheese soup pasta garlic onion,food\n"
+    "3,laptop software chip server robot,food\n"
+)
+
+
+def test_batch_table_shows_text_and_true_label(model_page, qtbot, tmp_path):
+    page = model_page
+    path = tmp_path / "labelled.csv"
+    path.write_text(LABELLED_CSV, encoding="utf-8")
+    assert page.set_csv(path)
+    _wait(qtbot, page.classify_csv())
+    table = page.results_table
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers[:4] == ["Text", "True label", "Predicted", "Confidence"]
+    assert [table.item(r, 1).text() for r in range(3)] == ["sport", "food", "food"]
+    assert table.item(1, 0).text() == "bread cheese soup pasta garlic onion"
+    result = page.batch_result
+    agree = sum(row.label == row.item.label for row in result.rows) / 3
+    assert f"{agree:.1%} agree with the column 'category'" in page.batch_label.text()
+
+
+def test_double_click_opens_the_full_text(model_page, qtbot, tmp_path):
+    page = model_page
+    long_text = "goal match striker " * 40 + "the very end"
+    path = tmp_path / "long.csv"
+    path.write_text(f'id,text\n1,"{long_text}"\n2,bread soup\n', encoding="utf-8")
+    assert page.set_csv(path)
+    _wait(qtbot, page.classify_csv())
+    table = page.results_table
+    shown = table.item(0, 0).text()
+    assert shown.endswith("…")
+    assert len(shown) < len(long_text)
+    table.sortItems(0, Qt.SortOrder.AscendingOrder)  # "bread soup" first: rows move
+    row = next(r for r in range(2) if table.item(r, 0).text().startswith("goal"))
+    assert row == 1
+    page.tabs.setCurrentIndex(1)
+    page.show()
+    qtbot.waitExposed(page)
+    rect = table.visualRect(table.model().index(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    dialog = page.text_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.editor.toPlainText() == long_text
+    assert dialog.editor.isReadOnly()
+    assert "line 2" in dialog.windowTitle()
+
+
+def test_opening_a_new_source_clears_old_results(model_page, qtbot, tmp_path):
+    page = model_page
+    first = tmp_path / "first.csv"
+    first.write_text("text\ngoal match\nbread soup\n", encoding="utf-8")
+    assert page.set_csv(first)
+    _wait(qtbot, page.classify_csv())
+    assert page.results_table.rowCount() == 2
+    assert page.export_button.isEnabled()
+    second = tmp_path / "second.csv"
+    second.write_text("body\nlaptop chip\n", encoding="utf-8")
+    assert page.set_csv(second)
+    assert page.results_table.rowCount() == 0
+    assert page.batch_result is None
+    assert not page.export_button.isEnabled()
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("laptop chip", encoding="utf-8")
+    task = page.classify_folder(folder)
+    assert page.results_table.rowCount() == 0
+    assert page.batch_result is None
+    _wait(qtbot, task)
+    assert page.results_table.rowCount() == 1
+
+
+def test_header_only_csv_is_one_message(model_page, qtbot, tmp_path):
+    page = model_page
+    path = tmp_path / "only_header.csv"
+    path.write_text("id,text\n", encoding="utf-8")
+    assert page.set_csv(path)
+    _wait(qtbot, page.classify_csv())
+    assert page.messages.kind() == "error"
+    assert "no data rows" in page.messages.text()
+
+
+def test_export_is_the_command_line_csv(model_page, qtbot, tmp_path, trained):
+    from tests.cli_helpers import run
+
+    page = model_page
+    path = tmp_path / "labelled.csv"
+    path.write_text(LABELLED_CSV, encoding="utf-8")
+    assert page.set_csv(path)
+    _wait(qtbot, page.classify_csv())
+    gui_out = tmp_path / "gui.csv"
+    assert page.export_results(gui_out)
+    cli_out = tmp_path / "cli.csv"
+    bundle = str(trained[1].bundle_path)
+    code, _, err = run(["classify", bundle, "--csv", str(path), "--out", str(cli_out)])
+    assert code == 0, err
+    assert gui_out.read_text(encoding="utf-8") == cli_out.read_text(encoding="utf-8")
+    header = next(csv.reader(gui_out.open(encoding="utf-8")))
+    assert header[:5] == ["id", "text", "category", "predicted_label", "confidence"]

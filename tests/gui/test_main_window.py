@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from workbench.core import sample_corpus_dir
+from workbench.core import VectorsSource, sample_corpus_dir
 from workbench.gui import settings as keys
 from workbench.gui.app import install_exception_hooks, main, start_tensorflow_import
 from workbench.gui.settings import Settings
@@ -85,7 +85,7 @@ def test_first_run_opens_sample_corpus_and_bundled_vectors(qtbot, window, monkey
         window.open_initial()
     corpus = window.state.corpus
     assert corpus.source == str(sample_corpus_dir())
-    qtbot.waitUntil(lambda: requested == ["bundled"], timeout=5000)
+    qtbot.waitUntil(lambda: requested == [VectorsSource.bundled()], timeout=5000)
     data = window.page("Data")
     qtbot.waitUntil(lambda: sum(data.class_chart.counts.values()) == len(corpus))
     assert data.length_chart.counts.sum() + data.length_chart.outliers == len(corpus)
@@ -104,7 +104,7 @@ def test_later_run_reopens_last_corpus_or_falls_back(qtbot, tmp_path, monkeypatc
     with qtbot.waitSignal(window.state.corpus_changed, timeout=10_000):
         window.open_initial()
     assert window.state.corpus.source == str(root)
-    qtbot.waitUntil(lambda: window.state.vectors_source == "none", timeout=5000)
+    qtbot.waitUntil(lambda: window.state.vectors_source.is_none, timeout=5000)
     window.tasks.wait_all()
 
     settings.set(keys.LAST_CORPUS, str(tmp_path / "gone"))
@@ -137,7 +137,7 @@ def test_drop_vectors_file_loads_it(qtbot, window, tmp_path):
     )
     with qtbot.waitSignal(window.state.vectors_changed, timeout=10_000):
         window.dropEvent(event)
-    assert window.state.vectors_source == str(path)
+    assert window.state.vectors_source == VectorsSource.file(path)
     assert window.current_page_title() == "Vectors"
     assert str(path) in window.settings.recent("vectors")
 
@@ -329,24 +329,23 @@ def test_main_reports_startup_and_quits(qtbot, monkeypatch, capsys):
     assert "pages built after" in out
 
 
-def test_classify_path_sniffs_kinds(tmp_path):
-    from workbench.gui.window.file_kinds import classify_path
+def test_path_kinds_are_sniffed_by_the_core_rules(tmp_path):
+    from workbench.core import CorpusError, guess_path_kind
 
     w2v = tmp_path / "w2v.txt"
     w2v.write_text("2 3\nking 0.1 0.2 0.3\nqueen 0.1 0.2 0.4\n")
-    assert classify_path(w2v) == ("vectors", "")
-    assert classify_path(write_vectors(tmp_path / "glove.txt")) == ("vectors", "")
+    assert guess_path_kind(w2v, check_corpus=True) == "vectors"
+    assert guess_path_kind(write_vectors(tmp_path / "glove.txt"), check_corpus=True) == "vectors"
     gz = tmp_path / "v.txt.gz"
     gz.write_bytes(b"")
-    assert classify_path(gz)[0] == "vectors"
+    assert guess_path_kind(gz) == "vectors"
     csv = tmp_path / "c.csv"
     csv.write_text("text,label\nhello there,a\nbye now,b\n")
-    assert classify_path(csv) == ("corpus", "")
-    assert classify_path(fake_bundle(tmp_path / "models", "m")) == ("model", "")
-    assert classify_path(write_folder_corpus(tmp_path / "folder")) == ("corpus", "")
-    kind, reason = classify_path(tmp_path / "absent.txt")
-    assert kind is None
-    assert "absent.txt" in reason
+    assert guess_path_kind(csv, check_corpus=True) == "corpus"
+    assert guess_path_kind(fake_bundle(tmp_path / "models", "m")) == "bundle"
+    assert guess_path_kind(write_folder_corpus(tmp_path / "folder")) == "corpus"
+    with pytest.raises(CorpusError, match=r"absent\.txt"):
+        guess_path_kind(tmp_path / "absent.txt")
 
 
 def test_drop_model_folder_opens_it_on_models_page(qtbot, window):
@@ -359,3 +358,77 @@ def test_drop_model_folder_opens_it_on_models_page(qtbot, window):
     assert models.message_bar.kind() == "error"  # the stub model cannot load
     assert "stub" in models.message_bar.text()
     assert str(folder) in window.settings.recent("models")
+
+
+def _current_bundle(window):
+    from workbench.core import Bundle, read_bundle_info
+
+    folder = fake_bundle(window.state.models_dir, "current")
+    window.state.set_bundle(Bundle(read_bundle_info(folder), None, None, None))
+    return folder
+
+
+def test_save_as_dialog_offers_a_free_name_in_the_models_folder(window, tmp_path):
+    from workbench.gui.window.saving import SaveModelDialog
+
+    current = _current_bundle(window)
+    models = window.state.models_dir
+    (models / "current copy").mkdir()
+    dialog = SaveModelDialog(models, "current", window)
+    assert dialog.folder == models
+    assert "the models folder" in dialog.folder_label.text()
+    assert dialog.name_edit.text() == "current copy 2"
+    assert dialog.destination() == models.absolute() / "current copy 2"
+    for inside in (current, current / "sub"):
+        assert not dialog.set_folder(inside)
+        assert "inside the model “current”" in dialog.error_label.text()
+        assert dialog.folder == models
+    dialog.name_edit.setText("current")
+    assert dialog.destination() is None
+    assert "already" in dialog.error_label.text()
+    dialog.name_edit.setText("bad/name")
+    assert dialog.destination() is None
+    assert "must not contain" in dialog.error_label.text()
+    assert dialog.set_folder(tmp_path / "elsewhere")
+    assert "models folder" not in dialog.folder_label.text()
+    # a models folder that is itself inside a bundle starts beside that bundle
+    assert SaveModelDialog(current / "nested", "x", window).folder == models
+
+
+def test_save_model_as_through_the_dialog_saves_beside_not_inside(qtbot, window):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    from workbench.core import list_bundles
+    from workbench.gui.window.saving import SaveModelDialog
+
+    current = _current_bundle(window)
+    models = window.state.models_dir
+
+    def type_a_name() -> None:
+        dialog = next(
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, SaveModelDialog) and w.isVisible()
+        )
+        dialog.name_edit.setText("copy1")
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+
+    QTimer.singleShot(0, type_a_name)
+    with qtbot.waitSignal(window.state.bundles_changed, timeout=5000):
+        task = window.save_model_as()
+    assert task is not None
+    assert (models / "copy1" / "bundle.json").is_file()
+    assert not (current / "copy1").exists()
+    assert "copy1" in [info.name for info in list_bundles(models)]
+    assert "Model saved to" in window.message_bar.text()
+
+
+def test_save_model_as_into_a_bundle_is_refused(qtbot, window):
+    current = _current_bundle(window)
+    task = window.save_model_as(current / "copy1")
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        pass
+    assert window.message_bar.kind() == "error"
+    assert "inside the model current" in window.message_bar.text()
+    assert not (current / "copy1").exists()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from PySide6.QtCore import QUrl
 
-from workbench.gui.pages.models.bundle_files import copy_bundle, validate_bundle_name
+from workbench.core import copy_bundle, validate_bundle_name
 from workbench.gui.pages.models.page import ModelsPage
 from workbench.gui.state import AppState
 from workbench.gui.tasks import TaskRunner
@@ -237,4 +237,15 @@ def test_provenance_is_shown_as_readable_lines():
         "Texts also in the training split: valid 0, test 1",
         "Vectors: bundled, 50d; coverage 50.0% of the vocabulary, 75.0% of tokens",
         "note: x",
+    ]
+
+
+def test_provenance_says_which_texts_coverage_counted():
+    from workbench.gui.pages.models.page import provenance_lines
+
+    cover = {"vocab_share": 0.5, "token_share": 0.75, "texts": "training split (7 documents)"}
+    lines = provenance_lines({"vectors": {"source": "bundled", "dim": 50, "coverage": cover}})
+    assert lines == [
+        "Vectors: bundled, 50d; coverage 50.0% of the vocabulary, 75.0% of tokens, "
+        "counted on the training split (7 documents)"
     ]

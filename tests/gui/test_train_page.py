@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 from tests.gui.tiny_model import load_tiny_corpus, tiny_config
-from workbench.core import PRESETS, TrainConfig
+from workbench.core import PRESETS, TrainConfig, VectorsSource
 from workbench.gui.pages.train.config_form import ConfigForm, step_125
 from workbench.gui.pages.train.job import (
     PartialListener,
@@ -189,9 +189,13 @@ def test_progress_clock_text():
 
 def test_vectors_sent_to_the_training_process():
     loaded = object()  # stands in for a loaded Vectors
-    assert vectors_argument(loaded, "bundled") == "bundled"  # reloaded there, filtered
-    assert vectors_argument(loaded, "/data/glove.txt") is loaded  # already filtered here
-    assert vectors_argument(None, "/data/glove.txt") == "/data/glove.txt"
+    bundled = VectorsSource.bundled()
+    assert vectors_argument(loaded, bundled) == bundled  # reloaded there, filtered
+    assert vectors_argument(loaded, "bundled") == bundled  # old strings still parse
+    glove = VectorsSource.file("/data/glove.txt")
+    assert vectors_argument(loaded, glove) is loaded  # already filtered here
+    assert vectors_argument(None, glove) == glove
+    assert vectors_argument(loaded, VectorsSource.none()) is None
     assert vectors_argument(loaded, "none") is None
     assert vectors_argument(None, "") is None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.core import Corpus
+from workbench.core import Corpus, VectorsSource
 from workbench.gui.pages.vectors.page import VectorsPage
 from workbench.gui.state import AppState
 from workbench.gui.tasks import TaskRunner
@@ -53,7 +53,7 @@ def test_file_vectors_show_dimension_rows_and_coverage(qtbot, page, tmp_path):
     path = write_vectors(tmp_path / "vec.txt", malformed_at=2)
     load(qtbot, page, path)
     state = page.state
-    assert state.vectors_source == str(path)
+    assert state.vectors_source == VectorsSource.file(path)
     assert state.vectors.dim == 4
     assert page.dim_label.text() == "4"
     assert "1 skipped" in page.malformed_label.text()
@@ -103,7 +103,7 @@ def test_none_clears_vectors(qtbot, page, tmp_path):
     with qtbot.waitSignal(page.state.vectors_changed, timeout=1000):
         assert page.load_source("none") is None
     assert page.state.vectors is None
-    assert page.state.vectors_source == "none"
+    assert page.state.vectors_source.is_none
     assert "from scratch" in page.summary_label.text()
 
 
@@ -166,3 +166,33 @@ def test_real_glove_file(qtbot, page, shared_data):
     with qtbot.waitSignal(task.finished, timeout=10_000):
         pass
     assert page.neighbours.rowCount() == 10
+
+
+def test_coverage_is_the_same_on_the_page_and_in_inspect(qtbot, page, tmp_path):
+    import json
+
+    from tests.cli_helpers import run
+    from workbench.core import load_corpus
+
+    corpus_file = tmp_path / "tiny.csv"
+    corpus_file.write_text(
+        "text,label\n"
+        '"football goal match zzzunknown",sport\n'
+        '"computer software chip phone",tech\n'
+        '"team goal goal qqqother",sport\n',
+        encoding="utf-8",
+    )
+    corpus, report = load_corpus(corpus_file)
+    page.state.set_corpus(corpus, report, None)
+    path = write_vectors(tmp_path / "vec.txt")
+    load(qtbot, page, path)
+    cov = page.state.coverage
+    assert cov.texts == "whole corpus (3 documents)"
+    assert page.scope_label.text().startswith("whole corpus (3 documents); max_words ")
+    code, out, err = run(["inspect", str(corpus_file), "--vectors", str(path), "--json"])
+    assert code == 0, err
+    assert json.loads(out)["coverage"] == json.loads(json.dumps(cov.to_dict()))
+    code, out, err = run(["inspect", str(corpus_file), "--vectors", str(path)])
+    assert code == 0, err
+    assert f"coverage of the vocabulary: {page.vocab_label.text()}" in out
+    assert f"coverage of the tokens: {page.tokens_label.text()}" in out

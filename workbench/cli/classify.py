@@ -10,7 +10,6 @@ With ``--csv F --out OUT.csv`` the input rows are written back with
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections import Counter
 from typing import Any
@@ -80,41 +79,21 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def _classify_csv(args: argparse.Namespace) -> int:
-    from workbench.core import Predictor, read_csv_table
+    from workbench.core import Predictor, classify_batch, read_csv_batch
 
-    csv_table = read_csv_table(args.csv, args.delimiter)
-    header, body = csv_table.header, [cells for _, cells in csv_table.rows]
-    wanted = list(args.text_columns or ["text"])
-    columns = [csv_table.column(name) for name in wanted]
-    texts = ["\n".join(parts) for parts in zip(*columns, strict=True)] if body else []
-
+    batch = read_csv_batch(
+        args.csv, args.text_columns or ["text"], delimiter=args.delimiter, guess_label=False
+    )
     predictor = Predictor.from_path(args.bundle)
-    class_names = list(predictor.class_names)
-    predictions = predictor.classify(texts) if texts else []
-    out_header = [
-        *header,
-        "predicted_label",
-        "confidence",
-        *[f"prob_{name}" for name in class_names],
-    ]
-
-    def write(handle: Any) -> None:
-        writer = csv.writer(handle)
-        writer.writerow(out_header)
-        for row, pred in zip(body, predictions, strict=True):
-            padded = row + [""] * (len(header) - len(row))
-            probs = [f"{pred.probabilities.get(name, 0.0):.6f}" for name in class_names]
-            writer.writerow([*padded, pred.label, f"{pred.confidence:.6f}", *probs])
-
+    result = classify_batch(predictor, batch)
+    result.write_csv(args.out)
     if args.out == "-":
-        write(sys.stdout)
         return EXIT_OK
-    with open(args.out, "w", encoding="utf-8", newline="") as handle:
-        write(handle)
-    counts = Counter(pred.label for pred in predictions)
+    predictions = result.rows
+    counts = Counter(row.label for row in predictions)
     if args.json:
-        for i, pred in enumerate(predictions):
-            print(dumps({"source": f"{args.csv} row {i + 1}", **pred.to_dict()}))
+        for i, row in enumerate(predictions):
+            print(dumps({"source": f"{args.csv} row {i + 1}", **row.prediction.to_dict()}))
     else:
         print(f"wrote {len(predictions)} rows with predictions to {args.out}")
         if counts:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from workbench.core import Corpus, ImportReport, TrainConfig
+    from workbench.core import Corpus, ImportReport, TrainConfig, VectorsSource
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -51,17 +51,11 @@ def load_corpus_arg(
     )
 
 
-def vectors_arg(value: str | None) -> str | None:
-    """``--vectors`` as run_training wants it: None for 'none', else the source."""
-    from workbench.core import VectorsError
+def vectors_arg(value: str | None) -> VectorsSource:
+    """``--vectors`` (``bundled``, ``none``, FILE or FILE.zip:MEMBER) as a checked source."""
+    from workbench.core import VectorsSource
 
-    if value is None or value.strip().lower() == "none":
-        return None
-    if value.strip().lower() == "bundled":
-        return "bundled"
-    if not Path(value).exists():
-        raise VectorsError(f"vectors file not found: {value}")
-    return value
+    return VectorsSource.parse(value).check()
 
 
 def corpus_dict(corpus: Corpus, report: ImportReport) -> dict[str, Any]:

@@ -121,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--vectors",
         default="bundled",
         metavar="PATH|bundled|none",
-        help="pretrained word vectors: a GloVe/word2vec file (.txt, .gz, .zip), "
-        "'bundled' (GloVe 6B 50d, the default) or 'none' (random embedding)",
+        help="pretrained word vectors: a GloVe/word2vec file (.txt, .gz, .zip; "
+        "ARCHIVE.zip:MEMBER for one file of an archive), 'bundled' (GloVe 6B 50d, "
+        "the default) or 'none' (random embedding)",
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument("--config", metavar="FILE.toml", help="start from this config file")

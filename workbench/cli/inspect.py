@@ -4,52 +4,24 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from workbench.cli.common import EXIT_OK, UsageError
 from workbench.cli.output import counts_table, dumps, table
 
-VECTOR_SUFFIXES = (".gz", ".zip", ".vec", ".bin", ".npy")
-CORPUS_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".ndjson")
-
-
-def looks_like_vectors_line(line: str) -> bool:
-    """A word2vec header (``"400000 50"``) or a GloVe row (a word then numbers)."""
-    parts = line.split()
-    if len(parts) == 2 and all(p.isdigit() for p in parts):
-        return True
-    if len(parts) < 3:
-        return False
-    try:
-        [float(p) for p in parts[1:]]
-    except ValueError:
-        return False
-    return True
-
 
 def guess_kind(path: str) -> str:
-    """``"corpus"``, ``"vectors"`` or ``"bundle"`` for ``path`` (CorpusError if missing)."""
-    from workbench.core import CorpusError
+    """``"corpus"``, ``"vectors"`` or ``"bundle"`` for ``path`` (CorpusError if missing).
 
-    if path.strip().lower() == "bundled":
+    ``bundled`` (the installed GloVe) is vectors; files follow the core's rules
+    (:func:`workbench.core.guess_path_kind`).
+    """
+    from workbench.core import VectorsSource, guess_path_kind
+
+    source = VectorsSource.parse(path)
+    if source.is_bundled or source.member is not None:  # 'bundled' or ARCHIVE.zip:MEMBER
         return "vectors"
-    file = Path(path)
-    if not file.exists():
-        raise CorpusError(f"no such file or folder: {path}")
-    if file.is_dir():
-        return "bundle" if (file / "bundle.json").is_file() else "corpus"
-    name = file.name.lower()
-    if name.endswith(VECTOR_SUFFIXES):
-        return "vectors"
-    if name.endswith(CORPUS_SUFFIXES):
-        return "corpus"
-    try:
-        with open(file, "rb") as handle:
-            first = handle.readline(65536).decode("utf-8", errors="replace")
-    except OSError:
-        return "corpus"  # the corpus loader reports the problem with the file's name
-    return "vectors" if looks_like_vectors_line(first) else "corpus"
+    return guess_path_kind(path)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -77,24 +49,29 @@ def _phase() -> Any:
 def _coverage(corpus: Any, vectors_source: str) -> tuple[Any, Any]:
     """Fit a tokenizer on the corpus and measure how much the vectors cover."""
     from workbench.cli.common import vectors_arg
-    from workbench.core import Tokenizer, TrainConfig, coverage, load_vectors
+    from workbench.core import (
+        TrainConfig,
+        coverage,
+        coverage_tokenizer,
+        describe_texts,
+    )
 
     source = vectors_arg(vectors_source)
-    if source is None:
+    if source.is_none:
         raise UsageError("coverage needs vectors: a file or 'bundled', not 'none'")
     config = TrainConfig()
-    tokenizer = Tokenizer(max_words=config.max_words, min_count=config.min_count)
-    tokenizer.fit(corpus.texts)
-    vectors = load_vectors(source, vocabulary=set(tokenizer.word_counts), progress=_phase())
-    return coverage(tokenizer, vectors), vectors
+    tokenizer = coverage_tokenizer(
+        corpus.texts, max_words=config.max_words, min_count=config.min_count
+    )
+    vectors = source.load(vocabulary=set(tokenizer.word_index), progress=_phase())
+    texts = describe_texts("whole corpus", len(corpus))
+    return coverage(tokenizer, vectors, texts=texts), vectors
 
 
 def _print_coverage(cov: Any) -> None:
-    print(
-        f"coverage: {cov.vocab_covered} of {cov.vocab_size} vocabulary words "
-        f"({cov.vocab_share:.1%}), {cov.tokens_covered} of {cov.tokens_total} tokens "
-        f"({cov.token_share:.1%})"
-    )
+    print(f"coverage counted on: {cov.scope_text()}")
+    print(f"coverage of the vocabulary: {cov.vocabulary_text()}")
+    print(f"coverage of the tokens: {cov.tokens_text()}")
     if cov.top_uncovered:
         words = ", ".join(f"{w} ({n})" for w, n in cov.top_uncovered)
         print(f"most frequent words without a vector: {words}")
@@ -156,16 +133,16 @@ def _split_counts(corpus: Any) -> dict[str, int] | None:
 
 def _inspect_vectors(args: argparse.Namespace) -> int:
     from workbench.cli.common import load_corpus_arg, vectors_arg
-    from workbench.core import load_vectors
 
-    if vectors_arg(args.path) is None:
+    source = vectors_arg(args.path)
+    if source.is_none:
         raise UsageError("'none' is not a vectors file")
     cov = None
     if args.corpus:
         corpus, _ = load_corpus_arg(args, args.corpus, progress=_phase())
         cov, vectors = _coverage(corpus, args.path)
     else:
-        vectors = load_vectors(vectors_arg(args.path), progress=_phase())
+        vectors = source.load(progress=_phase())
     report = vectors.report
     if args.json:
         data: dict[str, Any] = {"kind": "vectors", **report.to_dict()}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from workbench.core import default_models_dir
+from workbench.core import VectorsSource, default_models_dir
 from workbench.gui.heap import freeze_long_lived
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class AppState(QObject):
         self.corpus: Corpus | None = None
         self.report: ImportReport | None = None
         self.stats: CorpusStats | None = None
-        self.vectors_source: str = "none"
+        self.vectors_source: VectorsSource = VectorsSource.none()
         self.vectors: Vectors | None = None
         self.coverage: Coverage | None = None
         self.config: TrainConfig = config if config is not None else _default_config()
@@ -76,9 +76,11 @@ class AppState(QObject):
         freeze_long_lived()  # a corpus lives until replaced: keep full collections short
         self.corpus_changed.emit()
 
-    def set_vectors(self, source: str, vectors: Vectors | None, coverage: Coverage | None) -> None:
-        """Replace the word vectors (``source``: "bundled", a file path or "none")."""
-        self.vectors_source = str(source)
+    def set_vectors(
+        self, source: VectorsSource | str, vectors: Vectors | None, coverage: Coverage | None
+    ) -> None:
+        """Replace the word vectors (``source``: a VectorsSource or what it parses)."""
+        self.vectors_source = VectorsSource.parse(source)
         self.vectors, self.coverage = vectors, coverage
         freeze_long_lived()
         self.vectors_changed.emit()

@@ -108,14 +108,16 @@ class BundleInfo:
 
 
 def _vectors_summary(vectors: dict, cfg: dict) -> str:
-    source = vectors.get("source")
+    from workbench.core.text.vectors.choice import VectorsSource
+
     dim = vectors.get("dim") or cfg.get("embedding_dim", "?")
-    if not source or str(source).lower() == "none":
+    source = vectors.get("source")
+    parsed = VectorsSource.parse(source if isinstance(source, str) else None)
+    if parsed.is_none:
         return f"random {dim}d embedding"
-    text = str(source)
-    if text == "bundled" or "glove" in text.lower():
+    if parsed.is_bundled or "glove" in str(parsed).lower():
         return f"GloVe {dim}d"
-    return f"{Path(text).name} {dim}d"
+    return f"{parsed.label()} {dim}d"
 
 
 @dataclass

@@ -9,6 +9,7 @@ from workbench.core.corpora.split import Splits, split_corpus
 from workbench.core.corpora.stats import CorpusStats, corpus_stats
 from workbench.core.corpora.tables import (
     CsvTable,
+    guess_label_column,
     guess_text_column,
     read_csv_header,
     read_csv_table,
@@ -28,6 +29,7 @@ __all__ = [
     "corpus_stats",
     "decode_text",
     "detect_format",
+    "guess_label_column",
     "guess_text_column",
     "load_corpus",
     "read_csv_header",

@@ -12,11 +12,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.core.corpora.formats.delimited import TEXT_COLUMN_NAMES, sniff_delimiter
+from workbench.core.corpora.formats.delimited import (
+    LABEL_COLUMN_NAMES,
+    TEXT_COLUMN_NAMES,
+    sniff_delimiter,
+)
 from workbench.core.corpora.textio import read_head_lines, read_text_file
 from workbench.core.errors import CorpusError
 
-__all__ = ["CsvTable", "guess_text_column", "read_csv_header", "read_csv_table"]
+__all__ = [
+    "CsvTable",
+    "guess_label_column",
+    "guess_text_column",
+    "read_csv_header",
+    "read_csv_table",
+]
 
 SNIFF_LINES = 50
 
@@ -97,3 +107,12 @@ def guess_text_column(columns: Sequence[str]) -> int:
         if name in lowered:
             return lowered.index(name)
     return 0
+
+
+def guess_label_column(columns: Sequence[str], exclude: Sequence[int] = ()) -> int | None:
+    """Index of a column named like a label (``label``, ``category``...), not in ``exclude``."""
+    lowered = [column.strip().lower() for column in columns]
+    for name in LABEL_COLUMN_NAMES:
+        if name in lowered and lowered.index(name) not in exclude:
+            return lowered.index(name)
+    return None

@@ -46,6 +46,36 @@ class Evaluation:
     def n_documents(self) -> int:
         return int(sum(sum(row) for row in self.confusion))
 
+    def averages(self) -> dict[str, dict[str, float]]:
+        """``{"macro": {...}, "weighted": {...}}`` with precision, recall, f1 and support.
+
+        Macro averages weigh every class alike, weighted ones by support; f1 is
+        :attr:`macro_f1` / :attr:`weighted_f1`, support the number of documents.
+        """
+        names = list(self.class_names)
+        supports = [float(self.per_class.get(n, {}).get("support", 0)) for n in names]
+        total = sum(supports)
+
+        def mean(key: str, weights: list[float]) -> float:
+            values = [float(self.per_class.get(n, {}).get(key, 0.0)) for n in names]
+            weight = sum(weights)
+            return (
+                sum(v * w for v, w in zip(values, weights, strict=True)) / weight if weight else 0.0
+            )
+
+        result: dict[str, dict[str, float]] = {}
+        for kind, weights, f1 in (
+            ("macro", [1.0] * len(names), self.macro_f1),
+            ("weighted", supports, self.weighted_f1),
+        ):
+            result[kind] = {
+                "precision": mean("precision", weights),
+                "recall": mean("recall", weights),
+                "f1": float(f1),
+                "support": total,
+            }
+        return result
+
     def summary(self) -> str:
         """One line: ``"accuracy 97.8 %, macro F1 0.977 on 445 documents"``."""
         return (

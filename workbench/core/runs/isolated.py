@@ -153,8 +153,8 @@ def run_training_isolated(
 ) -> Any:
     """:func:`~workbench.core.runs.pipeline.run_training` in a child process; same result.
 
-    ``vectors`` must be picklable (``"bundled"``, a path, ``None`` or a small
-    ``Vectors``). With ``load`` the trained model is loaded back here, so
+    ``vectors`` must be picklable (a ``VectorsSource``, ``"bundled"``, a path,
+    ``None`` or a small ``Vectors``). With ``load`` the trained model is loaded back here, so
     ``result.bundle`` is usable as with ``run_training``; without it
     ``result.bundle`` is ``None`` and the model is only on disk at
     ``result.bundle_path``. Errors are raised here with the child's message; an

@@ -34,13 +34,14 @@ from workbench.core.learning.training import TrainingListener, TrainResult, trai
 from workbench.core.progress import CancelToken, ProgressCallback, Throttle, check_cancelled
 from workbench.core.runs.provenance import default_stem, run_provenance
 from workbench.core.text.tokenizer import Tokenizer
+from workbench.core.text.vectors.choice import VectorsSource
 from workbench.core.text.vectors.loading import (
     Coverage,
     Vectors,
     VectorsReport,
     coverage,
+    describe_texts,
     embedding_matrix,
-    load_vectors,
 )
 
 # Share of the progress bar given to each stage (training takes the largest part).
@@ -193,22 +194,21 @@ def _label_ids(labels: Sequence[str], class_names: Sequence[str], where: str) ->
 def _resolve_vectors(
     vectors: Any, tokenizer: Tokenizer, progress: _Progress, cancel: CancelToken | None
 ) -> Vectors | None:
-    if vectors is None or (isinstance(vectors, str) and vectors.strip().lower() == "none"):
-        return None
     if isinstance(vectors, Vectors):
         return vectors
-    if not isinstance(vectors, str | Path):
+    if vectors is not None and not isinstance(vectors, str | Path | VectorsSource):
         raise ConfigError(
             f"vectors must be 'bundled', a path, a Vectors object or None, got {vectors!r}"
         )
+    source = VectorsSource.parse(vectors)
+    if source.is_none:
+        return None
 
     def sub_progress(fraction: float, message: str) -> None:
         share = min(max(fraction, 0.0), 1.0) if fraction >= 0 else 0.0
         progress.fine(0.1 + 0.15 * share, message or "loading vectors")
 
-    return load_vectors(
-        vectors, vocabulary=list(tokenizer.word_index), progress=sub_progress, cancel=cancel
-    )
+    return source.load(vocabulary=list(tokenizer.word_index), progress=sub_progress, cancel=cancel)
 
 
 def run_training(
@@ -226,10 +226,11 @@ def run_training(
 ) -> RunResult:
     """Train a classifier on ``corpus`` and (when ``save``) write it as a bundle.
 
-    ``vectors``: ``"bundled"`` (GloVe 6B 50d), a vectors file path, a ``Vectors`` object, or
-    ``None``/``"none"`` for a random embedding of ``config.embedding_dim``. Files are loaded
-    filtered to the training vocabulary. Cancelling during preparation raises ``Cancelled``;
-    cancelling during training ends it and keeps (and saves) the best epoch so far, if any.
+    ``vectors``: a :class:`VectorsSource`, ``"bundled"`` (GloVe 6B 50d), a vectors file
+    path, a ``Vectors`` object, or ``None``/``"none"`` for a random embedding of
+    ``config.embedding_dim``. Files are loaded filtered to the training vocabulary.
+    Cancelling during preparation raises ``Cancelled``; cancelling during training ends
+    it and keeps (and saves) the best epoch so far, if any.
     The bundle goes to ``out_dir`` (default models folder) as ``name`` (made unique).
     ``score_each_best`` scores the test split at every new best epoch while training
     (~0.5 s each for the default model on BBC), so a Stop leaves only the saving to
@@ -265,7 +266,8 @@ def run_training(
     vecs = _resolve_vectors(vectors, tokenizer, report, cancel)
     check_cancelled(cancel)
     report(0.25, "building embedding matrix")
-    cover = coverage(tokenizer, vecs) if vecs is not None else None
+    train_texts = describe_texts("training split", len(splits.train))
+    cover = coverage(tokenizer, vecs, texts=train_texts) if vecs is not None else None
     matrix = embedding_matrix(tokenizer, vecs, dim=config.embedding_dim, seed=config.seed)
     dim = int(matrix.shape[1])
 

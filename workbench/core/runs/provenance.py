@@ -46,6 +46,7 @@ def run_provenance(
             "token_share": float(cover.token_share),
             "vocab_size": int(cover.vocab_size),
             "vocab_covered": int(cover.vocab_covered),
+            "texts": cover.texts,
         }
     return {
         "corpus": {

@@ -3,21 +3,29 @@
 from workbench.core.text.tokenizer import Tokenizer, tokenize
 from workbench.core.text.vectors import (
     BUNDLED,
+    COVERAGE_DEFINITION,
     Coverage,
     Vectors,
     VectorsReport,
+    VectorsSource,
     coverage,
+    coverage_tokenizer,
+    describe_texts,
     embedding_matrix,
     load_vectors,
 )
 
 __all__ = [
     "BUNDLED",
+    "COVERAGE_DEFINITION",
     "Coverage",
     "Tokenizer",
     "Vectors",
     "VectorsReport",
+    "VectorsSource",
     "coverage",
+    "coverage_tokenizer",
+    "describe_texts",
     "embedding_matrix",
     "load_vectors",
     "tokenize",

@@ -29,14 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import WorkbenchError, sample_corpus_dir
+from workbench.core import VectorsSource, WorkbenchError, sample_corpus_dir
 from workbench.gui import settings as keys
 from workbench.gui.settings import Settings
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskRunner
 from workbench.gui.widgets import MessageBar, clear_topic, tidy_keyboard_focus
-from workbench.gui.window.file_kinds import classify_path
-from workbench.gui.window.menus import MenuBuilder
+from workbench.gui.window.menus import MenuActions, MenuBuilder
+from workbench.gui.window.saving import ModelSaver
 from workbench.gui.window.status import StatusBarWidgets
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,23 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.status = StatusBarWidgets(self.state, self.statusBar())
-        self.menus = MenuBuilder(self)
+        self.saver = ModelSaver(
+            self.state,
+            self.tasks,
+            self.settings,
+            show_error=self.show_error,
+            show_info=self.message_bar.show_info,
+            parent=self,
+        )
+        actions = MenuActions(
+            open_corpus=self.open_corpus,
+            open_vectors=self.open_vectors,
+            open_model=self.open_model,
+            save_model_as=self.save_model_as,
+            quit=self.close,
+            show_error=self.show_error,
+        )
+        self.menus = MenuBuilder(self.menuBar(), self, self.state, self.settings, actions)
         self.page_actions: list[QAction] = []
         for index, (title, _, _) in enumerate(PAGES):
             action = QAction(title, self)
@@ -223,15 +239,16 @@ class MainWindow(QMainWindow):
         self.settings.add_recent("corpora", str(path))
         return page.open_corpus(str(path), format)
 
-    def open_vectors(self, source: str) -> Task | None:
+    def open_vectors(self, source: VectorsSource | str) -> Task | None:
         """Load word vectors on the Vectors page (shown)."""
         page = self.page("Vectors")
         if not hasattr(page, "load_source"):
             return None
         self.show_page("Vectors")
-        if source not in ("bundled", "none"):
+        source = VectorsSource.parse(source)
+        if source.is_file:
             self.settings.add_recent("vectors", str(source))
-        return page.load_source(str(source))
+        return page.load_source(source)
 
     def open_model(self, path: str | Path) -> Task | None:
         """Load a saved bundle as the current model (Models page)."""
@@ -244,19 +261,22 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> Task | None:
         """Open whatever ``path`` is (corpus, vectors file or model); message if none."""
-        kind, reason = classify_path(path)
+        from workbench.core import guess_path_kind
+
+        try:
+            kind = guess_path_kind(path, check_corpus=True)
+        except WorkbenchError as exc:
+            self.message_bar.show_error(
+                f"Cannot open {exc}. Drop a corpus folder or file, a vectors file "
+                "(.txt, .gz, .zip, .vec) or a model folder.",
+                topic="open",
+            )
+            return None
         if kind == "corpus":
             return self.open_corpus(path)
         if kind == "vectors":
             return self.open_vectors(str(path))
-        if kind == "model":
-            return self.open_model(path)
-        self.message_bar.show_error(
-            f"Cannot open {reason}. Drop a corpus folder or file, a vectors file "
-            "(.txt, .gz, .zip, .vec) or a model folder.",
-            topic="open",
-        )
-        return None
+        return self.open_model(path)
 
     def open_initial(self) -> None:
         """Reopen the last corpus and vectors (first run: the bundled sample and GloVe)."""
@@ -264,9 +284,11 @@ class MainWindow(QMainWindow):
         fmt = self.settings.get_str(keys.LAST_FORMAT, "auto") or "auto"
         if not corpus or not Path(corpus).exists():
             corpus, fmt = str(sample_corpus_dir()), "auto"
-        vectors = self.settings.get_str(keys.LAST_VECTORS, "bundled") or "bundled"
-        if vectors not in ("bundled", "none") and not Path(vectors).exists():
-            vectors = "bundled"
+        vectors = VectorsSource.parse(
+            self.settings.get_str(keys.LAST_VECTORS, "bundled") or "bundled"
+        )
+        if vectors.is_file and not Path(str(vectors.path)).exists():
+            vectors = VectorsSource.bundled()
         page = self.page("Data")
         task = page.open_corpus(corpus, fmt) if hasattr(page, "open_corpus") else None
         vectors_page = self.page("Vectors")
@@ -279,9 +301,7 @@ class MainWindow(QMainWindow):
 
     def save_model_as(self, destination: str | Path | None = None) -> Task | None:
         """Copy (or save) the current model to ``destination`` (asked when None)."""
-        from workbench.gui.window.saving import start_save_model_as
-
-        return start_save_model_as(self, destination)
+        return self.saver.save_as(destination)
 
     # --- drag and drop ------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -442,9 +462,9 @@ class MainWindow(QMainWindow):
 
     def _remember_vectors(self) -> None:
         source = self.state.vectors_source
-        self.settings.set(keys.LAST_VECTORS, source)
-        if source not in ("bundled", "none"):
-            self.settings.add_recent("vectors", source)
+        self.settings.set(keys.LAST_VECTORS, str(source))
+        if source.is_file:
+            self.settings.add_recent("vectors", str(source))
 
     def _remember_config(self) -> None:
         self.settings.set(keys.LAST_CONFIG, json.dumps(self.state.config.to_dict()))

@@ -60,9 +60,8 @@ class StatusBarWidgets:
         if vectors is None:
             self.vectors.setText("Vectors: none")
             return
-        name = "GloVe 6B (bundled)" if source == "bundled" else Path(source).name
-        self.vectors.setText(f"Vectors: {name}, {vectors.dim}d")
-        self.vectors.setToolTip(source)
+        self.vectors.setText(f"Vectors: {source.label()}, {vectors.dim}d")
+        self.vectors.setToolTip(str(source))
 
     def update_model(self) -> None:
         bundle = self.state.bundle

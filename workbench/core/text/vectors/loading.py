@@ -306,9 +306,21 @@ def load_vectors(
     return Vectors(parsed.words, parsed.matrix, report)
 
 
+COVERAGE_DEFINITION = (
+    "Coverage counts the words a tokenizer fitted on the texts keeps (the max_words most "
+    "frequent with at least min_count occurrences): the share of those words with a "
+    "vector, and the share of their occurrences in the texts."
+)
+
+
 @dataclass
 class Coverage:
-    """How much of a tokenizer's vocabulary (and of its training tokens) has a vector."""
+    """How much of a tokenizer's vocabulary (and of its tokens in the texts) has a vector.
+
+    ``texts`` says which texts were counted ("training split (1,557 documents)",
+    "whole corpus (2,225 documents)"); ``max_words``/``min_count`` the
+    tokenizer's limits. See :data:`COVERAGE_DEFINITION`.
+    """
 
     vocab_size: int
     vocab_covered: int
@@ -317,6 +329,9 @@ class Coverage:
     tokens_covered: int
     token_share: float
     top_uncovered: list[tuple[str, int]]  # 20 most frequent vocabulary words without a vector
+    texts: str = ""
+    max_words: int | None = None
+    min_count: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -329,9 +344,36 @@ class Coverage:
             f"{self.token_share:.1%} of {self.tokens_total:,} tokens have a vector"
         )
 
+    def vocabulary_text(self) -> str:
+        """``"93.1 % (18,620 of 20,000 words)"``: the words with a vector."""
+        return f"{self.vocab_share:.1%} ({self.vocab_covered:,} of {self.vocab_size:,} words)"
 
-def coverage(tokenizer: Tokenizer, vectors: Vectors | None, *, top: int = 20) -> Coverage:
-    """Share of the vocabulary words, and of their training tokens, that have a vector."""
+    def tokens_text(self) -> str:
+        """``"98.0 % (450,112 of 459,300 tokens)"``: their occurrences in the texts."""
+        return f"{self.token_share:.1%} ({self.tokens_covered:,} of {self.tokens_total:,} tokens)"
+
+    def scope_text(self) -> str:
+        """Which texts and limits: ``"whole corpus (2,225 documents); max_words 20,000..."``."""
+        parts = [self.texts or "the tokenizer's texts"]
+        if self.max_words is not None and self.min_count is not None:
+            parts.append(f"max_words {self.max_words:,}, min_count {self.min_count}")
+        return "; ".join(parts)
+
+
+def coverage_tokenizer(texts: Iterable[str], *, max_words: int, min_count: int) -> Tokenizer:
+    """The tokenizer coverage is measured with: fitted on ``texts`` with these limits."""
+    from workbench.core.text.tokenizer import Tokenizer
+
+    return Tokenizer(max_words=max_words, min_count=min_count).fit(list(texts))
+
+
+def coverage(
+    tokenizer: Tokenizer, vectors: Vectors | None, *, texts: str = "", top: int = 20
+) -> Coverage:
+    """Share of the tokenizer's vocabulary words, and of their tokens, that have a vector.
+
+    ``texts`` names the texts the tokenizer was fitted on (kept in the result).
+    """
     counts = tokenizer.word_counts
     words = list(tokenizer.word_index)
     has = (lambda w: False) if vectors is None else vectors.__contains__
@@ -356,7 +398,15 @@ def coverage(tokenizer: Tokenizer, vectors: Vectors | None, *, top: int = 20) ->
         tokens_covered=tokens_covered,
         token_share=tokens_covered / tokens_total if tokens_total else 0.0,
         top_uncovered=missing[:top],
+        texts=texts,
+        max_words=tokenizer.max_words,
+        min_count=tokenizer.min_count,
     )
+
+
+def describe_texts(name: str, documents: int) -> str:
+    """``"whole corpus (2,225 documents)"``: the ``texts`` of a :class:`Coverage`."""
+    return f"{name} ({documents:,} document{'s' if documents != 1 else ''})"
 
 
 def embedding_matrix(

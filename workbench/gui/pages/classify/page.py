@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -28,13 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import WorkbenchError, guess_text_column, read_csv_header
-from workbench.gui.pages.classify.batch import (
-    BatchResult,
-    batch_job,
-    csv_items,
-    folder_items,
-    write_results_csv,
+from workbench.core import (
+    CorpusError,
+    WorkbenchError,
+    guess_text_column,
+    read_csv_batch,
+    read_csv_header,
+    read_folder_batch,
 )
 from workbench.gui.pages.classify.chart import ProbabilityChart
 from workbench.gui.state import AppState
@@ -42,7 +44,10 @@ from workbench.gui.tasks import Task, TaskRunner
 from workbench.gui.widgets import MessageBar, TaskProgress
 
 if TYPE_CHECKING:
-    from workbench.core import Bundle, Prediction
+    from collections.abc import Callable
+
+    from workbench.core import BatchInput, BatchResult, Bundle, Prediction
+    from workbench.gui.tasks import TaskContext
 
 SINGLE_KIND = "classify"
 BATCH_KIND = "classify-batch"
@@ -54,10 +59,54 @@ _LABEL_STYLE = "font-size: 24pt; font-weight: 600; color: #174ea6;"
 _JUDGE_STYLE = "font-size: 16pt; font-weight: 600; color: #8a5300;"
 
 
+TEXT_PREVIEW = 120  # characters of a text shown in the batch table
+ROW_ROLE = Qt.ItemDataRole.UserRole  # the result row index, on each row's first cell
+
+
 def _classify_one(bundle: Bundle, text: str) -> Prediction:
     from workbench.core import Predictor
 
     return Predictor(bundle).classify([text])[0]
+
+
+def _batch_job(
+    bundle: Bundle, load: Callable[[], BatchInput]
+) -> Callable[[TaskContext], BatchResult]:
+    """A task job: read the inputs with ``load()``, then classify them in chunks."""
+
+    def run(ctx: TaskContext) -> BatchResult:
+        from workbench.core import Predictor, classify_batch
+
+        ctx.progress(-1, "Reading texts…")
+        batch = load()
+        if not batch.items:
+            raise CorpusError(f"{batch.origin}: no data rows")
+        ctx.check_cancelled()
+        return classify_batch(Predictor(bundle), batch, progress=ctx.progress, cancel=ctx.cancel)
+
+    return run
+
+
+def _preview(text: str) -> str:
+    """The start of ``text`` on one line, for a table cell."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= TEXT_PREVIEW else flat[: TEXT_PREVIEW - 1] + "…"
+
+
+class TextDialog(QDialog):
+    """A batch row's full text, read-only, with its prediction in the title."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(640, 480)
+        self.editor = QPlainTextEdit(text)
+        self.editor.setReadOnly(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(buttons)
 
 
 class ClassifyPage(QWidget):
@@ -72,6 +121,7 @@ class ClassifyPage(QWidget):
         self.prediction: Prediction | None = None
         self.batch_result: BatchResult | None = None
         self.csv_path: Path | None = None
+        self.text_dialog: TextDialog | None = None
 
         self.model_label = QLabel()
         self.model_label.setWordWrap(True)
@@ -153,6 +203,8 @@ class ClassifyPage(QWidget):
         self.results_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.results_table.setAlternatingRowColors(True)
         self.results_table.verticalHeader().setVisible(False)
+        self.results_table.setToolTip("Double-click a row to read its whole text")
+        self.results_table.cellDoubleClicked.connect(lambda row, _: self.show_row_text(row))
 
         row = QHBoxLayout()
         row.addWidget(self.folder_button)
@@ -239,15 +291,21 @@ class ClassifyPage(QWidget):
     # --- batch ------------------------------------------------------------------------
     def classify_folder(self, folder: str | Path) -> Task | None:
         """Classify every .txt file under ``folder`` in a task."""
-        return self._start_batch(lambda: folder_items(folder), f"folder {folder}")
+        self.csv_path = None
+        self.column_combo.clear()
+        return self._start_batch(lambda: read_folder_batch(folder), f"folder {folder}")
 
     def set_csv(self, path: str | Path) -> bool:
-        """Read the header of the CSV at ``path`` and offer its columns."""
+        """Read the header of the CSV at ``path`` and offer its columns (old results cleared)."""
         try:
             columns = read_csv_header(path)
         except WorkbenchError as exc:
             self.messages.show_error(str(exc))
             return False
+        current = self.tasks.current(BATCH_KIND)
+        if current is not None:
+            current.cancel()
+        self.clear_batch_results()
         self.csv_path = Path(path)
         self.column_combo.clear()
         self.column_combo.addItems(columns)
@@ -265,28 +323,57 @@ class ClassifyPage(QWidget):
             self.messages.show_error("Open a CSV file first")
             return None
         column = column or self.column_combo.currentText()
-        return self._start_batch(lambda: (csv_items(path, column), []), f"{path.name} [{column}]")
+        return self._start_batch(lambda: read_csv_batch(path, [column]), f"{path.name} [{column}]")
 
     def export_results(self, path: str | Path) -> bool:
-        """Write the batch results as CSV; problems shown inline."""
+        """Write the batch results as CSV (the command line's format); problems shown inline."""
         if self.batch_result is None:
             self.messages.show_error("Nothing to export yet: classify a folder or CSV first")
             return False
         try:
-            written = write_results_csv(self.batch_result, path)
+            written = self.batch_result.write_csv(path)
         except WorkbenchError as exc:
             self.messages.show_error(str(exc))
             return False
         self.messages.show_info(f"Saved {len(self.batch_result.rows)} results to {written}")
         return True
 
-    def _start_batch(self, load, what: str) -> Task | None:
+    def clear_batch_results(self) -> None:
+        """Forget the shown batch results (a new source is being opened)."""
+        self.batch_result = None
+        self.results_table.setSortingEnabled(False)
+        self.results_table.clear()
+        self.results_table.setRowCount(0)
+        self.results_table.setColumnCount(0)
+        if self.text_dialog is not None:
+            self.text_dialog.close()
+            self.text_dialog = None
+        self._update_controls()
+
+    def show_row_text(self, table_row: int) -> TextDialog | None:
+        """Open the full text of the table's row ``table_row`` in a read-only window."""
+        result = self.batch_result
+        first = self.results_table.item(table_row, 0)
+        if result is None or first is None:
+            return None
+        row = result.rows[int(first.data(ROW_ROLE))]
+        title = f"{row.item.source}: {row.label} ({row.confidence:.1%})"
+        if row.item.label:
+            title += f", labelled {row.item.label}"
+        if self.text_dialog is not None:
+            self.text_dialog.close()
+        self.text_dialog = TextDialog(title, row.item.text, self)
+        self.text_dialog.show()
+        return self.text_dialog
+
+    def _start_batch(self, load: Callable[[], BatchInput], what: str) -> Task | None:
         bundle = self.state.bundle
         if bundle is None:
             self.messages.show_error(NO_MODEL)
             return None
         self.messages.clear()
-        task = self.tasks.start(BATCH_KIND, batch_job(bundle, load))
+        self.clear_batch_results()
+        task = self.tasks.start(BATCH_KIND, _batch_job(bundle, load))
         self.batch_task = task
         self.batch_label.setText(f"Classifying {what}…")
         self.batch_progress.track(task, "Reading texts…")
@@ -298,31 +385,56 @@ class ClassifyPage(QWidget):
         return task
 
     def show_batch_result(self, result: BatchResult) -> None:
-        """Fill the results table (file/row, predicted, confidence, per-class probabilities)."""
+        """Fill the results table: text (file name for folders), true label when known,
+        predicted, confidence, per-class probabilities, note."""
         self.batch_result = result
         names = result.class_names
-        headers = ["Source", "Predicted", "Confidence", *names, "Note"]
+        folder = not result.input.text_columns
+        labelled = result.input.has_labels
+        headers = [*(["File"] if folder else []), "Text"]
+        headers += ["True label"] if labelled else []
+        headers += ["Predicted", "Confidence", *names, "Note"]
         table = self.results_table
         table.setSortingEnabled(False)
         table.clear()
         table.setColumnCount(len(headers))
         table.setHorizontalHeaderLabels(headers)
         table.setRowCount(len(result.rows))
+        wrong = QColor("#fde2e1")
         for r, row in enumerate(result.rows):
-            cells = [row.source, row.label, f"{row.confidence:.3f}"]
+            cells = [row.item.source] if folder else []
+            cells.append(_preview(row.item.text))
+            cells += [row.item.label or ""] if labelled else []
+            cells += [row.label, f"{row.confidence:.3f}"]
             cells += [f"{row.probabilities.get(name, 0.0):.3f}" for name in names]
             cells.append(row.note)
             for c, text in enumerate(cells):
-                table.setItem(r, c, QTableWidgetItem(text))
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setStretchLastSection(True)
+                item = QTableWidgetItem(text)
+                if c == 0:
+                    item.setData(ROW_ROLE, r)
+                    item.setToolTip(row.item.source)
+                if row.correct is False:
+                    item.setBackground(wrong)
+                table.setItem(r, c, item)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table.resizeColumnsToContents()
+        text_column = 1 if folder else 0
+        table.setColumnWidth(text_column, min(table.columnWidth(text_column), 420))
+        header.setStretchLastSection(True)
         table.setSortingEnabled(True)
         summary = f"Classified {len(result.rows)} text(s)."
+        accuracy = result.accuracy()
+        if accuracy is not None:
+            summary += (
+                f" {accuracy:.1%} agree with the column '{result.input.label_column}'"
+                " (rows that disagree are shaded)."
+            )
         if result.skipped:
             summary += f" Skipped {len(result.skipped)}: " + "; ".join(result.skipped[:5])
             if len(result.skipped) > 5:
                 summary += "; …"
-        self.batch_label.setText(summary)
+        self.batch_label.setText(summary + " Double-click a row to read its text.")
 
     # --- state / tasks -------------------------------------------------------------------
     def _on_bundle_changed(self) -> None:

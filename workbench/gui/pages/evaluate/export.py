@@ -27,44 +27,21 @@ def metrics_rows(evaluation: Evaluation) -> list[list[object]]:
     ``f1`` column. ``support`` of a summary row is the number of test documents.
     """
     rows: list[list[object]] = [["class", *METRIC_COLUMNS]]
-    per_class = evaluation.per_class
-    names = list(evaluation.class_names)
-    total = 0
-    for name in names:
-        values = per_class.get(name, {})
+    for name in evaluation.class_names:
+        values = evaluation.per_class.get(name, {})
         support = int(values.get("support", 0))
-        total += support
         rows.append([name, *(_fmt(values.get(key)) for key in METRIC_COLUMNS[:3]), support])
-
-    def average(key: str, weighted: bool) -> float:
-        """Mean of ``key`` over classes, weighted by support when ``weighted``."""
-        weights = [
-            float(per_class.get(n, {}).get("support", 0)) if weighted else 1.0 for n in names
-        ]
-        values = [float(per_class.get(n, {}).get(key, 0.0)) for n in names]
-        total_weight = sum(weights)
-        if not total_weight:
-            return 0.0
-        return sum(v * w for v, w in zip(values, weights, strict=True)) / total_weight
-
-    rows.append(
-        [
-            "macro avg",
-            _fmt(average("precision", False)),
-            _fmt(average("recall", False)),
-            _fmt(evaluation.macro_f1),
-            total,
-        ]
-    )
-    rows.append(
-        [
-            "weighted avg",
-            _fmt(average("precision", True)),
-            _fmt(average("recall", True)),
-            _fmt(evaluation.weighted_f1),
-            total,
-        ]
-    )
+    averages = evaluation.averages()
+    for kind in ("macro", "weighted"):
+        values = averages[kind]
+        rows.append(
+            [
+                f"{kind} avg",
+                *(_fmt(values[key]) for key in METRIC_COLUMNS[:3]),
+                int(values["support"]),
+            ]
+        )
+    total = int(averages["macro"]["support"])
     rows.append(["accuracy", "", "", _fmt(evaluation.accuracy), total])
     return rows
 

@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import WorkbenchError
-from workbench.gui.pages.models.bundle_files import delete_bundle, rename_bundle
+from workbench.core import WorkbenchError, delete_bundle, rename_bundle
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskContext, TaskRunner
 from workbench.gui.widgets import MessageBar, TaskProgress
@@ -88,6 +87,8 @@ def provenance_lines(provenance: dict) -> list[str]:
                 f"; coverage {cover['vocab_share']:.1%} of the vocabulary, "
                 f"{cover['token_share']:.1%} of tokens"
             )
+            if cover.get("texts"):
+                text += f", counted on the {cover['texts']}"
         lines.append(text)
     known = {"corpus", "vectors", "class_names"}
     lines += [f"{key}: {value}" for key, value in provenance.items() if key not in known]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.core import TrainingListener
+from workbench.core import TrainingListener, VectorsSource
 
 if TYPE_CHECKING:
     from workbench.core import Corpus, RunResult, TrainConfig, Vectors
@@ -89,7 +89,9 @@ class PartialListener(TrainingListener):
         self._post({"event": "end", "status": status, "message": message})
 
 
-def vectors_argument(vectors: Vectors | None, source: str) -> Vectors | str | None:
+def vectors_argument(
+    vectors: Vectors | None, source: VectorsSource | str
+) -> Vectors | VectorsSource | None:
     """What the training process gets as ``vectors``: a source, loaded vectors, or None.
 
     The bundled GloVe is held whole (400k words, for nearest neighbours); rather than
@@ -97,9 +99,10 @@ def vectors_argument(vectors: Vectors | None, source: str) -> Vectors | str | No
     training vocabulary (~0.4 s, the same model). Vectors from a file are already
     filtered to the corpus vocabulary, so they travel as they are.
     """
-    if not source or source.lower() == "none":
+    source = VectorsSource.parse(source)
+    if source.is_none:
         return None
-    if source.lower() == "bundled" or vectors is None:
+    if source.is_bundled or vectors is None:
         return source
     return vectors
 

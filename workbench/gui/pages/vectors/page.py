@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import VectorsSource, WorkbenchError
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskContext, TaskRunner
 from workbench.gui.widgets import MessageBar, TaskProgress
@@ -53,12 +54,22 @@ def _fill(table: QTableWidget, rows: list[tuple[str, str]]) -> None:
         table.setItem(r, 1, QTableWidgetItem(b))
 
 
-def corpus_tokenizer(corpus, config):
-    """A tokenizer fitted on the whole corpus with the config's vocabulary limits."""
-    from workbench.core import Tokenizer
+CORPUS_TEXTS = "whole corpus"
 
-    tokenizer = Tokenizer(max_words=config.max_words, min_count=config.min_count)
-    return tokenizer.fit(corpus.texts)
+
+def corpus_tokenizer(corpus, config):
+    """The coverage tokenizer: fitted on the whole corpus with the config's vocabulary limits."""
+    from workbench.core import coverage_tokenizer
+
+    return coverage_tokenizer(corpus.texts, max_words=config.max_words, min_count=config.min_count)
+
+
+def corpus_coverage(corpus, config, vectors, tokenizer=None):
+    """Coverage of the whole corpus (the same definition as ``workbench inspect``)."""
+    from workbench.core import coverage, describe_texts
+
+    tokenizer = tokenizer if tokenizer is not None else corpus_tokenizer(corpus, config)
+    return coverage(tokenizer, vectors, texts=describe_texts(CORPUS_TEXTS, len(corpus)))
 
 
 class VectorsPage(QWidget):
@@ -102,10 +113,16 @@ class VectorsPage(QWidget):
         coverage_box = QGroupBox("Coverage of the corpus vocabulary")
         self.vocab_label = QLabel("–")
         self.tokens_label = QLabel("–")
+        self.scope_label = QLabel("–")
+        self.scope_label.setWordWrap(True)
+        from workbench.core import COVERAGE_DEFINITION
+
+        coverage_box.setToolTip(COVERAGE_DEFINITION)
         self.uncovered = _table(("Word without a vector", "Count"))
         coverage = QFormLayout(coverage_box)
         coverage.addRow("Vocabulary:", self.vocab_label)
         coverage.addRow("Tokens:", self.tokens_label)
+        coverage.addRow("Counted on:", self.scope_label)
         coverage.addRow(self.uncovered)
 
         neighbours_box = QGroupBox("Nearest neighbours (cosine similarity)")
@@ -158,56 +175,56 @@ class VectorsPage(QWidget):
 
     def load_chosen(self) -> Task | None:
         """Load what the source combo (and path box) say."""
-        key = self.source_combo.currentData()
-        if key == "file":
+        kind = self.source_combo.currentData()
+        if kind == "file":
             path = self.path_edit.text().strip()
             if not path:
                 self.message_bar.show_error("Choose a vectors file first (Browse…).")
                 return None
-            return self.load_source(path)
-        return self.load_source(key)
+            return self.load_source(VectorsSource.parse(path))
+        return self.load_source(VectorsSource(kind))
 
-    def _show_source(self, source: str) -> None:
-        key = source if source in ("bundled", "none") else "file"
+    def _show_source(self, source: VectorsSource) -> None:
         self.source_combo.blockSignals(True)
-        self.source_combo.setCurrentIndex(self.source_combo.findData(key))
+        self.source_combo.setCurrentIndex(self.source_combo.findData(source.kind))
         self.source_combo.blockSignals(False)
-        if key == "file":
-            self.path_edit.setText(source)
+        if source.is_file:
+            self.path_edit.setText(str(source))
         self._update_source_widgets()
 
-    def load_source(self, source: str) -> Task | None:
-        """Load ``"bundled"``, ``"none"`` or a file path (filtered to the corpus vocabulary)."""
-        source = str(source)
+    def load_source(self, source: VectorsSource | str) -> Task | None:
+        """Load the bundled GloVe, a file (filtered to the corpus vocabulary) or none."""
+        try:
+            source = VectorsSource.parse(source)
+        except WorkbenchError as exc:
+            self.message_bar.show_error(str(exc))
+            return None
         self._show_source(source)
         self.message_bar.clear()
-        if source == "none":
+        if source.is_none:
             current = self.tasks.current(LOAD_KIND)
             if current is not None:
                 current.cancel()
-            self.state.set_vectors("none", None, None)
+            self.state.set_vectors(source, None, None)
             return None
         corpus, config = self.state.corpus, self.state.config
         key = self._key_for(corpus)
 
         def job(ctx: TaskContext) -> tuple:
-            from workbench.core import coverage, load_vectors
-
             tokenizer = None
             if corpus is not None:
                 ctx.progress(-1, "Counting the corpus words…")
                 tokenizer = corpus_tokenizer(corpus, config)
             ctx.check_cancelled()
-            vocabulary = None if source == "bundled" or tokenizer is None else tokenizer.word_index
-            vectors = load_vectors(
-                source, vocabulary=vocabulary, progress=ctx.progress, cancel=ctx.cancel
-            )
-            cov = coverage(tokenizer, vectors) if tokenizer is not None else None
+            vocabulary = None if source.is_bundled or tokenizer is None else tokenizer.word_index
+            vectors = source.load(vocabulary=vocabulary, progress=ctx.progress, cancel=ctx.cancel)
+            cov = None
+            if tokenizer is not None:
+                cov = corpus_coverage(corpus, config, vectors, tokenizer)
             return source, vectors, cov, key
 
         self.task = self.tasks.start(LOAD_KIND, job)
-        name = "bundled GloVe" if source == "bundled" else Path(source).name
-        self.progress.track(self.task, f"Loading {name}…")
+        self.progress.track(self.task, f"Loading {source.label()}…")
         self.task.done.connect(self._loaded)
         self.task.failed.connect(
             lambda msg, details: self.message_bar.show_error(msg, details, topic="vectors")
@@ -230,7 +247,7 @@ class VectorsPage(QWidget):
         source = self.state.vectors_source
         if self.state.vectors is None or self._key_for(self.state.corpus) == self._coverage_key:
             return
-        if source not in ("bundled", "none") and self.state.corpus is not None:
+        if source.is_file and self.state.corpus is not None:
             self.load_source(source)  # a file is filtered to the corpus vocabulary: reload
         else:
             self.update_coverage()
@@ -251,10 +268,8 @@ class VectorsPage(QWidget):
         key = self._key_for(corpus)
 
         def job(ctx: TaskContext) -> object:
-            from workbench.core import coverage
-
             ctx.progress(-1, "Computing coverage…")
-            return coverage(corpus_tokenizer(corpus, config), vectors)
+            return corpus_coverage(corpus, config, vectors)
 
         task = self.tasks.start(COVERAGE_KIND, job)
 
@@ -278,7 +293,7 @@ class VectorsPage(QWidget):
         if vectors is None:
             self.summary_label.setText(
                 "No vectors: the model learns its embedding from scratch."
-                if self.state.vectors_source == "none"
+                if self.state.vectors_source.is_none
                 else "No vectors loaded."
             )
             for label in (self.dim_label, self.rows_label, self.malformed_label):
@@ -295,15 +310,13 @@ class VectorsPage(QWidget):
                 self.malformed_label.setText("none")
         if cov is None:
             self.vocab_label.setText("–")
+            self.scope_label.setText("–")
             self.tokens_label.setText("–")
             _fill(self.uncovered, [])
         else:
-            self.vocab_label.setText(
-                f"{cov.vocab_share:.1%} ({cov.vocab_covered:,} of {cov.vocab_size:,} words)"
-            )
-            self.tokens_label.setText(
-                f"{cov.token_share:.1%} ({cov.tokens_covered:,} of {cov.tokens_total:,} tokens)"
-            )
+            self.vocab_label.setText(cov.vocabulary_text())
+            self.tokens_label.setText(cov.tokens_text())
+            self.scope_label.setText(cov.scope_text())
             _fill(self.uncovered, [(w, f"{n:,}") for w, n in cov.top_uncovered])
         if self.word_edit.text().strip():
             self.show_neighbours()

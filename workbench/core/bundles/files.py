@@ -1,4 +1,6 @@
-"""File operations on bundle folders for the Models page and "Save model as…".
+"""File operations on bundle folders: validate a name, rename, copy, delete.
+
+Used by the window's Models page and "Save model as…".
 
 Each operation is atomic on one file system: work happens in a hidden temp
 folder or file beside the target, then ``os.replace`` puts it in place.
@@ -15,9 +17,18 @@ import shutil
 import uuid
 from pathlib import Path
 
-from workbench.core import BundleError
+from workbench.core.bundles.bundle import INFO_FILE
+from workbench.core.errors import BundleError
 
-INFO_FILE = "bundle.json"
+__all__ = [
+    "bundle_containing",
+    "check_new_bundle_path",
+    "copy_bundle",
+    "delete_bundle",
+    "rename_bundle",
+    "validate_bundle_name",
+]
+
 MAX_NAME = 100
 _NAME_RE = re.compile(r"^[\w][\w .+=@()-]*$")
 
@@ -94,14 +105,35 @@ def delete_bundle(folder: str | Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
-def copy_bundle(folder: str | Path, destination: str | Path) -> Path:
-    """Copy a bundle folder to ``destination`` (which must not exist) atomically."""
-    source = Path(folder)
+def bundle_containing(path: str | Path) -> Path | None:
+    """The bundle folder that ``path`` is, or lies inside, if any (None otherwise)."""
+    current = Path(path).expanduser().absolute()
+    for folder in (current, *current.parents):
+        if (folder / INFO_FILE).is_file():
+            return folder
+    return None
+
+
+def check_new_bundle_path(destination: str | Path) -> Path:
+    """``destination`` made absolute; BundleError if it exists or lies inside a bundle."""
     target = Path(destination).expanduser().absolute()
-    if not (source / INFO_FILE).is_file():
-        raise BundleError(f"not a model bundle: {source} has no {INFO_FILE}")
     if target.exists():
         raise BundleError(f"cannot save model: {target} already exists")
+    inside = bundle_containing(target.parent)
+    if inside is not None:
+        raise BundleError(
+            f"cannot save model: {target.parent} is inside the model {inside.name} "
+            f"({inside}); save next to it, in {inside.parent}"
+        )
+    return target
+
+
+def copy_bundle(folder: str | Path, destination: str | Path) -> Path:
+    """Copy a bundle folder to ``destination`` (new, not inside a bundle) atomically."""
+    source = Path(folder)
+    if not (source / INFO_FILE).is_file():
+        raise BundleError(f"not a model bundle: {source} has no {INFO_FILE}")
+    target = check_new_bundle_path(destination)
     name = validate_bundle_name(target.name)
     temp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
