@@ -256,7 +256,8 @@ def _start_and_stop_when(page, qtbot, event_name, keys=False):
     """Train for many epochs, press Stop at the first ``event_name`` event.
 
     With ``keys`` training starts with Ctrl+T and stops with Esc. Returns seconds from
-    Stop to the end of the training loop and to the page being idle.
+    Stop to the end of the training loop and to the page being idle (for a look; the
+    Stop timings are measured by bench/bench_stop.py).
     """
     page.form.set_config(tiny_config(epochs=200))
     if keys:
@@ -289,16 +290,14 @@ def _start_and_stop_when(page, qtbot, event_name, keys=False):
 
 def test_stop_after_first_batch(ready_page, qtbot):
     page = ready_page
-    to_end, to_idle = _start_and_stop_when(page, qtbot, "batch", keys=True)
-    assert to_end < 2.0
+    # how fast Stop takes effect is measured by bench/bench_stop.py, not asserted here
+    _start_and_stop_when(page, qtbot, "batch", keys=True)
     assert page.status == "cancelled"
     result = page.last_result
     assert result.train.epochs_run < 200
     # the best model is kept (and saved) exactly when an epoch finished
     assert (result.bundle_path is not None) == (result.train.epochs_run > 0)
     assert len(_bundles(page.state.models_dir)) == (1 if result.train.epochs_run else 0)
-    if result.train.epochs_run == 0:
-        assert to_idle < 2.0  # nothing to evaluate or save
     assert page.train_button.isEnabled()
     assert not page.stop_button.isEnabled()
     assert page.stop_button.shortcut() == QKeySequence("Esc")
@@ -306,11 +305,10 @@ def test_stop_after_first_batch(ready_page, qtbot):
 
 def test_stop_after_an_epoch_keeps_best_model(ready_page, qtbot):
     page = ready_page
-    to_end, _ = _start_and_stop_when(page, qtbot, "epoch")
-    assert to_end < 2.0  # the training loop stops within a batch
+    _start_and_stop_when(page, qtbot, "epoch")
     assert page.status == "cancelled"
     result = page.last_result
-    assert result.train.epochs_run >= 1
+    assert 1 <= result.train.epochs_run < 200
     assert len(_bundles(page.state.models_dir)) == 1
     assert page.state.bundle is result.bundle
     assert "Cancelled" in page.result_label.text()
