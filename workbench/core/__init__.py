@@ -33,6 +33,7 @@ _export(
     "ConfigError",
     "BundleError",
     "Cancelled",
+    "ArgumentError",
 )
 _export("workbench.core.progress", "CancelToken", "ProgressCallback", "Throttle", "check_cancelled")
 _export(

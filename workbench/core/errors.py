@@ -29,3 +29,11 @@ class BundleError(WorkbenchError):
 
 class Cancelled(WorkbenchError):
     """Raised by long core functions when their cancel token is set."""
+
+
+class ArgumentError(WorkbenchError, TypeError):
+    """A public core function got an argument of the wrong type or value.
+
+    The message names the function's argument: ``"load_corpus: path must be a file or
+    folder path, got None"``. Also a ``TypeError``, so code that catches that still works.
+    """

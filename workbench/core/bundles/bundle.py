@@ -27,6 +27,7 @@ from workbench.core.bundles.write import (
     build_info_dict,
     compact_metrics,
     library_versions,
+    recover_interrupted_saves,
     save_bundle,
     unique_bundle_path,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "list_bundles",
     "load_bundle",
     "read_bundle_info",
+    "recover_interrupted_saves",
     "save_bundle",
     "unique_bundle_path",
 ]
@@ -161,6 +163,8 @@ class Bundle:
 
 def _read_info_dict(path: str | Path) -> tuple[Path, dict]:
     folder = Path(path).expanduser()
+    if not folder.exists() and folder.parent.is_dir():
+        recover_interrupted_saves(folder.parent)  # a save killed between its renames
     if not folder.exists():
         raise BundleError(f"no such bundle: {folder}")
     if not folder.is_dir():
@@ -297,6 +301,7 @@ def list_bundles(models_dir: str | Path, *, problems: list[str] | None = None) -
     base = Path(models_dir).expanduser()
     if not base.is_dir():
         return []
+    recover_interrupted_saves(base)
     found: list[tuple[float, BundleInfo]] = []
     for entry in sorted(base.iterdir()):
         if entry.name.startswith(".") or not entry.is_dir():

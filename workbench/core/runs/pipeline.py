@@ -337,7 +337,7 @@ def run_training(
                 history=result.history,
                 metrics=run.evaluation,
                 provenance=provenance,
-                name=target.name,
+                replace=False,  # another run may take the same name meanwhile
             )
             bundle_info = read_bundle_info(run.bundle_path)
         except BundleError as exc:
