@@ -55,6 +55,7 @@ class VectorsReport:
     duplicates: int = 0  # later rows of a word already read (full loads only)
     member: str | None = None  # zip member read
     requested: int | None = None  # vocabulary size asked for (None: full load)
+    cache_problem: str | None = None  # a damaged cache entry that this load rebuilt
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,6 +73,8 @@ class VectorsReport:
             text += f"; skipped {self.malformed:,} malformed lines (line {lines}{more})"
         if self.from_cache:
             text += " (cached)"
+        if self.cache_problem:
+            text += "; the cached copy was damaged and has been rebuilt"
         return text
 
 
@@ -264,9 +267,10 @@ def load_vectors(
     label = BUNDLED if source == BUNDLED else str(files[0])
     folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     key = None
+    cache_problems: list[str] = []
     if use_cache:
         key = cache_key(files, member=member, vocab_digest=vocabulary_digest(wanted))
-        hit = read_cache(folder, key)
+        hit = read_cache(folder, key, cache_problems)
         if hit is not None:
             words, matrix, fields = hit
             fields.update(from_cache=True, elapsed_s=time.perf_counter() - started)
@@ -298,9 +302,11 @@ def load_vectors(
         duplicates=parsed.duplicates,
         member=parsed.member,
         requested=None if wanted is None else len(wanted),
+        cache_problem=cache_problems[0] if cache_problems else None,
     )
     if key is not None:
-        stored = {k: v for k, v in report.to_dict().items() if k not in ("from_cache", "elapsed_s")}
+        transient = ("from_cache", "elapsed_s", "cache_problem")
+        stored = {k: v for k, v in report.to_dict().items() if k not in transient}
         write_cache(folder, key, parsed.words, parsed.matrix, stored)
     report.elapsed_s = time.perf_counter() - started
     return Vectors(parsed.words, parsed.matrix, report)

@@ -6,9 +6,10 @@ floats only for the lines whose word is wanted: a chunk's wanted lines in one
 ``np.loadtxt`` call, row by row only when that call meets a malformed line.
 
 Fields are separated by spaces; a CR before the newline, trailing spaces and
-blank lines are tolerated. With a vocabulary only the lines of its words are
-parsed, so only those (and lines without any space) can be reported as
-malformed; a full load checks every line.
+blank lines are tolerated. A line with a value that is not a finite float32 (``nan``,
+``inf``, ``1e39``) is malformed, like one with the wrong number of fields. With a
+vocabulary only the lines of its words are parsed, so only those (and lines without
+any space) can be reported as malformed; a full load checks every line.
 """
 
 from __future__ import annotations
@@ -136,11 +137,20 @@ class _Collector:
         keys, rows = self._keys, self._rows
         if rows:
             try:
-                block = np.loadtxt(rows, dtype=np.float32, comments=None, ndmin=2)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    block = np.loadtxt(rows, dtype=np.float32, comments=None, ndmin=2)
             except ValueError:
                 block = None
             if block is None or block.shape != (len(rows), self.dim):
                 keys, block = self._parse_each(keys, rows)
+            else:
+                finite = np.isfinite(block).all(axis=1)
+                if not finite.all():  # nan, inf, or beyond float32's range (read as inf)
+                    self._bad.extend(
+                        n for n, ok in zip(self._line_nos, finite, strict=True) if not ok
+                    )
+                    keys = [k for k, ok in zip(keys, finite, strict=True) if ok]
+                    block = block[finite]
             if len(set(keys)) != len(keys):
                 first = sorted({k: i for i, k in reversed(list(enumerate(keys)))}.values())
                 if self.wanted is None:
@@ -167,9 +177,12 @@ class _Collector:
             values = None
             if len(fields) == self.dim:
                 try:
-                    values = np.array(fields, dtype=np.float32)
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        values = np.array(fields, dtype=np.float32)
                 except ValueError:
                     values = None
+                if values is not None and not np.isfinite(values).all():
+                    values = None  # nan, inf, or beyond float32's range
             if values is None:
                 self._bad.append(line_no)
                 continue

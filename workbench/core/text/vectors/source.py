@@ -139,10 +139,11 @@ def _iter_probe_lines(stream: Stream, path: Path) -> Iterator[bytes]:
 
 def _is_float_row(fields: list[bytes]) -> bool:
     try:
-        np.array(fields, dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = np.array(fields, dtype=np.float32)
     except ValueError:
         return False
-    return True
+    return bool(np.isfinite(values).all())
 
 
 def _is_header(fields: list[bytes]) -> bool:
