@@ -346,7 +346,7 @@ def test_round_trip_gives_identical_predictions(tmp_path, tiny_parts):
 def test_load_reports_a_corrupt_model_file(tmp_path, tiny_parts):
     config, tokenizer, _, _ = tiny_parts
     path = save_fake(tmp_path / "m", tokenizer=tokenizer, config=config.to_dict())
-    with pytest.raises(BundleError, match=r"model.keras cannot be loaded"):
+    with pytest.raises(BundleError, match=r"model.keras is truncated or damaged"):
         load_bundle(path)
 
 

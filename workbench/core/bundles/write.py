@@ -96,8 +96,12 @@ def build_info_dict(
     metrics: Any,
     provenance: dict | None,
     created: str | None = None,
+    status: dict | None = None,
 ) -> dict:
-    """The content of ``bundle.json`` (JSON-serialisable)."""
+    """The content of ``bundle.json`` (JSON-serialisable).
+
+    ``status``: ``{"state": ..., "note": ...}`` from :func:`run_status` (complete when None).
+    """
     return {
         "format_version": FORMAT_VERSION,
         "name": name,
@@ -108,7 +112,42 @@ def build_info_dict(
         "metrics": compact_metrics(metrics),
         "provenance": dict(provenance or {}),
         "versions": library_versions(),
+        "status": dict(status or {"state": "complete", "note": ""}),
     }
+
+
+_STATES = {"completed": "complete", "cancelled": "stopped", "early_stopped": "early-stopped"}
+
+
+def run_status(
+    outcome: str,
+    *,
+    epochs_run: int,
+    epochs: int,
+    best_epoch: int | None,
+    accuracy: float | None,
+    reason: str = "",
+) -> dict:
+    """``{"state", "note"}`` for ``bundle.json`` from how training ended.
+
+    ``outcome`` is the training status (``"completed"``, ``"cancelled"``,
+    ``"early_stopped"``, ``"failed"``); ``best_epoch`` is 0-based. The note says what was
+    kept: ``"stopped after 1 of 15 epochs; best epoch 1 saved, 50.0 % on the test split"``.
+    """
+    state = _STATES.get(outcome, "partial")
+    if state == "complete":
+        return {"state": state, "note": ""}
+    kept = "" if best_epoch is None else f"best epoch {best_epoch + 1} saved"
+    if kept and accuracy is not None:
+        kept += f", {accuracy * 100:.1f} % on the test split"
+    done = f"after {epochs_run} of {epochs} epochs"
+    if state == "stopped":
+        head = f"stopped {done}"
+    elif state == "early-stopped":
+        head = f"stopped early {done} (no further improvement)"
+    else:
+        head = f"training failed {done}" + (f" ({reason})" if reason else "")
+    return {"state": state, "note": "; ".join(part for part in (head, kept) if part)}
 
 
 def _fsync_file(path: Path) -> None:
@@ -146,6 +185,7 @@ def save_bundle(
     provenance: dict | None,
     name: str | None = None,
     replace: bool = True,
+    status: dict | None = None,
 ) -> Path:
     """Write a bundle folder at ``path`` atomically and return its path.
 
@@ -182,6 +222,7 @@ def save_bundle(
         history=history,
         metrics=metrics,
         provenance=provenance,
+        status=status,
     )
     try:
         temp.mkdir()

@@ -21,6 +21,7 @@ from workbench.core.bundles.bundle import (
     info_from_dict,
     load_bundle,
     read_bundle_info,
+    run_status,
     save_bundle,
     unique_bundle_path,
 )
@@ -314,6 +315,14 @@ def run_training(
         probs = scorer.probabilities(result.best_epoch, result.model)
         run.evaluation = evaluate(y_test, probs, class_names, texts=list(splits.test.texts))
 
+    status = run_status(
+        result.status,
+        epochs_run=result.epochs_run,
+        epochs=config.epochs,
+        best_epoch=result.best_epoch,
+        accuracy=run.evaluation.accuracy if run.evaluation else None,
+        reason=result.message,
+    )
     info = build_info_dict(
         name=name or "unsaved model",
         class_names=class_names,
@@ -321,6 +330,7 @@ def run_training(
         history=result.history,
         metrics=run.evaluation,
         provenance=provenance,
+        status=status,
     )
     bundle_info = info_from_dict(info, None)
     if save:
@@ -338,6 +348,7 @@ def run_training(
                 metrics=run.evaluation,
                 provenance=provenance,
                 replace=False,  # another run may take the same name meanwhile
+                status=status,
             )
             bundle_info = read_bundle_info(run.bundle_path)
         except BundleError as exc:
