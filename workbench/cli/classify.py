@@ -83,6 +83,8 @@ def _classify_csv(args: argparse.Namespace) -> int:
     from workbench.core import Predictor, read_csv_table
 
     csv_table = read_csv_table(args.csv, args.delimiter)
+    for warning in csv_table.warnings:
+        print(f"warning: {args.csv} {warning}", file=sys.stderr)
     header, body = csv_table.header, [cells for _, cells in csv_table.rows]
     wanted = list(args.text_columns or ["text"])
     columns = [csv_table.column(name) for name in wanted]

@@ -1,0 +1,49 @@
+"""Corpora that lie: unclosed CSV quotes, labels differing in case, NUL bytes, odd names."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.core.test_corpus_formats import put, reasons
+from workbench.core import load_corpus, read_csv_table
+
+
+def rows_csv(count: int, broken_at: int | None = None, closer_at: int | None = None) -> str:
+    lines = ["text,label"]
+    labels = ["sport", "tech", "business", "politics"]
+    for i in range(count):
+        text = f"document {i} about things"
+        if i == broken_at:
+            text = '"' + text  # opens a quote that is never closed
+        if i == closer_at:
+            text = f'"quoted {i}"'
+        lines.append(f"{text},{labels[i % 4]}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("closer_at", [None, 10], ids=["to-the-end", "closed-by-a-later-quote"])
+def test_an_unclosed_quote_in_a_corpus_is_reported_with_its_line(tmp_path, closer_at):
+    path = put(tmp_path / "c.csv", rows_csv(20, broken_at=5, closer_at=closer_at))
+    corpus, report = load_corpus(path)
+    assert len(corpus) < 20  # the rows after the quote were read as one document
+    issues = [w for w in report.warnings if w.reason == "unclosed quote"]
+    assert [(w.line, w.path) for w in issues] == [(7, str(path))]
+    assert "seems never to close" in str(issues[0])
+    assert "1 warning" in report.summary()
+
+
+def test_genuine_multi_line_texts_are_not_reported(tmp_path):
+    text = 'text,label\n"first line\nsecond line, with a comma\nthird",sport\nplain,tech\n'
+    corpus, report = load_corpus(put(tmp_path / "c.csv", text))
+    assert len(corpus) == 2
+    assert report.warnings == []
+
+
+def test_an_unclosed_quote_in_a_table_to_classify_is_reported(tmp_path):
+    path = put(tmp_path / "t.csv", rows_csv(20, broken_at=3))
+    table = read_csv_table(path)
+    assert len(table.rows) < 20
+    assert len(table.warnings) == 1
+    assert table.warnings[0].startswith("line 5: a quote opened in this record")
+    clean = read_csv_table(put(tmp_path / "ok.csv", rows_csv(20)))
+    assert clean.warnings == []
