@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.test_corpus_formats import put, reasons
+from tests.core.test_corpus_formats import put
 from workbench.core import load_corpus, read_csv_table
 
 
@@ -47,3 +47,42 @@ def test_an_unclosed_quote_in_a_table_to_classify_is_reported(tmp_path):
     assert table.warnings[0].startswith("line 5: a quote opened in this record")
     clean = read_csv_table(put(tmp_path / "ok.csv", rows_csv(20)))
     assert clean.warnings == []
+
+
+def case_variants_csv() -> str:
+    rows = ["text,label"] + [f"match {i},sport" for i in range(5)]
+    rows += [f"game {i},Sport" for i in range(2)] + ["race,SPORT", "phone,tech", "laptop,tech"]
+    return "\n".join(rows) + "\n"
+
+
+def test_labels_differing_only_in_case_are_named_in_the_report(tmp_path):
+    path = put(tmp_path / "c.csv", case_variants_csv())
+    corpus, report = load_corpus(path)
+    assert corpus.class_names == ("SPORT", "Sport", "sport", "tech")
+    issues = [w for w in report.warnings if w.reason == "labels differ only in case or spaces"]
+    assert [w.detail for w in issues] == ["'sport' (5), 'Sport' (2), 'SPORT' (1)"]
+
+
+def test_folder_labels_differing_in_surrounding_spaces_are_named(tmp_path):
+    put(tmp_path / "f" / "sport" / "a.txt", "match report")
+    put(tmp_path / "f" / "Sport " / "b.txt", "another match")
+    put(tmp_path / "f" / "tech" / "c.txt", "phone")
+    _, report = load_corpus(tmp_path / "f")
+    assert any("'Sport ' (1)" in w.detail for w in report.warnings)
+
+
+def test_merge_labels_case_merges_into_the_most_frequent_spelling(tmp_path):
+    path = put(tmp_path / "c.csv", case_variants_csv())
+    corpus, report = load_corpus(path, merge_labels="case")
+    assert corpus.class_names == ("sport", "tech")
+    assert corpus.class_counts() == {"sport": 8, "tech": 2}
+    assert [w.reason for w in report.warnings] == ["labels merged"]
+    assert report.warnings[0].detail.endswith("-> 'sport'")
+
+
+def test_merge_labels_rejects_an_unknown_mode(tmp_path):
+    from workbench.core import ArgumentError
+
+    path = put(tmp_path / "c.csv", case_variants_csv())
+    with pytest.raises(ArgumentError, match="merge_labels must be None or 'case', got 'upper'"):
+        load_corpus(path, merge_labels="upper")

@@ -38,7 +38,7 @@ def load_config(args: argparse.Namespace) -> TrainConfig:
 def load_corpus_arg(
     args: argparse.Namespace, path: str, *, progress: Any = None, cancel: Any = None
 ) -> tuple[Corpus, ImportReport]:
-    """Load ``path`` with the command's --format/--text-column/--label-column."""
+    """Load ``path`` with the command's --format/--text-column/--label-column/--merge-labels."""
     from workbench.core import load_corpus
 
     return load_corpus(
@@ -46,9 +46,23 @@ def load_corpus_arg(
         format=getattr(args, "format", "auto") or "auto",
         text_columns=getattr(args, "text_columns", None) or None,
         label_column=getattr(args, "label_column", None),
+        merge_labels="case" if getattr(args, "merge_labels", False) else None,
         progress=progress,
         cancel=cancel,
     )
+
+
+MAX_WARNINGS_SHOWN = 10
+
+
+def report_lines(report: ImportReport) -> list[str]:
+    """The import report's warnings as lines to print, with command-line advice."""
+    lines = [f"warning: {issue}" for issue in report.warnings[:MAX_WARNINGS_SHOWN]]
+    if len(report.warnings) > MAX_WARNINGS_SHOWN:
+        lines.append(f"... and {len(report.warnings) - MAX_WARNINGS_SHOWN} more warnings")
+    if any(issue.reason == "labels differ only in case or spaces" for issue in report.warnings):
+        lines.append("  (add --merge-labels to merge such labels into one class)")
+    return lines
 
 
 def vectors_arg(value: str | None) -> str | None:

@@ -53,6 +53,7 @@ class VectorsReport:
     elapsed_s: float = 0.0
     blank_lines: int = 0
     duplicates: int = 0  # later rows of a word already read (full loads only)
+    duplicate_lines: list[int] = field(default_factory=list)  # first ones, up to 10
     member: str | None = None  # zip member read
     requested: int | None = None  # vocabulary size asked for (None: full load)
     cache_problem: str | None = None  # a damaged cache entry that this load rebuilt
@@ -300,6 +301,7 @@ def load_vectors(
         malformed_lines=parsed.malformed_lines,
         blank_lines=parsed.blank_lines,
         duplicates=parsed.duplicates,
+        duplicate_lines=list(getattr(parsed, "duplicate_lines", [])),
         member=parsed.member,
         requested=None if wanted is None else len(wanted),
         cache_problem=cache_problems[0] if cache_problems else None,

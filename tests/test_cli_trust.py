@@ -1,0 +1,47 @@
+"""Command line: what train says about labels and vectors lines it did not use."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .cli_helpers import TINY, run, write_tiny_corpus
+
+
+def mixed_case_corpus(root: Path) -> Path:
+    corpus = write_tiny_corpus(root)
+    odd = corpus / "Sport "
+    odd.mkdir()
+    for i in range(3):
+        (odd / f"x{i}.txt").write_text(f"goal {i} for the team in the match\n")
+    return corpus
+
+
+def test_train_warns_about_labels_differing_in_case_and_merges_on_request(tmp_path):
+    corpus = mixed_case_corpus(tmp_path / "c")
+    base = ["train", "--corpus", str(corpus), *TINY, "--out", str(tmp_path / "m")]
+    code, out, err = run(base)
+    assert code == 0, err
+    assert "labels differ only in case or spaces ('sport' (10), 'Sport ' (3))" in out
+    assert "--merge-labels" in out
+    code, out, err = run([*base, "--merge-labels", "--json"])
+    assert code == 0, err
+    data = json.loads(out.splitlines()[-1])
+    assert "Sport " not in data["class_names"]
+    assert "sport" in data["class_names"]
+
+
+def test_train_lists_skipped_vectors_lines(tmp_path):
+    corpus = write_tiny_corpus(tmp_path / "c")
+    vectors = tmp_path / "v.4d.txt"
+    rows = ["the 0.1 0.2 0.3 0.4", "shares 0.5 0.1 0.0 0.2", "market 0.1 x", "goal nan 0 0 0"]
+    rows += ["team 0.2 0.1 0.4 0.3", "the 0.9 0.9 0.9 0.9"]
+    vectors.write_text("\n".join(rows) + "\n")
+    argv = ["train", "--corpus", str(corpus), *TINY, "--out", str(tmp_path / "m")]
+    argv[argv.index("none")] = str(vectors)
+    code, out, err = run(argv)
+    assert code == 0, err
+    assert "skipped 2 malformed lines (line 3, 4)" in out
+    code, out, err = run([*argv, "--json"])
+    data = json.loads(out.splitlines()[-1])
+    assert data["vectors"]["malformed_lines"] == [3, 4]
