@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.core import Cancelled, ConfigError, VectorsError, load_vectors
+from workbench.core import Cancelled, ConfigError, VectorsError, WorkbenchError, load_vectors
 from workbench.core.text.vectors import parse as vectors_text
 
 ROWS = {
@@ -361,7 +361,7 @@ def test_bad_vocabulary_and_source_arguments(tmp_path):
         load(path, vocabulary="the")
     with pytest.raises(ConfigError, match="vocabulary words must be strings, got 3"):
         load(path, vocabulary=["the", 3])
-    with pytest.raises(ConfigError, match="vectors source must be a path or 'bundled', got 42"):
+    with pytest.raises(WorkbenchError, match="vectors source must be a path or 'bundled', got 42"):
         load(42)
 
 

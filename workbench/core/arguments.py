@@ -15,7 +15,14 @@ from typing import Any
 
 from workbench.core.errors import ArgumentError
 
-__all__ = ["check_bool", "check_int", "check_path", "check_str_list", "check_text_or_texts"]
+__all__ = [
+    "check_bool",
+    "check_instance",
+    "check_int",
+    "check_path",
+    "check_str_list",
+    "check_text_or_texts",
+]
 
 
 def _shown(value: Any) -> str:
@@ -82,3 +89,14 @@ def check_text_or_texts(value: Any, name: str, *, function: str | None = None) -
     if isinstance(value, str):
         return [value]
     return check_str_list(value, name, function=function)
+
+
+def check_instance(
+    value: Any, kind: type | tuple[type, ...], name: str, *, function: str | None = None
+) -> Any:
+    """``value`` when it is an instance of ``kind`` (a class or a tuple of classes)."""
+    if not isinstance(value, kind):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        wanted = " or ".join(k.__name__ for k in kinds)
+        raise ArgumentError(f"{_where(function, name)} must be a {wanted}, got {_shown(value)}")
+    return value

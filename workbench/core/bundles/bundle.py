@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.arguments import check_path
 from workbench.core.bundles.write import (
     FORMAT_VERSION,
     INFO_FILE,
@@ -176,7 +177,7 @@ class Bundle:
 
 
 def _read_info_dict(path: str | Path) -> tuple[Path, dict]:
-    folder = Path(path).expanduser()
+    folder = check_path(path, "bundle path").expanduser()
     if not folder.exists() and folder.parent.is_dir():
         recover_interrupted_saves(folder.parent)  # a save killed between its renames
     if not folder.exists():
@@ -371,7 +372,7 @@ def list_bundles(models_dir: str | Path, *, problems: list[str] | None = None) -
     Pass a list as ``problems`` to receive one message per skipped folder.
     Hidden folders (temp folders of saves in progress) are ignored.
     """
-    base = Path(models_dir).expanduser()
+    base = check_path(models_dir, "models_dir", function="list_bundles").expanduser()
     if not base.is_dir():
         return []
     recover_interrupted_saves(base)

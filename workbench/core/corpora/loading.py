@@ -52,6 +52,21 @@ def label_variants(labels: Sequence[str]) -> list[list[tuple[str, int]]]:
     return sorted(found, key=lambda members: members[0][0])
 
 
+def _check_column_arguments(text_columns: object, delimiter: object, format: object) -> None:
+    """ArgumentError naming a load_corpus argument of the wrong type."""
+    columns_ok = text_columns is None or isinstance(text_columns, str | int | list | tuple)
+    problems = [
+        ("text_columns", text_columns, "a column name or index, or a list of them", columns_ok),
+        ("delimiter", delimiter, "one character", delimiter is None or isinstance(delimiter, str)),
+        ("format", format, "a format name", isinstance(format, str)),
+    ]
+    for name, value, wanted, ok in problems:
+        if not ok:
+            raise ArgumentError(
+                f"load_corpus: {name} must be {wanted}, got {value!r} ({type(value).__name__})"
+            )
+
+
 def _check_labels(
     labels: list[str], merge: str | None, report: ImportReport, source: Path
 ) -> list[str]:
@@ -120,6 +135,7 @@ def load_corpus(
     if merge_labels not in MERGE_LABELS:
         choices = " or ".join(repr(choice) for choice in MERGE_LABELS)
         raise ArgumentError(f"load_corpus: merge_labels must be {choices}, got {merge_labels!r}")
+    _check_column_arguments(text_columns, delimiter, format)
     fmt = normalise_format(format)
     if delimiter is None and str(format).strip().lower() == "tsv":
         delimiter = "\t"

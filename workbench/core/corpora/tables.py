@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbench.core.arguments import check_path
 from workbench.core.corpora.formats.delimited import (
     TEXT_COLUMN_NAMES,
     GluedRows,
@@ -63,7 +64,7 @@ def read_csv_table(path: str | Path, delimiter: str | None = None) -> CsvTable:
     Blank records are left out. CorpusError for an empty file, a file without a
     header row, or a record the csv module cannot parse (naming the line).
     """
-    path = Path(path)
+    path = check_path(path, "path", function="read_csv_table")
     _check_delimiter(delimiter)
     text, _ = read_text_file(path)
     if not text.strip():

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.core.arguments import check_instance
 from workbench.core.bundles.bundle import (
     Bundle,
     build_info_dict,
@@ -239,6 +240,7 @@ def run_training(
     from workbench.core.paths import default_models_dir
 
     start = time.perf_counter()
+    check_instance(corpus, Corpus, "corpus", function="run_training")
     if not isinstance(config, TrainConfig):
         raise ConfigError(f"config must be a TrainConfig, got {type(config).__name__}")
     report = _Progress(progress)
@@ -377,6 +379,7 @@ def evaluate_bundle(
 
     Labels the bundle does not know raise :class:`BundleError` naming them.
     """
+    check_instance(corpus, Corpus, "corpus", function="evaluate_bundle")
     bundle = bundle_or_path if isinstance(bundle_or_path, Bundle) else load_bundle(bundle_or_path)
     if corpus.splits is not None and "test" in corpus.splits:
         indices = [i for i, split in enumerate(corpus.splits) if split == "test"]

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from workbench.core.errors import ConfigError, VectorsError
+from workbench.core.arguments import check_instance
+from workbench.core.errors import ArgumentError, ConfigError, VectorsError
 from workbench.core.progress import CancelToken, ProgressCallback, check_cancelled
 from workbench.core.text.vectors.cache import (
     cache_key,
@@ -232,7 +233,9 @@ def _resolve_source(source: str | Path) -> list[Path]:
     if isinstance(source, str) and source == BUNDLED:
         return list(bundled_files())
     if not isinstance(source, str | Path):
-        raise ConfigError(f"vectors source must be a path or 'bundled', got {source!r}")
+        raise ArgumentError(
+            f"load_vectors: vectors source must be a path or 'bundled', got {source!r}"
+        )
     path = Path(source).expanduser()
     if not path.exists():
         raise VectorsError(f"{path}: file not found")
@@ -340,6 +343,9 @@ class Coverage:
 
 def coverage(tokenizer: Tokenizer, vectors: Vectors | None, *, top: int = 20) -> Coverage:
     """Share of the vocabulary words, and of their training tokens, that have a vector."""
+    from workbench.core.text.tokenizer import Tokenizer
+
+    check_instance(tokenizer, Tokenizer, "tokenizer", function="coverage")
     counts = tokenizer.word_counts
     words = list(tokenizer.word_index)
     has = (lambda w: False) if vectors is None else vectors.__contains__
