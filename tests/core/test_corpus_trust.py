@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.test_corpus_formats import put
+from tests.core.test_corpus_formats import put, reasons
 from workbench.core import load_corpus, read_csv_table
 
 
@@ -86,3 +86,78 @@ def test_merge_labels_rejects_an_unknown_mode(tmp_path):
     path = put(tmp_path / "c.csv", case_variants_csv())
     with pytest.raises(ArgumentError, match="merge_labels must be None or 'case', got 'upper'"):
         load_corpus(path, merge_labels="upper")
+
+
+# --- NUL bytes, symlink loops, odd file names ----------------------------------------------
+
+
+@pytest.mark.parametrize("early", [True, False], ids=["in-the-first-8k", "later"])
+def test_a_nul_byte_skips_its_csv_row_wherever_it_is(tmp_path, early):
+    rows = [f"document {i},{'sport' if i % 2 else 'tech'}" for i in range(400)]
+    at = 3 if early else 350  # row 350 lies far past the first 8 KiB
+    rows[at] = rows[at].replace("document", "doc\x00ument")
+    path = put(tmp_path / "c.csv", "text,label\n" + "\n".join(rows) + "\n")
+    corpus, report = load_corpus(path)
+    assert len(corpus) == 399
+    assert reasons(report.skipped) == [("c.csv", at + 2, "NUL byte in line")]
+
+
+def test_a_nul_byte_skips_its_jsonl_line(tmp_path):
+    lines = ['{"text": "a b", "label": "x"}', '{"text": "c\x00d", "label": "y"}']
+    lines += ['{"text": "e f", "label": "y"}']
+    corpus, report = load_corpus(put(tmp_path / "c.jsonl", "\n".join(lines) + "\n"))
+    assert len(corpus) == 2
+    assert reasons(report.skipped) == [("c.jsonl", 2, "NUL byte in line")]
+
+
+def test_a_binary_file_is_still_binary(tmp_path):
+    put(tmp_path / "f" / "a" / "x.txt", "text")
+    put(tmp_path / "f" / "b" / "y.txt", "more text")
+    put(tmp_path / "f" / "b" / "z.png", b"\x89PNG\x00\x00\x00\x0dIHDR\x00\x00" * 50)
+    _, report = load_corpus(tmp_path / "f")
+    assert reasons(report.skipped) == [("z.png", None, "binary file")]
+
+
+@pytest.mark.parametrize("early", [True, False], ids=["in-the-first-8k", "later"])
+def test_a_document_with_a_nul_byte_is_skipped_wherever_it_is(tmp_path, early):
+    text = "".join(f"line {i} of words\n" for i in range(1000))
+    at = 10 if early else 14000
+    put(tmp_path / "f" / "a" / "x.txt", text[:at] + "\x00" + text[at:])
+    put(tmp_path / "f" / "a" / "ok.txt", "fine")
+    put(tmp_path / "f" / "b" / "y.txt", "more text")
+    _, report = load_corpus(tmp_path / "f")
+    assert [(name, reason.split(" in line")[0]) for name, _, reason in reasons(report.skipped)] == [
+        ("x.txt", "NUL byte")
+    ]
+
+
+def test_a_nul_record_in_a_table_is_left_out_with_a_warning(tmp_path):
+    path = put(tmp_path / "t.csv", "text,label\nok,a\nba\x00d,b\nfine,b\n")
+    table = read_csv_table(path)
+    assert [line for line, _ in table.rows] == [2, 4]
+    assert table.warnings == ["line 3: NUL byte in the record, left out"]
+
+
+def test_a_symlink_loop_in_a_class_folder_is_reported(tmp_path):
+    put(tmp_path / "f" / "a" / "x.txt", "text")
+    put(tmp_path / "f" / "b" / "y.txt", "more text")
+    loop = tmp_path / "f" / "a" / "loop.txt"
+    loop.symlink_to(loop)
+    (tmp_path / "f" / "b" / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    _, report = load_corpus(tmp_path / "f")
+    found = {name: reason for name, _, reason in reasons(report.skipped)}
+    assert found == {
+        "loop.txt": "broken or looping link",
+        "gone.txt": "broken or looping link",
+    }
+
+
+def test_a_file_name_with_a_newline_stays_on_one_report_line(tmp_path):
+    put(tmp_path / "f" / "a" / "x.txt", "text")
+    put(tmp_path / "f" / "b" / "y.txt", "more text")
+    put(tmp_path / "f" / "b" / "two\nlines.txt", "")
+    _, report = load_corpus(tmp_path / "f")
+    (issue,) = report.skipped
+    assert "\n" not in str(issue)
+    assert "two\\nlines.txt" in str(issue)
+    assert issue.path.endswith("two\nlines.txt")  # the data keeps the real name

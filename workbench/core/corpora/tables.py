@@ -66,7 +66,7 @@ def read_csv_table(path: str | Path, delimiter: str | None = None) -> CsvTable:
     """
     path = check_path(path, "path", function="read_csv_table")
     _check_delimiter(delimiter)
-    text, _ = read_text_file(path)
+    text, _ = read_text_file(path, allow_nul=True)
     if not text.strip():
         raise CorpusError(f"{path}: empty CSV file")
     if delimiter is None:
@@ -85,11 +85,22 @@ def read_csv_table(path: str | Path, delimiter: str | None = None) -> CsvTable:
         raise CorpusError(f"{path} line {reader.line_num}: not readable as CSV ({exc})") from None
     if not records:
         raise CorpusError(f"{path}: no header row")
+    warnings: list[str] = []
+    if any("\x00" in cell for _, cells in records for cell in cells):
+        kept = [(first, last) for first, last in zip(records, spans, strict=True)]
+        kept = [pair for pair in kept if not any("\x00" in cell for cell in pair[0][1])]
+        dropped = [first for (first, _), _ in zip(records, spans, strict=True)]
+        dropped = sorted(set(dropped) - {first for (first, _), _ in kept})
+        warnings += [f"line {line}: NUL byte in the record, left out" for line in dropped]
+        records = [record for record, _ in kept]
+        spans = [last for _, last in kept]
+        if not records:
+            raise CorpusError(f"{path}: no header row")
     header = [cell.strip() for cell in records[0][1]]
     glued = GluedRows(len(header), [guess_text_column(header)], delimiter)
     for (first, cells), last in zip(records[1:], spans[1:], strict=True):
         glued.add(first, last, cells)
-    warnings = [
+    warnings += [
         f"line {first}: {unclosed_quote_detail(first, last, swallowed)}"
         for first, last, swallowed in glued.suspects()
     ]

@@ -183,7 +183,7 @@ def read_csv(
     cancel: CancelToken | None = None,
 ) -> Records:
     """Read a CSV/TSV file as a stream; rows without text or label are skipped."""
-    lines = TextLines(path, progress=progress, cancel=cancel)
+    lines = TextLines(path, progress=progress, cancel=cancel, nul_as_blank=True)
     stream: Iterator[str] = (line + "\n" for _, line in lines)
     head = list(itertools.islice(stream, _SNIFF_LINES))
     delimiter = options.delimiter
@@ -226,6 +226,8 @@ def read_csv(
         for first, last, swallowed in glued.suspects():
             detail = unclosed_quote_detail(first, last, swallowed)
             report.warn(path, first, "unclosed quote", detail)
+    for number in lines.nul_lines:
+        report.skip(path, number, "NUL byte in line")
     if lines.encoding not in ("utf-8", "utf-16"):
         report.warn(path, lines.fallback_line, f"decoded as {lines.encoding}")
     if header is None:
