@@ -45,3 +45,29 @@ def test_train_lists_skipped_vectors_lines(tmp_path):
     code, out, err = run([*argv, "--json"])
     data = json.loads(out.splitlines()[-1])
     assert data["vectors"]["malformed_lines"] == [3, 4]
+
+
+def test_vectors_zip_member_on_the_command_line(tmp_path):
+    import zipfile
+
+    from workbench.cli.common import vectors_arg
+    from workbench.core import VectorsError
+
+    path = tmp_path / "glove.zip"
+    rows = "\n".join(f"w{i} 0.1 0.2 0.3" for i in range(5)) + "\n"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.txt", rows)
+        archive.writestr("b.txt", rows)
+        archive.writestr("README", "about\n")
+    try:
+        vectors_arg(str(path))
+    except VectorsError as error:
+        message = str(error)
+    assert message.endswith(f"(a.txt, b.txt); choose one with --vectors {path}:a.txt")
+    assert vectors_arg(f"{path}:b.txt") == f"{path}:b.txt"
+    code, out, err = run(["inspect", f"{path}:b.txt"])
+    assert code == 0, err
+    assert "rows: 5" in out
+    code, out, err = run(["inspect", str(path)])
+    assert code == 1
+    assert f"choose one with --vectors {path}:a.txt" in err

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.core.test_vectors import assert_rows, glove_text, load, write, write_as
-from workbench.core import load_vectors
+from workbench.core import VectorsError, load_vectors
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,45 @@ def test_a_later_good_row_of_a_word_with_a_nan_row_is_kept(tmp_path):
     vectors = load(write(tmp_path / "g.txt", text), vocabulary=["w", "x"])
     assert vectors.report.malformed_lines == [1]
     assert vectors.matrix[vectors.index("w")].tolist() == [1.0, 2.0, 3.0]
+
+
+def make_zip(path, members: dict[str, str]):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_a_zip_with_a_readme_beside_the_vectors_picks_the_vectors(tmp_path):
+    path = make_zip(
+        tmp_path / "g.zip",
+        {"README.txt": "These are vectors.\nUse them well, 2024.\n", "vecs.txt": glove_text()},
+    )
+    vectors = load(path)
+    assert_rows(vectors)
+    assert vectors.report.member == "vecs.txt"
+
+
+def test_a_zip_with_several_vectors_files_lists_them_as_data(tmp_path):
+    from workbench.core import ArchiveMemberError, vectors_members
+
+    members = {f"glove.6B.{d}d.txt": glove_text() for d in (50, 100)}
+    path = make_zip(tmp_path / "glove.6B.zip", {**members, "LICENSE": "free to use\n"})
+    with pytest.raises(ArchiveMemberError) as error:
+        load(path)
+    assert error.value.members == ["glove.6B.50d.txt", "glove.6B.100d.txt"]
+    assert "member=" not in str(error.value)
+    assert "--" not in str(error.value)
+    assert vectors_members(path) == ["glove.6B.50d.txt", "glove.6B.100d.txt"]
+
+
+def test_file_colon_member_picks_a_member(tmp_path):
+    members = {"a.txt": glove_text(), "b.txt": glove_text()}
+    path = make_zip(tmp_path / "g.zip", members)
+    vectors = load(f"{path}:b.txt")
+    assert vectors.report.member == "b.txt"
+    assert_rows(vectors)
+    with pytest.raises(VectorsError, match=r"no member 'c\.txt' \(it holds a\.txt, b\.txt\)"):
+        load(f"{path}:c.txt")

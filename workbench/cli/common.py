@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,15 +67,29 @@ def report_lines(report: ImportReport) -> list[str]:
 
 
 def vectors_arg(value: str | None) -> str | None:
-    """``--vectors`` as run_training wants it: None for 'none', else the source."""
+    """``--vectors`` as run_training wants it: None for 'none', else the source.
+
+    ``FILE.zip:MEMBER`` names a member of a zip file; a zip holding several vectors
+    files without a member is refused with the list and how to choose.
+    """
     from workbench.core import VectorsError
 
     if value is None or value.strip().lower() == "none":
         return None
     if value.strip().lower() == "bundled":
         return "bundled"
-    if not Path(value).exists():
+    from workbench.core import split_member, vectors_members
+
+    path, member = split_member(value)
+    if not path.exists():
         raise VectorsError(f"vectors file not found: {value}")
+    if member is None and path.is_file() and zipfile.is_zipfile(path):
+        found = vectors_members(path)
+        if len(found) > 1:
+            raise VectorsError(
+                f"{path} holds several vectors files ({', '.join(found)}); choose one with "
+                f"--vectors {path}:{found[0]}"
+            )
     return value
 
 

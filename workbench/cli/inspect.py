@@ -36,6 +36,10 @@ def guess_kind(path: str) -> str:
         return "vectors"
     file = Path(path)
     if not file.exists():
+        from workbench.core import split_member
+
+        if split_member(path)[1] is not None:
+            return "vectors"  # FILE.zip:MEMBER
         raise CorpusError(f"no such file or folder: {path}")
     if file.is_dir():
         return "bundle" if (file / "bundle.json").is_file() else "corpus"

@@ -34,6 +34,7 @@ _export(
     "BundleError",
     "Cancelled",
     "ArgumentError",
+    "ArchiveMemberError",
 )
 _export("workbench.core.progress", "CancelToken", "ProgressCallback", "Throttle", "check_cancelled")
 _export(
@@ -74,6 +75,8 @@ _export(
     "embedding_matrix",
     "load_vectors",
     "tokenize",
+    "split_member",
+    "vectors_members",
 )
 _export(
     "workbench.core.learning",

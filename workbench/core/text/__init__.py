@@ -9,6 +9,8 @@ from workbench.core.text.vectors import (
     coverage,
     embedding_matrix,
     load_vectors,
+    split_member,
+    vectors_members,
 )
 
 __all__ = [
@@ -20,5 +22,7 @@ __all__ = [
     "coverage",
     "embedding_matrix",
     "load_vectors",
+    "split_member",
     "tokenize",
+    "vectors_members",
 ]

@@ -9,6 +9,7 @@ from workbench.core.text.vectors.loading import (
     embedding_matrix,
     load_vectors,
 )
+from workbench.core.text.vectors.source import split_member, vectors_members
 
 __all__ = [
     "BUNDLED",
@@ -18,4 +19,6 @@ __all__ = [
     "coverage",
     "embedding_matrix",
     "load_vectors",
+    "split_member",
+    "vectors_members",
 ]

