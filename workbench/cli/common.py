@@ -61,7 +61,9 @@ def report_lines(report: ImportReport) -> list[str]:
     lines = [f"warning: {issue}" for issue in report.warnings[:MAX_WARNINGS_SHOWN]]
     if len(report.warnings) > MAX_WARNINGS_SHOWN:
         lines.append(f"... and {len(report.warnings) - MAX_WARNINGS_SHOWN} more warnings")
-    if any(issue.reason == "labels differ only in case or spaces" for issue in report.warnings):
+    from workbench.core import LABEL_VARIANTS
+
+    if any(issue.reason == LABEL_VARIANTS for issue in report.warnings):
         lines.append("  (add --merge-labels to merge such labels into one class)")
     return lines
 

@@ -46,6 +46,7 @@ _export(
 )
 _export(
     "workbench.core.corpora",
+    "LABEL_VARIANTS",
     "FORMATS",
     "SPLIT_ORDER",
     "Corpus",

@@ -21,12 +21,13 @@ from workbench.core.corpora.report import ImportReport
 from workbench.core.errors import ArgumentError, CorpusError
 from workbench.core.progress import CancelToken, ProgressCallback
 
-__all__ = ["MERGE_LABELS", "label_variants", "load_corpus"]
+__all__ = ["LABEL_VARIANTS", "MERGE_LABELS", "label_variants", "load_corpus"]
 
 MERGE_LABELS = (None, "case")
 """Values of ``load_corpus(merge_labels=...)``: keep labels as they are, or merge variants."""
 
 LABEL_VARIANTS = "labels differ only in case or spaces"
+"""The import report's reason for such a group (front ends offer to merge them)."""
 LABELS_MERGED = "labels merged"
 
 
