@@ -179,8 +179,13 @@ class VectorsPage(QWidget):
     def load_source(self, source: str) -> Task | None:
         """Load ``"bundled"``, ``"none"`` or a file path (filtered to the corpus vocabulary)."""
         source = str(source)
-        self._show_source(source)
         self.message_bar.clear()
+        if source not in ("bundled", "none"):
+            chosen = self._with_zip_member(source)
+            if chosen is None:
+                return None
+            source = chosen
+        self._show_source(source)
         if source == "none":
             current = self.tasks.current(LOAD_KIND)
             if current is not None:
@@ -212,6 +217,44 @@ class VectorsPage(QWidget):
         self.task.failed.connect(lambda msg, details: self.message_bar.show_error(msg, details))
         self.task.cancelled.connect(lambda: self.message_bar.show_info("Loading cancelled."))
         return self.task
+
+    def _with_zip_member(self, source: str) -> str | None:
+        """``source``, or ``"FILE.zip:MEMBER"`` when a zip holds several vectors files.
+
+        None when the user cancels the choice.
+        """
+        import zipfile
+
+        from workbench.core import WorkbenchError, split_member, vectors_members
+
+        path, member = split_member(source)
+        if member is not None or not path.is_file() or not zipfile.is_zipfile(path):
+            return source
+        try:
+            members = vectors_members(path)
+        except WorkbenchError:
+            return source  # loading it gives the message
+        if len(members) < 2:
+            return source
+        picked = self.pick_zip_member(path, members)
+        if picked is None:
+            self.message_bar.show_info(f"{path.name} holds several vectors files; none chosen.")
+            return None
+        return f"{path}:{picked}"
+
+    def pick_zip_member(self, path: Path, members: list[str]) -> str | None:
+        """Ask which of a zip's vectors files to load (None: cancelled)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        picked, ok = QInputDialog.getItem(
+            self,
+            "Choose a vectors file",
+            f"{path.name} holds several vectors files. Load which one?",
+            members,
+            0,
+            False,
+        )
+        return picked if ok and picked else None
 
     def _loaded(self, payload: object) -> None:
         source, vectors, cov, key = payload
