@@ -194,3 +194,15 @@ def test_batch_readers_reject_bad_input(tmp_path):
         csv_items(path, "text")
     assert guess_text_column(["id", "Body", "label"]) == 1
     assert guess_text_column(["x", "y"]) == 0
+
+
+def test_header_marks_a_stopped_model(page, trained):
+    import dataclasses
+
+    bundle = trained[1].bundle
+    note = "stopped after 1 of 15 epochs; best epoch 1 saved, 50.0 % on the test split"
+    info = dataclasses.replace(bundle.info, status="stopped", status_note=note)
+    page.state.set_bundle(dataclasses.replace(bundle, info=info))
+    assert page.model_label.text().endswith(f" · {note}")
+    page.state.set_bundle(bundle)
+    assert note not in page.model_label.text()

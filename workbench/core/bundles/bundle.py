@@ -87,6 +87,13 @@ class BundleInfo:
         """False for a run that was stopped, stopped early or ended by an error."""
         return self.status == "complete"
 
+    @property
+    def status_text(self) -> str:
+        """What to show beside an incomplete model ("" for a complete one)."""
+        if self.is_complete:
+            return ""
+        return self.status_note or self.status
+
     def summary(self) -> str:
         """One line describing the model, e.g. ``"BiLSTM 64, max-pool, maxlen 400, GloVe 50d"``."""
         cfg = self.config

@@ -313,6 +313,7 @@ class ClassifyPage(QWidget):
             self.model_label.setText(
                 f"Model: {bundle.info.name} — {bundle.info.summary()} · classes: "
                 + ", ".join(bundle.info.class_names)
+                + ("" if bundle.info.is_complete else f" · {bundle.info.status_text}")
             )
         self._clear_prediction()
         self._update_controls()
