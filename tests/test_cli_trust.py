@@ -71,3 +71,32 @@ def test_vectors_zip_member_on_the_command_line(tmp_path):
     code, out, err = run(["inspect", str(path)])
     assert code == 1
     assert f"choose one with --vectors {path}:a.txt" in err
+
+
+def test_inspect_of_a_bundle_with_a_wrong_typed_field_is_one_line(tmp_path):
+    from tests.core.test_bundle import edit_json, save_fake
+
+    from .cli_helpers import assert_one_error_line
+
+    path = save_fake(tmp_path / "b")
+    edit_json(path, created=5)
+    code, _, err = run(["inspect", str(path)])
+    assert code == 1
+    assert_one_error_line(err, "'created' is not text: 5")
+    edit_json(path, created="2025-01-01", config={"layers": "x"}, provenance={"vectors": "v"})
+    code, out, err = run(["inspect", str(path)])
+    assert code == 0, err
+    assert "model: LSTM" in out
+
+
+def test_classify_with_a_truncated_model_file_is_one_line(tmp_path):
+    from tests.core.test_bundle import save_fake
+
+    from .cli_helpers import assert_one_error_line
+
+    path = save_fake(tmp_path / "b")
+    (path / "model.keras").write_bytes(b"PK\x03\x04 cut short")
+    code, _, err = run(["classify", str(path), "some text"])
+    assert code == 1
+    assert_one_error_line(err, "model.keras is truncated or damaged")
+    assert "not found" not in err

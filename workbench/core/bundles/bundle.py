@@ -281,6 +281,7 @@ def load_bundle(path: str | Path) -> Bundle:
     from workbench.core.text.tokenizer import Tokenizer
 
     folder, data = _read_info_dict(path)
+    _check_model_file(folder / MODEL_FILE)
     info = info_from_dict(data, folder)
     try:
         config = TrainConfig.from_dict(data.get("config") or {})
@@ -306,10 +307,9 @@ def load_bundle(path: str | Path) -> Bundle:
     )
 
 
-def _load_keras_model(path: Path) -> Any:
+def _check_model_file(path: Path) -> None:
+    """BundleError when the model file cannot be read or is not a whole Keras archive."""
     import zipfile
-
-    import keras
 
     try:
         with open(path, "rb") as handle:
@@ -322,6 +322,11 @@ def _load_keras_model(path: Path) -> Any:
             f"bundle {path.parent}: {MODEL_FILE} is truncated or damaged "
             "(not a complete Keras archive); save or train the model again"
         )
+
+
+def _load_keras_model(path: Path) -> Any:
+    import keras
+
     try:
         return keras.models.load_model(path, compile=False)
     except Exception as exc:
