@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -301,8 +302,6 @@ def _abandoned(entry: Path, pid: str | None) -> bool:
     if pid is not None:
         return not _process_alive(int(pid))
     try:
-        import time
-
         return time.time() - entry.stat().st_mtime > _UNOWNED_GRACE_S
     except OSError:
         return False
