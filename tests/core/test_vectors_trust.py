@@ -99,3 +99,24 @@ def test_file_colon_member_picks_a_member(tmp_path):
     assert_rows(vectors)
     with pytest.raises(VectorsError, match=r"no member 'c\.txt' \(it holds a\.txt, b\.txt\)"):
         load(f"{path}:c.txt")
+
+
+def test_non_finite_rows_of_the_bundled_vectors_are_malformed(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from workbench.core.text.vectors import loading
+
+    matrix = np.arange(12, dtype=np.float32).reshape(4, 3)
+    matrix[2, 1] = np.nan
+    np.save(tmp_path / "emb.npy", matrix)
+    pq.write_table(pa.table({"index": ["a", "b", "c", "d"]}), tmp_path / "index.parquet")
+    monkeypatch.setattr(
+        loading, "bundled_files", lambda: (tmp_path / "emb.npy", tmp_path / "index.parquet")
+    )
+    for vocabulary in (None, ["a", "c", "d"]):
+        vectors = load("bundled", vocabulary=vocabulary)
+        assert "c" not in vectors
+        assert "d" in vectors
+        assert (vectors.report.malformed, vectors.report.malformed_lines) == (1, [3])
+        assert np.isfinite(vectors.matrix).all()

@@ -219,6 +219,12 @@ def _read_bundled(
         matrix = np.array(emb, dtype=np.float32)
     else:
         matrix = np.array(emb[rows], dtype=np.float32)
+    finite = np.isfinite(matrix).all(axis=1)
+    bad: list[int] = []
+    if not finite.all():  # a damaged package: such rows are malformed, like a text file's
+        bad = [int(r) + 1 for r in np.asarray(rows)[~finite]]
+        matrix = matrix[finite]
+        words = [w for w, ok in zip(words, finite, strict=True) if ok]
     return ParsedVectors(
         words=words,
         matrix=matrix,
@@ -226,6 +232,8 @@ def _read_bundled(
         dim=int(emb.shape[1]),
         rows_read=int(emb.shape[0]),
         duplicates=duplicates,
+        malformed=len(bad),
+        malformed_lines=bad[:10],
     )
 
 
