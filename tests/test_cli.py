@@ -124,6 +124,18 @@ def test_classify_csv_writes_rows_with_predictions(bundle, tmp_path):
         assert float(row["confidence"]) == pytest.approx(max(probs.values()), abs=1e-5)
 
 
+def test_classify_csv_warns_about_an_unclosed_quote(bundle, tmp_path):
+    source = tmp_path / "in.csv"
+    rows = [f"doc {i},{'sport' if i % 2 else 'tech'}" for i in range(8)]
+    rows[2] = '"doc 2 never closed,tech'
+    source.write_text("text,label\n" + "\n".join(rows) + "\n")
+    argv = ["classify", str(bundle), "--csv", str(source), "--out", str(tmp_path / "o.csv")]
+    code, out, err = run(argv)
+    assert code == 0, err
+    assert "wrote 3 rows" in out
+    assert f"warning: {source} line 4: a quote opened in this record seems never" in err
+
+
 def test_classify_csv_missing_column_is_one_error(bundle, tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("id,body\n1,hello\n")

@@ -28,6 +28,9 @@ CONFIG["maxlen"] = 400
 PROVENANCE = {"vectors": {"source": "bundled", "dim": 50}, "corpus": {"source": "bbc"}}
 
 
+EMPTY_ZIP = b"PK\x05\x06" + bytes(18)  # a whole (empty) zip archive: passes the file check
+
+
 class FakeModel:
     """Stands in for a Keras model: ``save`` writes a marker, optionally failing midway."""
 
@@ -346,20 +349,22 @@ def test_round_trip_gives_identical_predictions(tmp_path, tiny_parts):
 def test_load_reports_a_corrupt_model_file(tmp_path, tiny_parts):
     config, tokenizer, _, _ = tiny_parts
     path = save_fake(tmp_path / "m", tokenizer=tokenizer, config=config.to_dict())
-    with pytest.raises(BundleError, match=r"model.keras cannot be loaded"):
+    with pytest.raises(BundleError, match=r"model.keras is truncated or damaged"):
         load_bundle(path)
 
 
 def test_load_reports_an_incompatible_config(tmp_path, tiny_parts):
     _, tokenizer, _, _ = tiny_parts
-    path = save_fake(tmp_path / "m", tokenizer=tokenizer, config={"units": 0})
+    path = save_fake(
+        tmp_path / "m", model=FakeModel(EMPTY_ZIP), tokenizer=tokenizer, config={"units": 0}
+    )
     with pytest.raises(BundleError, match=r"incompatible config: .*units"):
         load_bundle(path)
 
 
 def test_load_reports_a_bad_tokenizer_file(tmp_path, tiny_parts):
     config, _, _, _ = tiny_parts
-    path = save_fake(tmp_path / "m", config=config.to_dict())
+    path = save_fake(tmp_path / "m", model=FakeModel(EMPTY_ZIP), config=config.to_dict())
     (path / "tokenizer.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(BundleError, match=r"tokenizer.json in .*m is not valid JSON"):
         load_bundle(path)

@@ -15,6 +15,7 @@ import pytest
 
 from workbench.core import (
     Cancelled,
+    Corpus,
     Predictor,
     TrainingListener,
     TrainingProcessError,
@@ -159,10 +160,26 @@ def test_expected_errors_are_raised_here_with_their_message(tmp_path):
         run_training_isolated(make_corpus(), CONFIG, vectors=str(missing), out_dir=tmp_path)
 
 
+class _BrokenCorpus(Corpus):
+    """A corpus that fails with an unexpected TypeError once training splits it."""
+
+    def label_ids(self):
+        raise TypeError("broken corpus")
+
+
 def test_unexpected_child_error_carries_the_child_traceback(tmp_path):
+    corpus = make_corpus()
+    broken = _BrokenCorpus(**{f.name: getattr(corpus, f.name) for f in dataclasses.fields(corpus)})
     with pytest.raises(TrainingProcessError, match="TypeError") as caught:
-        run_training_isolated(types.SimpleNamespace(), CONFIG, vectors=None, out_dir=tmp_path)
+        run_training_isolated(broken, CONFIG, vectors=None, out_dir=tmp_path)
     assert "split_corpus" in str(caught.value.__cause__)
+
+
+def test_a_wrong_corpus_type_is_named_by_the_child(tmp_path):
+    from workbench.core import ArgumentError
+
+    with pytest.raises(ArgumentError, match="run_training: corpus must be a Corpus"):
+        run_training_isolated(types.SimpleNamespace(), CONFIG, vectors=None, out_dir=tmp_path)
 
 
 def test_a_child_that_dies_is_reported(tmp_path):

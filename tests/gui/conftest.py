@@ -48,3 +48,23 @@ def runner(qtbot):
     yield tasks
     tasks.cancel_all()
     tasks.wait_all(10_000)
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_modal_dialogs(monkeypatch):
+    """A modal dialog the test did not stub fails the test instead of hanging it."""
+    from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+    def refuse(name):
+        def opened(*args, **kwargs):
+            raise AssertionError(f"an unexpected modal dialog opened: {name}")
+
+        return staticmethod(opened)
+
+    for owner, names in (
+        (QInputDialog, ("getItem", "getText", "getInt", "getDouble")),
+        (QFileDialog, ("getOpenFileName", "getSaveFileName", "getExistingDirectory")),
+        (QMessageBox, ("question", "warning", "information", "critical", "about")),
+    ):
+        for name in names:
+            monkeypatch.setattr(owner, name, refuse(f"{owner.__name__}.{name}"))

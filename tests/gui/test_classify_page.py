@@ -358,3 +358,15 @@ def test_export_is_the_command_line_csv(model_page, qtbot, tmp_path, trained):
     assert gui_out.read_text(encoding="utf-8") == cli_out.read_text(encoding="utf-8")
     header = next(csv.reader(gui_out.open(encoding="utf-8")))
     assert header[:5] == ["id", "text", "category", "predicted_label", "confidence"]
+
+
+def test_header_marks_a_stopped_model(page, trained):
+    import dataclasses
+
+    bundle = trained[1].bundle
+    note = "stopped after 1 of 15 epochs; best epoch 1 saved, 50.0 % on the test split"
+    info = dataclasses.replace(bundle.info, status="stopped", status_note=note)
+    page.state.set_bundle(dataclasses.replace(bundle, info=info))
+    assert page.model_label.text().endswith(f" · {note}")
+    page.state.set_bundle(bundle)
+    assert note not in page.model_label.text()

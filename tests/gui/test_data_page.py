@@ -293,3 +293,18 @@ def test_csv_text_columns_are_ticked_items(qtbot, page, tmp_path):
     page.check_text_columns(["body"])
     assert page.checked_text_columns() == ["body"]
     assert page.chosen_columns()[0] == ["body"]
+
+
+def test_labels_differing_in_case_are_offered_for_merging(qtbot, page, tmp_path):
+    root = write_folder_corpus(tmp_path / "corpus")
+    (root / "Sport ").mkdir()
+    (root / "Sport " / "x.txt").write_text("goal for the team")
+    load(qtbot, page, root)
+    assert page.state.corpus.class_names == ("Sport ", "sport", "tech")
+    assert "Merge case variants" in page.message_bar.text()
+    issues = [page.issues.item(i).text() for i in range(page.issues.count())]
+    assert any("'sport' (4), 'Sport ' (1)" in issue for issue in issues)
+    page.merge_labels.setChecked(True)
+    load(qtbot, page, root)
+    assert page.state.corpus.class_names == ("sport", "tech")
+    assert page.state.corpus.class_counts()["sport"] == 5

@@ -249,3 +249,21 @@ def test_provenance_says_which_texts_coverage_counted():
         "Vectors: bundled, 50d; coverage 50.0% of the vocabulary, 75.0% of tokens, "
         "counted on the training split (7 documents)"
     ]
+
+
+def test_a_stopped_model_is_marked_in_the_list_and_details(page, models_dir):
+    folder = fake_bundle(models_dir, "halfway", accuracy=0.5)
+    data = json.loads((folder / "bundle.json").read_text())
+    note = "stopped after 1 of 15 epochs; best epoch 1 saved, 50.0 % on the test split"
+    data["status"] = {"state": "stopped", "note": note}
+    (folder / "bundle.json").write_text(json.dumps(data))
+    fake_bundle(models_dir, "whole", accuracy=0.9, created="2020-01-01T00:00:00+00:00")
+    page.refresh()
+    assert names(page) == ["halfway", "whole"]
+    assert page.table.item(0, 3).text() == "50.0% (stopped)"
+    assert page.table.item(1, 3).text() == "90.0%"
+    assert note in page.table.item(0, 0).toolTip()
+    page.table.selectRow(0)
+    assert f"Status: {note}" in page.details.toPlainText()
+    page.table.selectRow(1)
+    assert "Status:" not in page.details.toPlainText()

@@ -313,6 +313,15 @@ def test_stop_after_an_epoch_keeps_best_model(ready_page, qtbot):
     assert page.state.bundle is result.bundle
     assert "Cancelled" in page.result_label.text()
     assert "Model saved to" in page.log.toPlainText()
+    info = result.bundle.info
+    assert info.status == "stopped"
+    assert info.status_note.startswith(f"stopped after {result.train.epochs_run} of ")
+    assert "on the test split" in info.status_note
+    assert info.status_note in page.messages.text()
+    from workbench.core import list_bundles
+
+    (listed,) = list_bundles(page.state.models_dir)
+    assert listed.status == "stopped"
 
 
 def test_a_dying_training_process_is_reported_and_the_page_recovers(ready_page, qtbot):

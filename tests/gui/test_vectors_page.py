@@ -196,3 +196,30 @@ def test_coverage_is_the_same_on_the_page_and_in_inspect(qtbot, page, tmp_path):
     assert code == 0, err
     assert f"coverage of the vocabulary: {page.vocab_label.text()}" in out
     assert f"coverage of the tokens: {page.tokens_label.text()}" in out
+
+
+def test_a_zip_with_several_vectors_files_asks_which_one(qtbot, page, tmp_path, monkeypatch):
+    import zipfile
+
+    small = write_vectors(tmp_path / "small.txt", words=WORDS[:4])
+    full = write_vectors(tmp_path / "full.txt")
+    path = tmp_path / "glove.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(small, "a.txt")
+        archive.write(full, "b.txt")
+        archive.writestr("README.txt", "Two sets of vectors.\n")
+    asked = []
+
+    def pick(zip_path, members):
+        asked.append((zip_path, members))
+        return "b.txt"
+
+    monkeypatch.setattr(page, "pick_zip_member", pick)
+    load(qtbot, page, path)
+    assert asked == [(path, ["a.txt", "b.txt"])]
+    assert str(page.state.vectors_source) == f"{path}:b.txt"
+    assert len(page.state.vectors.words) == len(WORDS)
+
+    monkeypatch.setattr(page, "pick_zip_member", lambda zip_path, members: None)
+    assert page.load_source(str(path)) is None
+    assert "none chosen" in page.message_bar.text()

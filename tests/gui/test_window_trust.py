@@ -197,7 +197,9 @@ def test_csv_without_label_column_names_the_column_picker(qtbot, window, tmp_pat
     assert "label column under CSV columns" in text
 
 
-def test_zip_with_several_vectors_files_is_worded_for_the_window(qtbot, window, tmp_path):
+def test_zip_with_several_vectors_files_is_worded_for_the_window(
+    qtbot, window, tmp_path, monkeypatch
+):
     import zipfile
 
     archive = tmp_path / "vectors.zip"
@@ -205,11 +207,13 @@ def test_zip_with_several_vectors_files_is_worded_for_the_window(qtbot, window, 
         zipped.writestr("a.txt", "hello 0.1 0.2\nworld 0.3 0.4\n")
         zipped.writestr("b.txt", "hello 0.1 0.2 0.3\nworld 0.3 0.4 0.5\n")
     page = window.page("Vectors")
-    task = window.open_vectors(str(archive))
-    with qtbot.waitSignal(task.finished, timeout=20_000):
-        pass
-    if page.message_bar.kind() == "error":  # another branch may pick a member itself
-        _assert_window_words(page.message_bar.text())
+    asked = []
+    monkeypatch.setattr(page, "pick_zip_member", lambda path, members: asked.append(members))
+    assert window.open_vectors(str(archive)) is None  # the user closed the picker
+    assert asked == [["a.txt", "b.txt"]]
+    text = page.message_bar.text()
+    assert "none chosen" in text
+    _assert_window_words(text)
 
 
 def test_window_wording_rewrites_command_line_advice():

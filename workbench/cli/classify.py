@@ -84,6 +84,8 @@ def _classify_csv(args: argparse.Namespace) -> int:
     batch = read_csv_batch(
         args.csv, args.text_columns or ["text"], delimiter=args.delimiter, guess_label=False
     )
+    for warning in batch.warnings:
+        print(f"warning: {args.csv} {warning}", file=sys.stderr)
     predictor = Predictor.from_path(args.bundle)
     result = classify_batch(predictor, batch)
     result.write_csv(args.out)

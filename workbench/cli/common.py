@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ def load_config(args: argparse.Namespace) -> TrainConfig:
 def load_corpus_arg(
     args: argparse.Namespace, path: str, *, progress: Any = None, cancel: Any = None
 ) -> tuple[Corpus, ImportReport]:
-    """Load ``path`` with the command's --format/--text-column/--label-column."""
+    """Load ``path`` with the command's --format/--text-column/--label-column/--merge-labels."""
     from workbench.core import load_corpus
 
     return load_corpus(
@@ -46,16 +47,46 @@ def load_corpus_arg(
         format=getattr(args, "format", "auto") or "auto",
         text_columns=getattr(args, "text_columns", None) or None,
         label_column=getattr(args, "label_column", None),
+        merge_labels="case" if getattr(args, "merge_labels", False) else None,
         progress=progress,
         cancel=cancel,
     )
 
 
-def vectors_arg(value: str | None) -> VectorsSource:
-    """``--vectors`` (``bundled``, ``none``, FILE or FILE.zip:MEMBER) as a checked source."""
-    from workbench.core import VectorsSource
+MAX_WARNINGS_SHOWN = 10
 
-    return VectorsSource.parse(value).check()
+
+def report_lines(report: ImportReport) -> list[str]:
+    """The import report's warnings as lines to print, with command-line advice."""
+    lines = [f"warning: {issue}" for issue in report.warnings[:MAX_WARNINGS_SHOWN]]
+    if len(report.warnings) > MAX_WARNINGS_SHOWN:
+        lines.append(f"... and {len(report.warnings) - MAX_WARNINGS_SHOWN} more warnings")
+    from workbench.core import LABEL_VARIANTS
+
+    if any(issue.reason == LABEL_VARIANTS for issue in report.warnings):
+        lines.append("  (add --merge-labels to merge such labels into one class)")
+    return lines
+
+
+def vectors_arg(value: str | None) -> VectorsSource:
+    """``--vectors`` (``bundled``, ``none``, FILE or FILE.zip:MEMBER) as a checked source.
+
+    A zip holding several vectors files without a member is refused with the list and
+    how to choose one on the command line.
+    """
+    from workbench.core import VectorsError, VectorsSource, vectors_members
+
+    source = VectorsSource.parse(value).check()
+    if source.is_file and source.member is None:
+        path = Path(str(source.path)).expanduser()
+        if path.is_file() and zipfile.is_zipfile(path):
+            found = vectors_members(path)
+            if len(found) > 1:
+                raise VectorsError(
+                    f"{path} holds several vectors files ({', '.join(found)}); choose one with "
+                    f"--vectors {path}:{found[0]}"
+                )
+    return source
 
 
 def corpus_dict(corpus: Corpus, report: ImportReport) -> dict[str, Any]:

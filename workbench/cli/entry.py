@@ -70,6 +70,11 @@ def _add_columns(p: argparse.ArgumentParser) -> None:
         help="CSV column(s) holding the text (several are joined)",
     )
     p.add_argument("--label-column", metavar="C", help="CSV column holding the label")
+    p.add_argument(
+        "--merge-labels",
+        action="store_true",
+        help="merge labels that differ only in case or spaces ('sport', 'Sport ')",
+    )
 
 
 def _add_json(p: argparse.ArgumentParser, what: str) -> None:

@@ -16,6 +16,7 @@ from workbench.cli.common import (
     corpus_dict,
     load_config,
     load_corpus_arg,
+    report_lines,
     vectors_arg,
 )
 from workbench.cli.output import dumps, metrics_summary, per_class_table
@@ -44,6 +45,8 @@ def train_result_dict(result: RunResult, corpus: Corpus, report: ImportReport) -
 def _print_train_summary(result: RunResult, data: dict[str, Any], report: ImportReport) -> None:
     tr = result.train
     print(f"corpus: {data['corpus']['source']} ({data['corpus']['format']}): {report.summary()}")
+    for line in report_lines(report):
+        print(f"        {line}")
     if report.skipped:
         print("        run 'workbench inspect' on the corpus to see the skipped items")
     sizes = (data.get("splits") or {}).get("sizes") or {}
@@ -53,6 +56,14 @@ def _print_train_summary(result: RunResult, data: dict[str, Any], report: Import
     print(f"status: {tr.status} after {tr.epochs_run} epoch(s){best}, {tr.elapsed_s:.1f} s")
     if tr.message and tr.status != "completed":
         print(f"        {tr.message}")
+    vectors = result.vectors_report
+    if vectors is not None:
+        print(f"vectors: {vectors.summary()}")
+        if vectors.duplicates:
+            where = ", ".join(str(n) for n in vectors.duplicate_lines)
+            more = ", ..." if vectors.duplicates > len(vectors.duplicate_lines) else ""
+            where = f" (line {where}{more})" if where else ""
+            print(f"        skipped {vectors.duplicates:,} repeated words{where}")
     cov = result.coverage
     if cov is not None:
         print(

@@ -33,6 +33,8 @@ _export(
     "ConfigError",
     "BundleError",
     "Cancelled",
+    "ArgumentError",
+    "ArchiveMemberError",
 )
 _export("workbench.core.progress", "CancelToken", "ProgressCallback", "Throttle", "check_cancelled")
 _export(
@@ -44,6 +46,7 @@ _export(
 )
 _export(
     "workbench.core.corpora",
+    "LABEL_VARIANTS",
     "FORMATS",
     "SPLIT_ORDER",
     "Corpus",
@@ -79,6 +82,8 @@ _export(
     "embedding_matrix",
     "load_vectors",
     "tokenize",
+    "split_member",
+    "vectors_members",
 )
 _export(
     "workbench.core.learning",

@@ -29,3 +29,25 @@ class BundleError(WorkbenchError):
 
 class Cancelled(WorkbenchError):
     """Raised by long core functions when their cancel token is set."""
+
+
+class ArgumentError(WorkbenchError, TypeError):
+    """A public core function got an argument of the wrong type or value.
+
+    The message names the function's argument: ``"load_corpus: path must be a file or
+    folder path, got None"``. Also a ``TypeError``, so code that catches that still works.
+    """
+
+
+class ArchiveMemberError(VectorsError):
+    """A vectors ``.zip`` whose member cannot be chosen for the caller.
+
+    ``members`` are the candidates (the members that read as vectors, or every file
+    when none does); each front end words its own advice from them (a picker in the
+    window, ``FILE.zip:MEMBER`` on the command line).
+    """
+
+    def __init__(self, message: str, *, path: str, members: list[str]) -> None:
+        super().__init__(message)
+        self.path = path
+        self.members = list(members)

@@ -69,6 +69,7 @@ class BatchInput:
     skipped: tuple[str, ...] = ()  # "name: reason" for inputs that could not be read
     text_columns: tuple[str, ...] = ()  # CSV: the columns joined into each text
     label_column: str | None = None  # CSV: the column holding true labels, if any
+    warnings: tuple[str, ...] = ()  # CSV: "line 2: ..." records read with a doubt
 
     def __len__(self) -> int:
         return len(self.items)
@@ -138,6 +139,7 @@ def read_csv_batch(
         tuple(items),
         text_columns=tuple(table.header[i] for i in indexes),
         label_column=None if label_index is None else table.header[label_index],
+        warnings=tuple(table.warnings),
     )
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.arguments import check_path
 from workbench.core.bundles.write import (
     FORMAT_VERSION,
     INFO_FILE,
@@ -27,6 +28,8 @@ from workbench.core.bundles.write import (
     build_info_dict,
     compact_metrics,
     library_versions,
+    recover_interrupted_saves,
+    run_status,
     save_bundle,
     unique_bundle_path,
 )
@@ -54,6 +57,8 @@ __all__ = [
     "list_bundles",
     "load_bundle",
     "read_bundle_info",
+    "recover_interrupted_saves",
+    "run_status",
     "save_bundle",
     "unique_bundle_path",
 ]
@@ -74,20 +79,36 @@ class BundleInfo:
     versions: dict
     format_version: int = FORMAT_VERSION
     epochs_run: int | None = None
+    status: str = "complete"  # "complete", "stopped", "early-stopped" or "partial"
+    status_note: str = ""  # e.g. "stopped after 1 of 15 epochs; best epoch 1 saved, ..."
+
+    @property
+    def is_complete(self) -> bool:
+        """False for a run that was stopped, stopped early or ended by an error."""
+        return self.status == "complete"
+
+    @property
+    def status_text(self) -> str:
+        """What to show beside an incomplete model ("" for a complete one)."""
+        if self.is_complete:
+            return ""
+        return self.status_note or self.status
 
     def summary(self) -> str:
         """One line describing the model, e.g. ``"BiLSTM 64, max-pool, maxlen 400, GloVe 50d"``."""
         cfg = self.config
         rnn = str(cfg.get("rnn", "lstm")).upper()
         arch = f"{'Bi' if cfg.get('bidirectional') else ''}{rnn} {cfg.get('units', '?')}"
-        if int(cfg.get("layers", 1) or 1) > 1:
-            arch += f" x{cfg['layers']}"
+        layers = cfg.get("layers", 1)
+        if isinstance(layers, int) and not isinstance(layers, bool) and layers > 1:
+            arch += f" x{layers}"
         parts = [arch]
         if cfg.get("pooling"):
             parts.append(f"{cfg['pooling']}-pool")
         if cfg.get("maxlen"):
             parts.append(f"maxlen {cfg['maxlen']}")
-        parts.append(_vectors_summary(self.provenance.get("vectors") or {}, cfg))
+        vectors = self.provenance.get("vectors")
+        parts.append(_vectors_summary(vectors if isinstance(vectors, dict) else {}, cfg))
         return ", ".join(parts)
 
     def to_dict(self) -> dict:
@@ -103,6 +124,8 @@ class BundleInfo:
             "versions": self.versions,
             "format_version": self.format_version,
             "epochs_run": self.epochs_run,
+            "status": self.status,
+            "status_note": self.status_note,
             "summary": self.summary(),
         }
 
@@ -147,6 +170,7 @@ class Bundle:
             metrics=self.metrics if metrics is None else metrics,
             provenance=self.info.provenance,
             name=name,
+            status={"state": self.info.status, "note": self.info.status_note},
         )
 
     def evaluation(self) -> Evaluation | None:
@@ -162,7 +186,9 @@ class Bundle:
 
 
 def _read_info_dict(path: str | Path) -> tuple[Path, dict]:
-    folder = Path(path).expanduser()
+    folder = check_path(path, "bundle path").expanduser()
+    if not folder.exists() and folder.parent.is_dir():
+        recover_interrupted_saves(folder.parent)  # a save killed between its renames
     if not folder.exists():
         raise BundleError(f"no such bundle: {folder}")
     if not folder.is_dir():
@@ -193,9 +219,22 @@ def _read_info_dict(path: str | Path) -> tuple[Path, dict]:
     names = data.get("class_names")
     if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
         raise BundleError(f"{INFO_FILE} in {folder} has no valid class_names: {names!r}")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        shown = ", ".join(repr(name) for name in repeated)
+        raise BundleError(f"{INFO_FILE} in {folder}: class_names repeat {shown}")
     for key in ("config", "provenance", "versions", "metrics", "history"):
-        if not isinstance(data.get(key, {}), dict):
+        if not isinstance(data.get(key, {}) or {}, dict):
             raise BundleError(f"{INFO_FILE} in {folder}: '{key}' is not an object")
+    for key in ("name", "created"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise BundleError(f"{INFO_FILE} in {folder}: '{key}' is not text: {data[key]!r}")
+    for key, value in (data.get("history") or {}).items():
+        if not isinstance(value, list):
+            raise BundleError(f"{INFO_FILE} in {folder}: history '{key}' is not a list")
+    status = data.get("status")
+    if status is not None and not isinstance(status, dict):
+        raise BundleError(f"{INFO_FILE} in {folder}: 'status' is not an object")
     for required in (MODEL_FILE, TOKENIZER_FILE):
         if not (folder / required).is_file():
             raise BundleError(f"bundle {folder} is missing {required}")
@@ -214,6 +253,7 @@ def info_from_dict(data: dict, path: Path | None) -> BundleInfo:
     metrics = data.get("metrics") or {}
     history = data.get("history") or {}
     lengths = [len(v) for v in history.values() if isinstance(v, list)]
+    status = data.get("status") if isinstance(data.get("status"), dict) else {}
     return BundleInfo(
         path=path,
         name=str(data.get("name") or (path.name if path else "model")),
@@ -226,6 +266,8 @@ def info_from_dict(data: dict, path: Path | None) -> BundleInfo:
         versions=dict(data.get("versions") or {}),
         format_version=int(data.get("format_version", FORMAT_VERSION)),
         epochs_run=max(lengths) if lengths else None,
+        status=str(status.get("state") or "complete"),
+        status_note=str(status.get("note") or ""),
     )
 
 
@@ -241,6 +283,7 @@ def load_bundle(path: str | Path) -> Bundle:
     from workbench.core.text.tokenizer import Tokenizer
 
     folder, data = _read_info_dict(path)
+    _check_model_file(folder / MODEL_FILE)
     info = info_from_dict(data, folder)
     try:
         config = TrainConfig.from_dict(data.get("config") or {})
@@ -255,11 +298,7 @@ def load_bundle(path: str | Path) -> Bundle:
     except (WorkbenchError, KeyError, TypeError, ValueError) as exc:
         raise BundleError(f"{TOKENIZER_FILE} in {folder} cannot be read: {exc}") from exc
     model = _load_keras_model(folder / MODEL_FILE)
-    outputs = _output_width(model)
-    if outputs is not None and outputs != len(info.class_names):
-        raise BundleError(
-            f"bundle {folder}: model has {outputs} outputs but {len(info.class_names)} class names"
-        )
+    _check_pieces(folder, model, tokenizer, config, info.class_names)
     return Bundle(
         info=info,
         model=model,
@@ -270,6 +309,23 @@ def load_bundle(path: str | Path) -> Bundle:
     )
 
 
+def _check_model_file(path: Path) -> None:
+    """BundleError when the model file cannot be read or is not a whole Keras archive."""
+    import zipfile
+
+    try:
+        with open(path, "rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise BundleError(f"bundle {path.parent}: cannot read {MODEL_FILE}: {why}") from exc
+    if not zipfile.is_zipfile(path):
+        raise BundleError(
+            f"bundle {path.parent}: {MODEL_FILE} is truncated or damaged "
+            "(not a complete Keras archive); save or train the model again"
+        )
+
+
 def _load_keras_model(path: Path) -> Any:
     import keras
 
@@ -277,17 +333,51 @@ def _load_keras_model(path: Path) -> Any:
         return keras.models.load_model(path, compile=False)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if len(first) > 200:
+            first = first[:200] + "..."
         raise BundleError(f"bundle {path.parent}: {MODEL_FILE} cannot be loaded: {first}") from exc
 
 
-def _output_width(model: Any) -> int | None:
+def _shape(model: Any, attribute: str) -> tuple | None:
     try:
-        shape = model.output_shape
+        shape = getattr(model, attribute)
     except (AttributeError, ValueError, RuntimeError):
         return None
-    if isinstance(shape, tuple) and shape and isinstance(shape[-1], int):
-        return shape[-1]
+    if isinstance(shape, list) and len(shape) == 1:
+        shape = shape[0]
+    return shape if isinstance(shape, tuple) else None
+
+
+def _embedding_rows(model: Any) -> int | None:
+    for layer in getattr(model, "layers", []):
+        rows = getattr(layer, "input_dim", None)
+        if type(layer).__name__ == "Embedding" and isinstance(rows, int):
+            return rows
     return None
+
+
+def _check_pieces(
+    folder: Path, model: Any, tokenizer: Tokenizer, config: TrainConfig, class_names: list[str]
+) -> None:
+    """BundleError naming the first way the model, tokeniser, config and classes disagree."""
+    output = _shape(model, "output_shape")
+    outputs = output[-1] if output and isinstance(output[-1], int) else None
+    if outputs is not None and outputs != len(class_names):
+        raise BundleError(
+            f"bundle {folder}: model has {outputs} outputs but {len(class_names)} class names"
+        )
+    rows = _embedding_rows(model)
+    if rows is not None and tokenizer.vocab_size > rows:
+        raise BundleError(
+            f"bundle {folder}: {TOKENIZER_FILE} has {tokenizer.vocab_size} token ids but the "
+            f"model's embedding has only {rows} rows"
+        )
+    given = _shape(model, "input_shape")
+    length = given[1] if given and len(given) == 2 and isinstance(given[1], int) else None
+    if length is not None and length != config.maxlen:
+        raise BundleError(
+            f"bundle {folder}: config maxlen is {config.maxlen} but the model takes {length} tokens"
+        )
 
 
 def list_bundles(models_dir: str | Path, *, problems: list[str] | None = None) -> list[BundleInfo]:
@@ -296,9 +386,10 @@ def list_bundles(models_dir: str | Path, *, problems: list[str] | None = None) -
     Pass a list as ``problems`` to receive one message per skipped folder.
     Hidden folders (temp folders of saves in progress) are ignored.
     """
-    base = Path(models_dir).expanduser()
+    base = check_path(models_dir, "models_dir", function="list_bundles").expanduser()
     if not base.is_dir():
         return []
+    recover_interrupted_saves(base)
     found: list[tuple[float, BundleInfo]] = []
     for entry in sorted(base.iterdir()):
         if entry.name.startswith(".") or not entry.is_dir():

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from workbench.core.arguments import check_path
 from workbench.core.bundles.bundle import Bundle, load_bundle
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import ArgumentError, WorkbenchError
 
 BATCH_SIZE = 256
 SMALL_BUCKETS = (1, 8, 32)  # batch sizes run through XLA; larger batches use a plain graph
@@ -139,11 +140,15 @@ def _as_text_list(texts: str | Iterable[str]) -> list[str]:
     if isinstance(texts, str):
         return [texts]
     if texts is None:
-        raise WorkbenchError("no texts given to classify (got None)")
+        raise ArgumentError("no texts given to classify (got None)")
+    if isinstance(texts, bytes) or not isinstance(texts, Iterable):
+        raise ArgumentError(
+            f"texts must be a string or a list of strings, got {type(texts).__name__}"
+        )
     items = list(texts)
     for index, item in enumerate(items):
         if not isinstance(item, str):
-            raise WorkbenchError(f"text {index} is not a string: {type(item).__name__}")
+            raise ArgumentError(f"text {index} is not a string: {type(item).__name__}")
     return items
 
 
@@ -161,7 +166,7 @@ class Predictor:
     @classmethod
     def from_path(cls, path: str | Path) -> Predictor:
         """Load the bundle at ``path`` and make a predictor for it."""
-        return cls(load_bundle(path))
+        return cls(load_bundle(check_path(path, "path", function="Predictor.from_path")))
 
     def warm_up(self) -> None:
         """Compile the single-text path now (about a second), e.g. in a worker after loading."""

@@ -2,7 +2,13 @@
 
 :func:`save_bundle` writes every file into a hidden temp folder beside the target,
 fsyncs it, and renames it into place; a bundle already there is renamed aside first and
-deleted only once the new one is in, so an interrupted save leaves the old one whole.
+deleted only once the new one is in. Both hidden folders carry the saving process's id
+(``.NAME.tmp-PID-TAG``, ``.NAME.old-PID-TAG``): when that process is gone,
+:func:`recover_interrupted_saves` (run by every save and listing) puts an ``old`` folder
+back where its bundle is missing and removes the leftovers, so a save killed at any
+point leaves one whole bundle. With ``replace=False`` the name is reserved atomically
+(``os.mkdir``) and the next free ``NAME-2``, ``NAME-3``... is taken when another
+process got there first, so two saves never both claim one folder.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import os
 import re
 import shutil
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,8 +97,12 @@ def build_info_dict(
     metrics: Any,
     provenance: dict | None,
     created: str | None = None,
+    status: dict | None = None,
 ) -> dict:
-    """The content of ``bundle.json`` (JSON-serialisable)."""
+    """The content of ``bundle.json`` (JSON-serialisable).
+
+    ``status``: ``{"state": ..., "note": ...}`` from :func:`run_status` (complete when None).
+    """
     return {
         "format_version": FORMAT_VERSION,
         "name": name,
@@ -102,7 +113,42 @@ def build_info_dict(
         "metrics": compact_metrics(metrics),
         "provenance": dict(provenance or {}),
         "versions": library_versions(),
+        "status": dict(status or {"state": "complete", "note": ""}),
     }
+
+
+_STATES = {"completed": "complete", "cancelled": "stopped", "early_stopped": "early-stopped"}
+
+
+def run_status(
+    outcome: str,
+    *,
+    epochs_run: int,
+    epochs: int,
+    best_epoch: int | None,
+    accuracy: float | None,
+    reason: str = "",
+) -> dict:
+    """``{"state", "note"}`` for ``bundle.json`` from how training ended.
+
+    ``outcome`` is the training status (``"completed"``, ``"cancelled"``,
+    ``"early_stopped"``, ``"failed"``); ``best_epoch`` is 0-based. The note says what was
+    kept: ``"stopped after 1 of 15 epochs; best epoch 1 saved, 50.0 % on the test split"``.
+    """
+    state = _STATES.get(outcome, "partial")
+    if state == "complete":
+        return {"state": state, "note": ""}
+    kept = "" if best_epoch is None else f"best epoch {best_epoch + 1} saved"
+    if kept and accuracy is not None:
+        kept += f", {accuracy * 100:.1f} % on the test split"
+    done = f"after {epochs_run} of {epochs} epochs"
+    if state == "stopped":
+        head = f"stopped {done}"
+    elif state == "early-stopped":
+        head = f"stopped early {done} (no further improvement)"
+    else:
+        head = f"training failed {done}" + (f" ({reason})" if reason else "")
+    return {"state": state, "note": "; ".join(part for part in (head, kept) if part)}
 
 
 def _fsync_file(path: Path) -> None:
@@ -139,18 +185,25 @@ def save_bundle(
     metrics: Any,
     provenance: dict | None,
     name: str | None = None,
+    replace: bool = True,
+    status: dict | None = None,
 ) -> Path:
     """Write a bundle folder at ``path`` atomically and return its path.
 
     Everything is written to a hidden temp folder beside ``path`` and renamed into
     place; an existing bundle there is renamed aside first and deleted only once the
     new one is in, so an interrupted save leaves the previous bundle whole.
-    ``metrics`` may be an ``Evaluation`` or its dict; its misclassified list is capped.
+    With ``replace=False`` an existing folder is never replaced: the first free name
+    among ``path``, ``path-2``, ``path-3``... is reserved atomically and returned
+    (so check the returned path). ``metrics`` may be an ``Evaluation`` or its dict;
+    its misclassified list is capped.
     """
-    target = Path(path).expanduser().absolute()
-    if target.exists() and not target.is_dir():
+    from workbench.core.arguments import check_path
+
+    target = check_path(path, "path").expanduser().absolute()
+    if replace and target.exists() and not target.is_dir():
         raise BundleError(f"cannot save bundle: {target} exists and is not a folder")
-    if target.is_dir() and any(target.iterdir()) and not (target / INFO_FILE).is_file():
+    if replace and target.is_dir() and any(target.iterdir()) and not (target / INFO_FILE).is_file():
         raise BundleError(f"cannot save bundle: {target} exists and is not a model bundle")
     parent = target.parent
     try:
@@ -158,8 +211,11 @@ def save_bundle(
     except OSError as exc:
         raise BundleError(f"cannot create models folder {parent}: {exc.strerror}") from exc
 
-    tag = uuid.uuid4().hex[:8]
+    recover_interrupted_saves(parent)
+    tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     temp = parent / f".{target.name}.tmp-{tag}"
+    if not replace:
+        target = _reserve(target)
     info = build_info_dict(
         name=name or target.name,
         class_names=class_names,
@@ -167,6 +223,7 @@ def save_bundle(
         history=history,
         metrics=metrics,
         provenance=provenance,
+        status=status,
     )
     try:
         temp.mkdir()
@@ -177,11 +234,109 @@ def save_bundle(
         _fsync_dir(temp)
     except BaseException as exc:
         shutil.rmtree(temp, ignore_errors=True)
+        if not replace:
+            with contextlib.suppress(OSError):
+                target.rmdir()  # the empty folder that reserved the name
         if isinstance(exc, Exception):
             raise BundleError(f"cannot save bundle {target}: {exc}") from exc
         raise
-    _swap_in(temp, target, tag)
+    if replace:
+        _swap_in(temp, target, tag)
+    else:
+        _move_into_reserved(temp, target)
     return target
+
+
+def _move_into_reserved(temp: Path, target: Path) -> None:
+    """Rename ``temp`` over the empty folder that reserved ``target``."""
+    try:
+        os.replace(temp, target)  # POSIX: an empty folder is replaced atomically
+    except OSError:
+        try:
+            target.rmdir()
+            os.rename(temp, target)
+        except OSError as exc:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise BundleError(f"cannot save bundle {target}: {exc.strerror or exc}") from exc
+    with contextlib.suppress(OSError):
+        _fsync_dir(target.parent)
+
+
+def _reserve(target: Path) -> Path:
+    """Create ``target`` (or ``target-2``, ``-3``...) as an empty folder; first free one wins.
+
+    ``os.mkdir`` fails when the name exists, so of two processes reserving one name
+    only one gets it; the empty folder is then replaced by the finished bundle.
+    """
+    stem = target.name
+    number = 1
+    while True:
+        candidate = target if number == 1 else target.with_name(f"{stem}-{number}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            number += 1
+            continue
+        except OSError as exc:
+            raise BundleError(f"cannot save bundle {candidate}: {exc.strerror or exc}") from exc
+        return candidate
+
+
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?:(?P<pid>\d+)-)?[0-9a-f]{8}$")
+_UNOWNED_GRACE_S = 3600.0  # leftovers of saves that recorded no process id
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (owned by someone else) or cannot tell: leave it alone
+    return True
+
+
+def _abandoned(entry: Path, pid: str | None) -> bool:
+    if pid is not None:
+        return not _process_alive(int(pid))
+    try:
+        return time.time() - entry.stat().st_mtime > _UNOWNED_GRACE_S
+    except OSError:
+        return False
+
+
+def recover_interrupted_saves(models_dir: str | Path) -> list[str]:
+    """Repair what killed saves left in ``models_dir``; return one line per repair.
+
+    A hidden ``.NAME.old-*`` folder whose save process is gone is put back as ``NAME``
+    when ``NAME`` is missing (the save died between its two renames), else deleted; a
+    hidden ``.NAME.tmp-*`` folder whose process is gone is deleted. Saves still running
+    (their process is alive) are left alone.
+    """
+    folder = Path(models_dir)
+    done: list[str] = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return done
+    for entry in entries:
+        match = _LEFTOVER.match(entry.name)
+        if match is None or not entry.is_dir() or not _abandoned(entry, match["pid"]):
+            continue
+        target = folder / match["name"]
+        if match["kind"] == "old" and not target.exists():
+            try:
+                os.replace(entry, target)
+            except OSError:
+                continue
+            done.append(f"restored {target} from an interrupted save")
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        if not entry.exists():
+            done.append(f"removed {entry.name} left by an interrupted save")
+    return done
 
 
 def _swap_in(temp: Path, target: Path, tag: str) -> None:

@@ -3,7 +3,7 @@
 from workbench.core.corpora.corpus import SPLIT_ORDER, Corpus
 from workbench.core.corpora.formats import FORMATS, detect_format
 from workbench.core.corpora.formats.delimited import auto_csv_columns
-from workbench.core.corpora.loading import load_corpus
+from workbench.core.corpora.loading import LABEL_VARIANTS, load_corpus
 from workbench.core.corpora.report import ImportIssue, ImportReport
 from workbench.core.corpora.split import Splits, split_corpus
 from workbench.core.corpora.stats import CorpusStats, corpus_stats
@@ -18,6 +18,7 @@ from workbench.core.corpora.textio import decode_text, read_text_file
 
 __all__ = [
     "FORMATS",
+    "LABEL_VARIANTS",
     "SPLIT_ORDER",
     "Corpus",
     "CorpusStats",

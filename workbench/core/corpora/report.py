@@ -19,12 +19,20 @@ class ImportIssue:
     detail: str = ""  # specifics: the parser message, the keys present...
 
     def __str__(self) -> str:
+        """One line: ``path:line: reason (detail)``; control characters in it are escaped."""
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         extra = f" ({self.detail})" if self.detail else ""
-        return f"{where}: {self.reason}{extra}"
+        return _one_line(f"{where}: {self.reason}{extra}")
 
     def to_dict(self) -> dict:
         return {"path": self.path, "line": self.line, "reason": self.reason, "detail": self.detail}
+
+
+def _one_line(text: str) -> str:
+    """``text`` with newlines, tabs and other control characters shown escaped."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _count_phrase(count: int, noun: str) -> str:

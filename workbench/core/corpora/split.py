@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from workbench.core.arguments import check_instance, check_int
 from workbench.core.corpora.corpus import SPLIT_ORDER, Corpus
 from workbench.core.errors import ConfigError, CorpusError
 
@@ -153,6 +154,8 @@ def split_corpus(
     train) would be empty; ConfigError for fractions outside [0, 1) or summing
     to 1 or more.
     """
+    check_instance(corpus, Corpus, "corpus", function="split_corpus")
+    seed = check_int(seed, "seed", function="split_corpus", minimum=0)
     val_fraction = _check_fraction("val_fraction", val_fraction)
     test_fraction = _check_fraction("test_fraction", test_fraction)
     if val_fraction + test_fraction >= 1:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from workbench.core.arguments import check_instance
 from workbench.core.corpora.corpus import Corpus
 from workbench.core.progress import CancelToken, ProgressCallback, Throttle, check_cancelled
 
@@ -94,6 +95,7 @@ def corpus_stats(
     An empty corpus gives zeros and the smallest suggested maxlen. Raises
     ``Cancelled`` when ``cancel`` is set.
     """
+    check_instance(corpus, Corpus, "corpus", function="corpus_stats")
     tokenize = get_tokenize()
     tell = Throttle(progress)
     total = len(corpus)

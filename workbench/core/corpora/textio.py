@@ -2,9 +2,13 @@
 
 Text is decoded as UTF-8 (a byte-order mark is dropped), falling back to cp1252
 and then latin-1, which never fails. Files that start with a UTF-16 byte-order
-mark are read as UTF-16. Line endings are normalised to ``"\\n"``. Files with NUL
-bytes or mostly control characters in their first 8 KiB are binary and are never
-decoded.
+mark are read as UTF-16. Line endings are normalised to ``"\\n"``.
+
+One rule for NUL bytes: a file whose first 8 KiB is mostly control characters, or has
+NUL bytes in most of its lines, is binary and is never decoded. Otherwise a NUL byte
+belongs to one line: a line of a line-based file (CSV, JSON lines...) holding one is
+left out and its number kept (:attr:`TextLines.nul_lines`) for the import report, and
+a one-document file holding one is refused, wherever the byte is.
 """
 
 from __future__ import annotations
@@ -41,13 +45,31 @@ class UnreadableFile(CorpusError):
 
 
 def looks_binary(head: bytes) -> bool:
-    """Whether the first bytes of a file look like binary data rather than text."""
+    """Whether the first bytes of a file look like binary data rather than text.
+
+    Binary: mostly control characters, or NUL bytes in most lines. A text file with a
+    stray NUL byte in one line is text (that line is dealt with on its own).
+    """
     if not head or head.startswith(_UTF16_BOMS):
         return False
-    if b"\x00" in head:
-        return True
     control = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    return control > len(head) * 0.3
+    if control > len(head) * 0.3:
+        return True
+    if b"\x00" not in head:
+        return False
+    lines = [line for line in head.split(b"\n") if line]
+    return sum(b"\x00" in line for line in lines) * 2 > len(lines)
+
+
+def first_nul_line(data: bytes) -> int | None:
+    """The 1-based line number of the first NUL byte in ``data`` (None without one).
+
+    UTF-16 text (with its byte-order mark) is full of NUL bytes and has none here.
+    """
+    if data.startswith(_UTF16_BOMS):
+        return None
+    at = data.find(b"\x00")
+    return None if at < 0 else data.count(b"\n", 0, at) + 1
 
 
 def normalise_newlines(text: str) -> str:
@@ -86,16 +108,20 @@ def _read_bytes(path: Path) -> bytes:
         raise UnreadableFile(path, f"cannot read ({error.strerror or error})") from error
 
 
-def read_text_file(path: str | Path) -> tuple[str, str]:
+def read_text_file(path: str | Path, *, allow_nul: bool = False) -> tuple[str, str]:
     """Read a whole text file and return ``(text, encoding)`` with newlines normalised.
 
     Raises :class:`UnreadableFile` (a ``CorpusError``) for a missing, unreadable
-    or binary file. An empty file gives ``("", "utf-8")``.
+    or binary file, and for a NUL byte anywhere in it unless ``allow_nul`` (a table
+    whose caller drops the records holding one). An empty file gives ``("", "utf-8")``.
     """
     path = Path(path)
     data = _read_bytes(path)
     if looks_binary(data[:SNIFF_BYTES]):
         raise UnreadableFile(path, "binary file")
+    line = None if allow_nul else first_nul_line(data)
+    if line is not None:
+        raise UnreadableFile(path, f"NUL byte in line {line}, not text")
     text, encoding = decode_bytes(data)
     return normalise_newlines(text), encoding
 
@@ -107,6 +133,9 @@ def decode_text(data: bytes, source: str) -> str:
     """
     if looks_binary(data[:SNIFF_BYTES]):
         raise UnreadableFile(source, "binary data, not text")
+    line = first_nul_line(data)
+    if line is not None:
+        raise UnreadableFile(source, f"NUL byte in line {line}, not text")
     return normalise_newlines(decode_bytes(data)[0])
 
 
@@ -140,10 +169,13 @@ class TextLines:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
         message: str = "",
+        nul_as_blank: bool = False,
     ) -> None:
         self.path = Path(path)
+        self._nul_as_blank = nul_as_blank  # yield "" for a NUL line (keeps a CSV's numbering)
         self.encoding = "utf-8"
         self.fallback_line: int | None = None
+        self.nul_lines: list[int] = []  # lines left out because they hold a NUL byte
         self.size = 0
         self._progress = Throttle(progress)
         self._cancel = cancel
@@ -191,6 +223,11 @@ class TextLines:
                 self.fallback_line = number + 1
             for piece in _split_line(text):
                 number += 1
+                if "\x00" in piece:
+                    self.nul_lines.append(number)
+                    if not self._nul_as_blank:
+                        continue
+                    piece = ""
                 yield number, piece
                 self._tick(number, done)
         check_cancelled(self._cancel)

@@ -15,12 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from workbench.core.arguments import check_instance
 from workbench.core.bundles.bundle import (
     Bundle,
     build_info_dict,
     info_from_dict,
     load_bundle,
     read_bundle_info,
+    run_status,
     save_bundle,
     unique_bundle_path,
 )
@@ -239,6 +241,7 @@ def run_training(
     from workbench.core.paths import default_models_dir
 
     start = time.perf_counter()
+    check_instance(corpus, Corpus, "corpus", function="run_training")
     if not isinstance(config, TrainConfig):
         raise ConfigError(f"config must be a TrainConfig, got {type(config).__name__}")
     report = _Progress(progress)
@@ -316,6 +319,14 @@ def run_training(
         probs = scorer.probabilities(result.best_epoch, result.model)
         run.evaluation = evaluate(y_test, probs, class_names, texts=list(splits.test.texts))
 
+    status = run_status(
+        result.status,
+        epochs_run=result.epochs_run,
+        epochs=config.epochs,
+        best_epoch=result.best_epoch,
+        accuracy=run.evaluation.accuracy if run.evaluation else None,
+        reason=result.message,
+    )
     info = build_info_dict(
         name=name or "unsaved model",
         class_names=class_names,
@@ -323,6 +334,7 @@ def run_training(
         history=result.history,
         metrics=run.evaluation,
         provenance=provenance,
+        status=status,
     )
     bundle_info = info_from_dict(info, None)
     if save:
@@ -339,7 +351,8 @@ def run_training(
                 history=result.history,
                 metrics=run.evaluation,
                 provenance=provenance,
-                name=target.name,
+                replace=False,  # another run may take the same name meanwhile
+                status=status,
             )
             bundle_info = read_bundle_info(run.bundle_path)
         except BundleError as exc:
@@ -368,6 +381,7 @@ def evaluate_bundle(
 
     Labels the bundle does not know raise :class:`BundleError` naming them.
     """
+    check_instance(corpus, Corpus, "corpus", function="evaluate_bundle")
     bundle = bundle_or_path if isinstance(bundle_or_path, Bundle) else load_bundle(bundle_or_path)
     if corpus.splits is not None and "test" in corpus.splits:
         indices = [i for i, split in enumerate(corpus.splits) if split == "test"]

@@ -13,6 +13,8 @@ from workbench.core.text.vectors import (
     describe_texts,
     embedding_matrix,
     load_vectors,
+    split_member,
+    vectors_members,
 )
 
 __all__ = [
@@ -28,5 +30,7 @@ __all__ = [
     "describe_texts",
     "embedding_matrix",
     "load_vectors",
+    "split_member",
     "tokenize",
+    "vectors_members",
 ]

@@ -130,6 +130,62 @@ def choose_columns(
     return text_columns, label_column
 
 
+_MAX_KNOWN_VALUE = 100  # longer cells are not remembered as a column's typical values
+
+
+class GluedRows:
+    """Finds records where a quote that never closes swallowed the rows after it.
+
+    Feed every record with :meth:`add`; :meth:`suspects` then returns, for each record
+    spanning several lines, ``(first line, last line, swallowed)`` when some of its lines,
+    read on their own, are rows of the table: as many cells as the header, with a value
+    in a column outside ``text_columns`` that other records have in that column too
+    (a label, typically). A genuine multi-line text does not look like that.
+    """
+
+    def __init__(self, width: int, text_columns: Sequence[int], delimiter: str) -> None:
+        self.width = width
+        self.others = [i for i in range(width) if i not in set(text_columns)]
+        self.delimiter = delimiter
+        self.known: list[set[str]] = [set() for _ in range(width)]
+        self.multi: list[tuple[int, int, list[str]]] = []
+
+    def add(self, first: int, last: int, row: Sequence[str]) -> None:
+        if last > first and self.others:
+            self.multi.append((first, last, list(row)))
+            return
+        for index in self.others:
+            if index < len(row) and len(row[index]) <= _MAX_KNOWN_VALUE:
+                self.known[index].add(row[index].strip())
+
+    def _looks_like_row(self, piece: str) -> bool:
+        try:
+            cells = next(csv.reader([piece], delimiter=self.delimiter), [])
+        except csv.Error:
+            return False
+        if len(cells) != self.width:
+            return False
+        return any(cells[i].strip() and cells[i].strip() in self.known[i] for i in self.others)
+
+    def suspects(self) -> list[tuple[int, int, int]]:
+        found = []
+        for first, last, row in self.multi:
+            pieces = [piece for cell in row for piece in cell.split("\n") if piece.strip()]
+            swallowed = sum(self._looks_like_row(piece) for piece in pieces)
+            if swallowed:
+                found.append((first, last, swallowed))
+        return found
+
+
+def unclosed_quote_detail(first: int, last: int, swallowed: int) -> str:
+    """The detail line of an unclosed-quote warning."""
+    rows = "row" if swallowed == 1 else "rows"
+    return (
+        f"a quote opened in this record seems never to close: the record runs to line "
+        f"{last} and holds {swallowed} {rows} of its own, read as one document"
+    )
+
+
 def read_csv(
     path: Path,
     report: ImportReport,
@@ -139,7 +195,7 @@ def read_csv(
     cancel: CancelToken | None = None,
 ) -> Records:
     """Read a CSV/TSV file as a stream; rows without text or label are skipped."""
-    lines = TextLines(path, progress=progress, cancel=cancel)
+    lines = TextLines(path, progress=progress, cancel=cancel, nul_as_blank=True)
     stream: Iterator[str] = (line + "\n" for _, line in lines)
     head = list(itertools.islice(stream, _SNIFF_LINES))
     delimiter = options.delimiter
@@ -152,6 +208,7 @@ def read_csv(
     header: list[str] | None = None
     text_columns: list[int] = []
     label_column = 0
+    glued: GluedRows | None = None
     while True:
         start = reader.line_num + 1  # the physical line the record starts on
         try:
@@ -166,7 +223,9 @@ def read_csv(
         if header is None:
             header = [name.strip() for name in row]
             text_columns, label_column = choose_columns(header, options, path)
+            glued = GluedRows(len(header), text_columns, delimiter)
             continue
+        glued.add(start, reader.line_num, row)
         text = join_text_parts([row[i] if i < len(row) else "" for i in text_columns])
         label = normalise_label(row[label_column]) if label_column < len(row) else ""
         if not text:
@@ -175,6 +234,12 @@ def read_csv(
             report.skip(path, start, "missing label")
         else:
             records.add(text, label)
+    if glued is not None:
+        for first, last, swallowed in glued.suspects():
+            detail = unclosed_quote_detail(first, last, swallowed)
+            report.warn(path, first, "unclosed quote", detail)
+    for number in lines.nul_lines:
+        report.skip(path, number, "NUL byte in line")
     if lines.encoding not in ("utf-8", "utf-16"):
         report.warn(path, lines.fallback_line, f"decoded as {lines.encoding}")
     if header is None:

@@ -28,6 +28,8 @@ _NON_WORD = re.compile(r"[^\w-]+")
 
 
 def _warn_encoding(report: ImportReport, path: Path, lines: TextLines) -> None:
+    for number in lines.nul_lines:
+        report.skip(path, number, "NUL byte in line")
     if lines.encoding not in ("utf-8", "utf-16"):
         report.warn(path, lines.fallback_line, f"decoded as {lines.encoding}")
 

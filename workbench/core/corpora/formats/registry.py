@@ -77,6 +77,8 @@ def read_folder(
     for entry in _visible_entries(path):
         if entry.is_dir():
             class_dirs.append(entry)
+        elif entry.is_symlink() and not entry.exists():
+            report.skip(entry, None, "broken or looping link")
         else:
             report.warn(entry, None, "file outside class folders ignored")
     if not class_dirs:
@@ -91,6 +93,10 @@ def read_folder(
             elif entry.is_file():
                 files.append((entry, class_dir.name))
                 count += 1
+            elif entry.is_symlink():
+                report.skip(entry, None, "broken or looping link")
+            else:
+                report.skip(entry, None, "not a regular file")
         if count == 0:
             report.warn(class_dir, None, "empty class folder ignored")
 

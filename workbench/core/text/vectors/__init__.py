@@ -13,6 +13,7 @@ from workbench.core.text.vectors.loading import (
     embedding_matrix,
     load_vectors,
 )
+from workbench.core.text.vectors.source import split_member, vectors_members
 
 __all__ = [
     "BUNDLED",
@@ -26,4 +27,6 @@ __all__ = [
     "describe_texts",
     "embedding_matrix",
     "load_vectors",
+    "split_member",
+    "vectors_members",
 ]

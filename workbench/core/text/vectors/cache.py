@@ -3,7 +3,8 @@
 The key hashes the source file's resolved path, size and modification time, the
 zip member, a hash of the vocabulary and :data:`CACHE_VERSION`, so a changed
 file or vocabulary misses the cache. Writing is best effort: a cache that
-cannot be written is skipped, one that cannot be read is treated as a miss.
+cannot be written is skipped; an entry that cannot be read whole (empty, truncated,
+damaged) is a miss, rebuilt, and said so in the load's report.
 """
 
 from __future__ import annotations
@@ -50,29 +51,44 @@ def cache_key(files: Iterable[Path], *, member: str | None, vocab_digest: str) -
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def read_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray, dict[str, Any]] | None:
-    """``(words, matrix, report fields)`` stored under ``key``, or None on a miss."""
+def read_cache(
+    folder: Path, key: str, problems: list[str] | None = None
+) -> tuple[list[str], np.ndarray, dict[str, Any]] | None:
+    """``(words, matrix, report fields)`` stored under ``key``, or None on a miss.
+
+    Any entry that cannot be read whole (empty, truncated, not JSON, wrong shapes...)
+    is a miss: a line saying why is appended to ``problems`` and the caller rebuilds it.
+    """
     meta_path = folder / f"{key}.json"
+    matrix_path = folder / f"{key}.npy"
+    if not meta_path.exists() and not matrix_path.exists():
+        return None
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         words = meta["words"]
         report = meta["report"]
-        matrix = np.load(folder / f"{key}.npy", allow_pickle=False)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("ignoring unreadable vectors cache %s: %s", meta_path, exc)
-        return None
+        matrix = np.load(matrix_path, allow_pickle=False)
+    except Exception as exc:  # whatever a damaged file raises, it is a miss
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return _miss(meta_path, f"unreadable ({why})", problems)
     if (
         not isinstance(words, list)
         or not isinstance(report, dict)
+        or not isinstance(matrix, np.ndarray)
         or matrix.ndim != 2
         or matrix.shape[0] != len(words)
         or matrix.dtype != np.float32
     ):
-        log.warning("ignoring inconsistent vectors cache %s", meta_path)
-        return None
+        return _miss(meta_path, "inconsistent", problems)
     return words, matrix, report
+
+
+def _miss(meta_path: Path, why: str, problems: list[str] | None) -> None:
+    message = f"vectors cache entry {meta_path.stem} was {why}; rebuilt from the source"
+    log.warning("%s (%s)", message, meta_path.parent)
+    if problems is not None:
+        problems.append(message)
+    return None
 
 
 def _atomic_write(target: Path, write: Any) -> None:

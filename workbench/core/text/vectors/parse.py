@@ -6,9 +6,10 @@ floats only for the lines whose word is wanted: a chunk's wanted lines in one
 ``np.loadtxt`` call, row by row only when that call meets a malformed line.
 
 Fields are separated by spaces; a CR before the newline, trailing spaces and
-blank lines are tolerated. With a vocabulary only the lines of its words are
-parsed, so only those (and lines without any space) can be reported as
-malformed; a full load checks every line.
+blank lines are tolerated. A line with a value that is not a finite float32 (``nan``,
+``inf``, ``1e39``) is malformed, like one with the wrong number of fields. With a
+vocabulary only the lines of its words are parsed, so only those (and lines without
+any space) can be reported as malformed; a full load checks every line.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class ParsedVectors:
     malformed_lines: list[int] = field(default_factory=list)
     blank_lines: int = 0
     duplicates: int = 0
+    duplicate_lines: list[int] = field(default_factory=list)
     member: str | None = None
 
 
@@ -68,6 +70,7 @@ class _Collector:
         self.rows_read = 0
         self.blank = 0
         self.duplicates = 0
+        self.duplicate_lines: list[int] = []
         self.malformed = 0
         self.malformed_lines: list[int] = []
         # per-chunk buffers
@@ -102,7 +105,7 @@ class _Collector:
                         rows.append(buf[sp + 1 : nl])
                         line_nos.append(line_no + n_lines)
                 elif key in seen:
-                    self.duplicates += 1
+                    self._duplicate(line_no + n_lines)
                 else:
                     keys.append(key)
                     rows.append(buf[sp + 1 : nl])
@@ -125,7 +128,7 @@ class _Collector:
         if self.wanted is not None and key not in self.wanted:
             return
         if self.wanted is None and key in self.seen:
-            self.duplicates += 1
+            self._duplicate(line_no)
             return
         self._keys.append(key)
         self._rows.append(b" ".join(fields[1:]))
@@ -133,18 +136,29 @@ class _Collector:
 
     def flush(self) -> None:
         """Parse the rows collected from the current chunk; keep each word's first good row."""
-        keys, rows = self._keys, self._rows
+        keys, rows, line_nos = self._keys, self._rows, self._line_nos
         if rows:
             try:
-                block = np.loadtxt(rows, dtype=np.float32, comments=None, ndmin=2)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    block = np.loadtxt(rows, dtype=np.float32, comments=None, ndmin=2)
             except ValueError:
                 block = None
             if block is None or block.shape != (len(rows), self.dim):
-                keys, block = self._parse_each(keys, rows)
+                keys, line_nos, block = self._parse_each(keys, rows)
+            else:
+                finite = np.isfinite(block).all(axis=1)
+                if not finite.all():  # nan, inf, or beyond float32's range (read as inf)
+                    self._bad.extend(n for n, ok in zip(line_nos, finite, strict=True) if not ok)
+                    keys = [k for k, ok in zip(keys, finite, strict=True) if ok]
+                    line_nos = [n for n, ok in zip(line_nos, finite, strict=True) if ok]
+                    block = block[finite]
             if len(set(keys)) != len(keys):
                 first = sorted({k: i for i, k in reversed(list(enumerate(keys)))}.values())
                 if self.wanted is None:
-                    self.duplicates += len(keys) - len(first)
+                    kept = set(first)
+                    for index, line in enumerate(line_nos):
+                        if index not in kept:
+                            self._duplicate(line)
                 keys, block = [keys[i] for i in first], block[first]
             if self.wanted is not None:
                 self.wanted.difference_update(keys)
@@ -158,25 +172,37 @@ class _Collector:
             self.malformed_lines.extend(self._bad[: max(room, 0)])
         self._keys, self._rows, self._line_nos, self._bad = [], [], [], []
 
-    def _parse_each(self, keys: list[bytes], rows: list[bytes]) -> tuple[list[bytes], np.ndarray]:
+    def _duplicate(self, line_no: int) -> None:
+        self.duplicates += 1
+        if len(self.duplicate_lines) < MAX_REPORTED_LINES:
+            self.duplicate_lines.append(line_no)
+
+    def _parse_each(
+        self, keys: list[bytes], rows: list[bytes]
+    ) -> tuple[list[bytes], list[int], np.ndarray]:
         """Slow path for a chunk holding a malformed row: parse row by row."""
         good_keys: list[bytes] = []
+        good_lines: list[int] = []
         good_rows: list[np.ndarray] = []
         for key, row, line_no in zip(keys, rows, self._line_nos, strict=True):
             fields = row.split()
             values = None
             if len(fields) == self.dim:
                 try:
-                    values = np.array(fields, dtype=np.float32)
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        values = np.array(fields, dtype=np.float32)
                 except ValueError:
                     values = None
+                if values is not None and not np.isfinite(values).all():
+                    values = None  # nan, inf, or beyond float32's range
             if values is None:
                 self._bad.append(line_no)
                 continue
             good_keys.append(key)
+            good_lines.append(line_no)
             good_rows.append(values)
         block = np.array(good_rows, dtype=np.float32).reshape(len(good_rows), self.dim)
-        return good_keys, block
+        return good_keys, good_lines, block
 
     def _keep(self, keys: list[bytes], block: np.ndarray) -> None:
         if self.names is not None:
@@ -334,5 +360,6 @@ def read_text_vectors(
         malformed_lines=collector.malformed_lines,
         blank_lines=collector.blank,
         duplicates=collector.duplicates,
+        duplicate_lines=sorted(collector.duplicate_lines),
         member=stream.member,
     )

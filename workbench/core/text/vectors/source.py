@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from workbench.core.errors import VectorsError
+from workbench.core.errors import ArchiveMemberError, VectorsError
 
 PROBE_LINES = 100
 TEXT_SUFFIXES = (".txt", ".vec")
@@ -53,23 +53,94 @@ def zip_text_members(archive: zipfile.ZipFile) -> list[str]:
     ]
 
 
+_PROBE_BYTES = 64 << 10
+
+
+def _member_files(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Files of an archive, without folders and macOS/hidden extras."""
+    return [
+        info
+        for info in archive.infolist()
+        if not info.is_dir()
+        and not info.filename.startswith("__MACOSX/")
+        and not Path(info.filename).name.startswith(".")
+    ]
+
+
+def _reads_as_vectors(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a member's first lines are ``word v1 v2 ...`` rows of one width."""
+    try:
+        with archive.open(info) as handle:
+            head = handle.read(_PROBE_BYTES)
+    except (OSError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error):
+        return False
+    lines = [line.split() for line in head.removeprefix(BOM).split(b"\n")[:-1]]
+    lines = [fields for fields in lines if fields]
+    if lines and _is_header(lines[0]):
+        lines = lines[1:]
+    lines = lines[:PROBE_LINES]
+    if not lines:
+        return False
+    widths = Counter(len(f) for f in lines if len(f) >= 3 and _is_float_row(f[1:]))
+    return bool(widths) and widths.most_common(1)[0][1] >= max(1, len(lines) * 0.8)
+
+
+def vectors_members(path: str | Path) -> list[str]:
+    """The members of the zip file at ``path`` whose first lines read as word vectors."""
+    try:
+        with zipfile.ZipFile(Path(path)) as archive:
+            return [i.filename for i in _member_files(archive) if _reads_as_vectors(archive, i)]
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise VectorsError(f"{path}: not a readable zip file ({exc})") from None
+
+
 def choose_member(path: Path, archive: zipfile.ZipFile, member: str | None) -> str:
-    """The member to read: ``member`` if given, else the only text member."""
-    names = [i.filename for i in archive.infolist() if not i.is_dir()]
+    """The member to read: ``member`` if given, else the only member that reads as vectors.
+
+    ArchiveMemberError (with the candidate members) when ``member`` is not there, when
+    no member reads as vectors, or when several do.
+    """
+    files = _member_files(archive)
+    names = [info.filename for info in files]
+    listed = ", ".join(names) or "nothing"
     if member is not None:
-        if member not in names:
-            listed = ", ".join(names) or "nothing"
-            raise VectorsError(f"{path}: no member {member!r} (it holds {listed})")
+        if member not in {info.filename for info in archive.infolist()}:
+            raise ArchiveMemberError(
+                f"{path}: no member {member!r} (it holds {listed})", path=str(path), members=names
+            )
         return member
-    texts = zip_text_members(archive)
-    if not texts:
-        listed = ", ".join(names) or "nothing"
-        raise VectorsError(f"{path}: no .txt vectors file in the archive (it holds {listed})")
-    if len(texts) > 1:
-        raise VectorsError(
-            f"{path} holds several vectors files ({', '.join(texts)}); choose one with member="
+    found = [info.filename for info in files if _reads_as_vectors(archive, info)]
+    if len(found) == 1:
+        return found[0]
+    if not found and len(names) == 1 and Path(names[0]).suffix.lower() in (*TEXT_SUFFIXES, ""):
+        return names[0]  # the only text file: reading it says what is wrong with it
+    if not found:
+        raise ArchiveMemberError(
+            f"{path}: no vectors file in the archive (it holds {listed})",
+            path=str(path),
+            members=names,
         )
-    return texts[0]
+    raise ArchiveMemberError(
+        f"{path} holds several vectors files ({', '.join(found)})", path=str(path), members=found
+    )
+
+
+def split_member(source: str | Path) -> tuple[Path, str | None]:
+    """``"glove.zip:glove.6B.50d.txt"`` as ``(Path("glove.zip"), "glove.6B.50d.txt")``.
+
+    Only when ``source`` itself is not an existing file and the part before the first
+    ``.zip:`` is; anything else is ``(Path(source), None)``.
+    """
+    path = Path(source).expanduser()
+    text = str(source)
+    at = text.lower().find(".zip:")
+    if at < 0 or path.exists():
+        return path, None
+    archive = Path(text[: at + 4]).expanduser()
+    member = text[at + 5 :]
+    if member and archive.is_file():
+        return archive, member
+    return path, None
 
 
 def open_stream(path: Path, member: str | None) -> Stream:
@@ -139,10 +210,11 @@ def _iter_probe_lines(stream: Stream, path: Path) -> Iterator[bytes]:
 
 def _is_float_row(fields: list[bytes]) -> bool:
     try:
-        np.array(fields, dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = np.array(fields, dtype=np.float32)
     except ValueError:
         return False
-    return True
+    return bool(np.isfinite(values).all())
 
 
 def _is_header(fields: list[bytes]) -> bool:

@@ -434,6 +434,10 @@ class ClassifyPage(QWidget):
             summary += f" Skipped {len(result.skipped)}: " + "; ".join(result.skipped[:5])
             if len(result.skipped) > 5:
                 summary += "; …"
+        warnings = result.input.warnings
+        if warnings:
+            summary += " Check: " + "; ".join(warnings[:3]) + ("; …" if len(warnings) > 3 else "")
+            summary += "" if summary.endswith(".") else "."
         self.batch_label.setText(summary + " Double-click a row to read its text.")
 
     # --- state / tasks -------------------------------------------------------------------
@@ -445,6 +449,7 @@ class ClassifyPage(QWidget):
             self.model_label.setText(
                 f"Model: {bundle.info.name} — {bundle.info.summary()} · classes: "
                 + ", ".join(bundle.info.class_names)
+                + ("" if bundle.info.is_complete else f" · {bundle.info.status_text}")
             )
         self._clear_prediction()
         self._update_controls()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import WorkbenchError, auto_csv_columns, read_csv_header
+from workbench.core import LABEL_VARIANTS, WorkbenchError, auto_csv_columns, read_csv_header
 
 if TYPE_CHECKING:
     from workbench.core import CorpusStats
@@ -92,6 +93,10 @@ class DataPage(QWidget):
         self.format_combo.addItems(FORMAT_CHOICES)
         self.format_combo.setToolTip("Corpus format: 'auto' detects it from the files")
         self.load_button = QPushButton("Load")
+        self.merge_labels = QCheckBox("Merge case variants")
+        self.merge_labels.setToolTip(
+            "Treat labels that differ only in case or spaces ('sport', 'Sport ') as one class"
+        )
         source = QHBoxLayout()
         source.addWidget(QLabel("Corpus:"))
         source.addWidget(self.path_edit, 1)
@@ -99,6 +104,7 @@ class DataPage(QWidget):
         source.addWidget(self.file_button)
         source.addWidget(QLabel("Format:"))
         source.addWidget(self.format_combo)
+        source.addWidget(self.merge_labels)
         source.addWidget(self.load_button)
 
         # CSV columns
@@ -255,6 +261,7 @@ class DataPage(QWidget):
             text_columns, label_column = self.chosen_columns()
         self.message_bar.clear()
         fmt = format if format in FORMAT_CHOICES else "auto"
+        merge = "case" if self.merge_labels.isChecked() else None
 
         def job(ctx: TaskContext) -> tuple:
             from workbench.core import corpus_stats, load_corpus
@@ -264,6 +271,7 @@ class DataPage(QWidget):
                 format=fmt,
                 text_columns=text_columns or None,
                 label_column=label_column or None,
+                merge_labels=merge,
                 progress=lambda f, m: ctx.progress(0.9 * f if f >= 0 else f, m),
                 cancel=ctx.cancel,
             )
@@ -282,6 +290,11 @@ class DataPage(QWidget):
     def _loaded(self, payload: object) -> None:
         corpus, report, stats = payload
         self.state.set_corpus(corpus, report, stats)
+        if any(issue.reason == LABEL_VARIANTS for issue in report.warnings):
+            self.message_bar.show_warning(
+                "Some labels differ only in case or spaces (listed below). Tick "
+                "'Merge case variants' and press Load to treat each group as one class."
+            )
 
     def _failed(self, message: str, details: str) -> None:
         hint = "" if details else " Check the path and format, then Load again."

@@ -195,7 +195,7 @@ class ModelsPage(QWidget):
                 info.name,
                 format_created(info.created),
                 ", ".join(info.class_names),
-                _percent(info.accuracy),
+                _percent(info.accuracy) + ("" if info.is_complete else f" ({info.status})"),
                 _percent(info.macro_f1),
                 info.summary(),
             )
@@ -203,11 +203,10 @@ class ModelsPage(QWidget):
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(PATH_ROLE, str(info.path))
-                item.setToolTip(
-                    f"{info.path} (opened from outside the models folder)"
-                    if outside
-                    else str(info.path)
-                )
+                tip = str(info.path)
+                if outside:
+                    tip += " (opened from outside the models folder)"
+                item.setToolTip(tip if info.is_complete else f"{tip}\n{info.status_text}")
                 self.table.setItem(row, column, item)
             if _same_path(info.path, selected):
                 self.table.selectRow(row)
@@ -297,6 +296,8 @@ class ModelsPage(QWidget):
             self.details.clear()
             return
         lines = [f"Folder: {info.path}", f"Model: {info.summary()}"]
+        if not info.is_complete:
+            lines.append(f"Status: {info.status_text}")
         if info.epochs_run is not None:
             lines.append(f"Epochs run: {info.epochs_run}")
         lines += provenance_lines(info.provenance)

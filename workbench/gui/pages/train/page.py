@@ -284,6 +284,12 @@ class TrainPage(QWidget):
         self._log(summary)
         if train.status == "failed":
             self.messages.show_error(f"Training failed: {train.message or 'unknown error'}")
+        elif result.bundle is not None and train.status == "cancelled":
+            kept = result.bundle.info.status_text or "the best epoch so far was kept"
+            self.messages.show_info(
+                f"Stopped: {kept}. This model is now the current one; the Models page marks "
+                "it as stopped."
+            )
 
     def _on_failed(self, message: str, details: str) -> None:
         self.status = "failed"

@@ -199,8 +199,13 @@ class VectorsPage(QWidget):
         except WorkbenchError as exc:
             self.message_bar.show_error(str(exc))
             return None
-        self._show_source(source)
         self.message_bar.clear()
+        if source.is_file:
+            chosen = self._with_zip_member(source)
+            if chosen is None:
+                return None
+            source = chosen
+        self._show_source(source)
         if source.is_none:
             current = self.tasks.current(LOAD_KIND)
             if current is not None:
@@ -231,6 +236,44 @@ class VectorsPage(QWidget):
         )
         self.task.cancelled.connect(lambda: self.message_bar.show_info("Loading cancelled."))
         return self.task
+
+    def _with_zip_member(self, source: VectorsSource) -> VectorsSource | None:
+        """``source``, with the member the user picks when a zip holds several vectors files.
+
+        None when the user cancels the choice.
+        """
+        import zipfile
+
+        from workbench.core import vectors_members
+
+        path = Path(str(source.path)).expanduser()
+        if source.member is not None or not path.is_file() or not zipfile.is_zipfile(path):
+            return source
+        try:
+            members = vectors_members(path)
+        except WorkbenchError:
+            return source  # loading it gives the message
+        if len(members) < 2:
+            return source
+        picked = self.pick_zip_member(path, members)
+        if picked is None:
+            self.message_bar.show_info(f"{path.name} holds several vectors files; none chosen.")
+            return None
+        return VectorsSource.file(path, picked)
+
+    def pick_zip_member(self, path: Path, members: list[str]) -> str | None:
+        """Ask which of a zip's vectors files to load (None: cancelled)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        picked, ok = QInputDialog.getItem(
+            self,
+            "Choose a vectors file",
+            f"{path.name} holds several vectors files. Load which one?",
+            members,
+            0,
+            False,
+        )
+        return picked if ok and picked else None
 
     def _loaded(self, payload: object) -> None:
         source, vectors, cov, key = payload
