@@ -20,16 +20,6 @@ class CancelToken(Protocol):
     def is_set(self) -> bool: ...
 
 
-class _Never:
-    """A token that is never set (the default when the caller passes ``None``)."""
-
-    def is_set(self) -> bool:
-        return False
-
-
-NEVER: CancelToken = _Never()
-
-
 def check_cancelled(cancel: CancelToken | None) -> None:
     """Raise :class:`Cancelled` if ``cancel`` is set."""
     if cancel is not None and cancel.is_set():

@@ -12,7 +12,6 @@ import logging
 import threading
 import time
 import traceback
-import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QDeadlineTimer, QEventLoop, QObject, QThread, QTimer, Signal, Slot
@@ -23,7 +22,6 @@ log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress updates per second
 
-_RUNNERS: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
 # Every task is held here from start until shortly after it ends, so no QThread is
 # ever destroyed while running - even if its runner (or window) goes away first.
 _LIVE_TASKS: set[Task] = set()
@@ -192,7 +190,6 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._tasks: list[Task] = []
         self._busy = False
-        _RUNNERS.add(self)
 
     def start(self, kind: str, fn: Callable[[TaskContext], object]) -> Task:
         """Run ``fn(ctx)`` in a worker thread; a running task of ``kind`` is cancelled first."""
@@ -247,11 +244,6 @@ class TaskRunner(QObject):
         if busy != self._busy:
             self._busy = busy
             self.busy_changed.emit(busy)
-
-
-def live_runners() -> list[TaskRunner]:
-    """Every TaskRunner still alive (for the test fixture that catches dangling threads)."""
-    return list(_RUNNERS)
 
 
 def running_tasks() -> list[Task]:

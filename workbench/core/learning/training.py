@@ -33,7 +33,6 @@ from workbench.core.progress import CancelToken
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("completed", "early_stopped", "cancelled", "failed")
 _EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
