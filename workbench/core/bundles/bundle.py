@@ -77,17 +77,14 @@ class BundleInfo:
 
     def summary(self) -> str:
         """One line describing the model, e.g. ``"BiLSTM 64, max-pool, maxlen 400, GloVe 50d"``."""
+        from workbench.core.learning.architectures.registry import describe_model
+
         cfg = self.config
-        rnn = str(cfg.get("rnn", "lstm")).upper()
-        arch = f"{'Bi' if cfg.get('bidirectional') else ''}{rnn} {cfg.get('units', '?')}"
-        if int(cfg.get("layers", 1) or 1) > 1:
-            arch += f" x{cfg['layers']}"
-        parts = [arch]
-        if cfg.get("pooling"):
-            parts.append(f"{cfg['pooling']}-pool")
+        vectors = self.provenance.get("vectors") or {}
+        parts = describe_model(cfg, vectors.get("dim") or cfg.get("embedding_dim"))
         if cfg.get("maxlen"):
             parts.append(f"maxlen {cfg['maxlen']}")
-        parts.append(_vectors_summary(self.provenance.get("vectors") or {}, cfg))
+        parts.append(_vectors_summary(vectors, cfg))
         return ", ".join(parts)
 
     def to_dict(self) -> dict:
@@ -271,8 +268,10 @@ def load_bundle(path: str | Path) -> Bundle:
 def _load_keras_model(path: Path) -> Any:
     import keras
 
+    from workbench.core.learning.architectures import all_custom_objects
+
     try:
-        return keras.models.load_model(path, compile=False)
+        return keras.models.load_model(path, compile=False, custom_objects=all_custom_objects())
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BundleError(f"bundle {path.parent}: {MODEL_FILE} cannot be loaded: {first}") from exc

@@ -145,7 +145,7 @@ def train(
         if len(x_val) == 0:
             run.monitor = "loss"
         if not _is_set(cancel):
-            from workbench.core.learning.model import build_model
+            from workbench.core.learning.architectures.building import build_model
 
             model = build_model(
                 config,

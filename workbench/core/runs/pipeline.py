@@ -28,6 +28,7 @@ from workbench.core.bundles.predict import Predictor, runner_for
 from workbench.core.corpora.corpus import Corpus
 from workbench.core.corpora.split import split_corpus
 from workbench.core.errors import BundleError, ConfigError, CorpusError
+from workbench.core.learning.architectures.building import check_memory
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.evaluation import Evaluation, evaluate
 from workbench.core.learning.training import TrainingListener, TrainResult, train
@@ -268,6 +269,7 @@ def run_training(
     cover = coverage(tokenizer, vecs) if vecs is not None else None
     matrix = embedding_matrix(tokenizer, vecs, dim=config.embedding_dim, seed=config.seed)
     dim = int(matrix.shape[1])
+    check_memory(config, vocab_size=tokenizer.vocab_size, num_classes=len(class_names), dim=dim)
 
     report(0.28, "encoding texts")
     x_train = tokenizer.encode(splits.train.texts, maxlen=config.maxlen)
@@ -326,7 +328,7 @@ def run_training(
     if save:
         report(_EVAL_END, "saving bundle")
         models_dir = Path(out_dir) if out_dir is not None else default_models_dir()
-        target = unique_bundle_path(models_dir, name or default_stem(corpus, config))
+        target = unique_bundle_path(models_dir, name or default_stem(corpus, config, dim))
         try:
             run.bundle_path = save_bundle(
                 target,
