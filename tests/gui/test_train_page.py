@@ -59,15 +59,15 @@ def test_train_disabled_reasons_follow_state(page, tmp_path):
 
 
 def test_invalid_value_disables_train_with_message(ready_page):
-    ready_page.form.set_value("units", 0)
-    message = "units must be >= 1, got 0"
+    ready_page.form.set_value("layers", 0)
+    message = "layers must be >= 1, got 0"
     assert not ready_page.train_button.isEnabled()
     assert ready_page.train_button.toolTip() == message
     assert ready_page.reason_label.text() == message
     assert ready_page.form.error_label.text() == message
     assert ready_page.form.config() is None
     assert ready_page.start_training() is None
-    ready_page.form.set_value("units", 6)
+    ready_page.form.set_value("layers", 2)
     assert ready_page.train_button.isEnabled()
     assert ready_page.form.error() == ""
 
@@ -98,9 +98,9 @@ def test_form_has_an_editor_with_help_for_every_field(qtbot):
 def test_form_edits_reach_state(ready_page):
     ready_page.form.set_value("units", 16)
     assert ready_page.state.config.units == 16
-    ready_page.state.set_config(tiny_config(units=12, rnn="gru"))
+    ready_page.state.set_config(tiny_config(units=12, architecture="gru"))
     assert ready_page.form.values()["units"] == 12
-    assert ready_page.form.values()["rnn"] == "gru"
+    assert ready_page.form.values()["architecture"] == "gru"
 
 
 @pytest.mark.parametrize("key", ["seed-article", "recommended"])
@@ -116,7 +116,7 @@ def test_presets_fill_the_form(page, key):
 
 
 def test_toml_round_trip(page, tmp_path):
-    custom = tiny_config(units=24, rnn="gru", learning_rate=0.005, pooling="mean")
+    custom = tiny_config(units=24, architecture="gru", learning_rate=0.005, pooling="mean")
     page.form.set_config(custom)
     path = tmp_path / "settings.toml"
     assert page.form.save_toml(path)

@@ -329,8 +329,8 @@ class TrainConfig:
 
     @classmethod
     def field_help(cls) -> dict[str, str]:
-        """One line of help per setting, with its range (GUI tooltips, CLI ``--keys``)."""
-        return {name: info.describe() for name, info in _settings().items()}
+        """One line of help per setting (its range: ``settings()[name].describe()``)."""
+        return {name: info.help for name, info in _settings().items()}
 
     @classmethod
     def field_types(cls) -> dict[str, type]:
