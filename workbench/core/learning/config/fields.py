@@ -80,7 +80,8 @@ class Setting:
             low = "(" if self.open_min else "["
             high = ")" if self.open_max else "]"
             return f"in {low}{_num(self.minimum)}, {_num(self.maximum)}{high}"
-        return f"{_num(self.minimum)} to {_num(self.maximum)}"
+        low = f"more than {_num(self.minimum)}" if self.open_min else _num(self.minimum)
+        return f"{low} to {_num(self.maximum)}"
 
     def describe(self) -> str:
         """The help line with a number's range, unit and special values (``--keys``, tooltips)."""
