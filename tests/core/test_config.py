@@ -56,7 +56,8 @@ def test_seed_article_preset_is_the_articles_recipe():
     assert (seed.optimizer, seed.learning_rate, seed.batch_size) == ("adam", 1e-3, 32)
     assert (seed.epochs, seed.patience) == (10, 0)
     description = PRESET_DESCRIPTIONS["seed-article"]
-    assert "half the embedding width" in description and "10 epochs" in description
+    assert "half the embedding width" in description
+    assert "10 epochs" in description
     assert set(PRESET_DESCRIPTIONS) == set(PRESETS)
 
 
@@ -215,7 +216,13 @@ def test_toml_cross_field_error_names_file():
 
 def test_with_overrides_parses_by_type():
     config = TrainConfig().with_overrides(
-        ["units=128", "bidirectional=false", "learning_rate=1e-3", "architecture = 'gru'", "dropout=0"]
+        [
+            "units=128",
+            "bidirectional=false",
+            "learning_rate=1e-3",
+            "architecture = 'gru'",
+            "dropout=0",
+        ]
     )
     assert config.units == 128
     assert config.bidirectional is False
@@ -244,3 +251,71 @@ def test_with_overrides_bad_items(item, message):
     with pytest.raises(ConfigError) as info:
         TrainConfig().with_overrides([item])
     assert str(info.value) == message
+
+
+# --------------------------------------------------------------- bounds and memory
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("units", 100_001, "units must be <= 100000, got 100001"),
+        ("layers", 65, "layers must be <= 64, got 65"),
+        ("maxlen", 1_000_000_000, "maxlen must be <= 100000, got 1000000000"),
+        ("max_words", 10**8, "max_words must be <= 10000000, got 100000000"),
+        ("batch_size", 10**6, "batch_size must be <= 65536, got 1000000"),
+        ("epochs", 10**5, "epochs must be <= 10000, got 100000"),
+        ("embedding_dim", 5000, "embedding_dim must be <= 4096, got 5000"),
+        ("learning_rate", 11.0, "learning_rate must be <= 10, got 11.0"),
+        ("seed", 2**31, "seed must be <= 2147483647, got 2147483648"),
+        ("patience", 10**5, "patience must be <= 10000, got 100000"),
+        ("min_count", 10**10, "min_count must be <= 1000000000, got 10000000000"),
+    ],
+)
+def test_every_number_has_an_upper_bound(field, value, message):
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        TrainConfig(**{field: value})
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        TrainConfig().with_overrides([f"{field}={value}"])
+
+
+def test_toml_integer_beyond_64_bits_names_setting_and_line():
+    text = "[train]\nepochs = 2\nunits = 123456789012345678901234567890\n"
+    message = "TOML text line 3: units is too large (beyond a 64-bit integer)"
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        TrainConfig.from_toml(text)
+    with pytest.raises(ConfigError, match=r"^TOML text line 2: dropout must be a finite number"):
+        TrainConfig.from_toml("[train]\ndropout = " + "9" * 400 + "\n")
+
+
+def test_memory_estimate_counts_the_parameters_keras_builds():
+    from workbench.core import build_model, estimate_memory
+
+    for config in (
+        TrainConfig(maxlen=10, units=6),
+        TrainConfig(maxlen=10, units=5, architecture="gru", bidirectional=False, layers=2),
+    ):
+        model = build_model(config, vocab_size=40, num_classes=3)
+        estimate = estimate_memory(config, vocab_size=40, num_classes=3)
+        assert estimate.parameters == model.count_params()
+        assert estimate.bytes > estimate.parameters * 4
+
+
+@pytest.mark.parametrize(
+    ("overrides", "lower"),
+    [
+        ({"units": 100_000}, "lower units (now 100000) or layers (now 1)"),
+        ({"max_words": 10_000_000, "embedding_dim": 4096}, "lower max_words"),
+        ({"maxlen": 100_000, "batch_size": 4096}, "lower maxlen (now 100000) or batch_size"),
+    ],
+)
+def test_a_model_too_big_for_memory_is_refused_naming_the_settings(overrides, lower):
+    from workbench.core import build_model, check_memory
+
+    config = TrainConfig(**overrides)
+    vocab = min(config.max_words, 10_000_000)
+    with pytest.raises(ConfigError, match=r"^the model would need about [\d,.]+ GiB") as caught:
+        check_memory(config, vocab_size=vocab, num_classes=5, limit_bytes=8 * 1024**3)
+    assert lower in str(caught.value)
+    with pytest.raises(ConfigError, match=re.escape(lower)):
+        build_model(config, vocab_size=vocab, num_classes=5)  # refused before building
+    small = TrainConfig()
+    assert check_memory(small, vocab_size=20000, num_classes=5).bytes < 1024**3

@@ -8,8 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
+from tests.core.test_architectures import NAME, TEST_ARCHITECTURE
 from tests.gui.tiny_model import load_tiny_corpus, tiny_config
-from workbench.core import PRESETS, TrainConfig
+from workbench.core import PRESETS, TrainConfig, register_architecture, unregister_architecture
 from workbench.gui.pages.train.config_form import ConfigForm, step_125
 from workbench.gui.pages.train.job import (
     PartialListener,
@@ -145,6 +146,42 @@ def test_save_toml_refuses_invalid_form(page, tmp_path):
     assert not page.form.save_toml(tmp_path / "x.toml")
     assert "epochs must be >= 1" in page.form.messages.text()
     assert not (tmp_path / "x.toml").exists()
+
+
+@pytest.fixture
+def test_architecture():
+    register_architecture(TEST_ARCHITECTURE)
+    yield TEST_ARCHITECTURE
+    unregister_architecture(NAME)
+
+
+def test_registered_architecture_appears_in_the_train_form(qtbot, test_architecture):
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    combo = form.editors["architecture"]
+    assert [combo.itemData(i) for i in range(combo.count())][-1] == NAME
+    assert form.editors["units"].isEnabled()
+    form.set_value("architecture", NAME)
+    assert form.config().architecture == NAME
+    # the recurrent settings do not apply to it; the shared ones do
+    assert not form.editors["units"].isEnabled()
+    assert not form.editors["pooling"].isEnabled()
+    assert form.editors["dropout"].isEnabled()
+    form.set_value("architecture", "gru")
+    assert form.editors["units"].isEnabled()
+
+
+def test_form_ranges_and_tooltips_come_from_the_settings(page):
+    settings = TrainConfig.settings()
+    units = page.form.editors["units"]
+    assert units.maximum() == settings["units"].maximum
+    assert units.specialValueText() == "auto: half the embedding width"
+    assert page.form.editors["maxlen"].maximum() == settings["maxlen"].maximum
+    assert settings["maxlen"].help in page.form.editors["maxlen"].toolTip()
+    assert page.form.labels["maxlen"].text() == settings["maxlen"].label
+    combo = page.form.preset_combo
+    tip = combo.itemData(combo.findData("seed-article"), Qt.ItemDataRole.ToolTipRole)
+    assert "half the embedding width" in tip
 
 
 def test_learning_rate_steps_by_125():
