@@ -34,7 +34,17 @@ _export(
     "BundleError",
     "Cancelled",
 )
-_export("workbench.core.progress", "CancelToken", "ProgressCallback", "Throttle", "check_cancelled")
+_export(
+    "workbench.core.progress",
+    "EVENT_INTERVAL_S",
+    "CancelToken",
+    "ProgressCallback",
+    "Throttle",
+    "TrainingClock",
+    "check_cancelled",
+    "format_duration",
+    "sub_range",
+)
 _export(
     "workbench.core.paths",
     "default_models_dir",
@@ -85,6 +95,7 @@ _export(
     "MemoryPart",
     "Setting",
     "TrainConfig",
+    "ThrottledListener",
     "TrainResult",
     "TrainingListener",
     "architecture_names",

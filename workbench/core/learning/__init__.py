@@ -21,7 +21,12 @@ from workbench.core.learning.config import (
     settings_by_group,
 )
 from workbench.core.learning.evaluation import Evaluation, evaluate
-from workbench.core.learning.training import TrainingListener, TrainResult, train
+from workbench.core.learning.training import (
+    ThrottledListener,
+    TrainingListener,
+    TrainResult,
+    train,
+)
 
 __all__ = [
     "GROUP_TITLES",
@@ -32,6 +37,7 @@ __all__ = [
     "MemoryEstimate",
     "MemoryPart",
     "Setting",
+    "ThrottledListener",
     "TrainConfig",
     "TrainResult",
     "TrainingListener",
