@@ -12,12 +12,7 @@ from tests.core.test_architectures import NAME, TEST_ARCHITECTURE
 from tests.gui.tiny_model import load_tiny_corpus, tiny_config
 from workbench.core import PRESETS, TrainConfig, register_architecture, unregister_architecture
 from workbench.gui.pages.train.config_form import ConfigForm, step_125
-from workbench.gui.pages.train.job import (
-    PartialListener,
-    ProgressClock,
-    format_duration,
-    vectors_argument,
-)
+from workbench.gui.pages.train.job import PartialListener, vectors_argument
 from workbench.gui.pages.train.page import TrainPage
 from workbench.gui.pages.train.plots import GrowingBuffer, TrainingPlots
 from workbench.gui.state import AppState
@@ -192,36 +187,32 @@ def test_learning_rate_steps_by_125():
 
 
 # --- listener, clock, plots ------------------------------------------------------------------
-def test_partial_listener_throttles_batches_but_keeps_epoch_ends():
-    now = [0.0]
+def test_partial_listener_sends_plain_dicts_with_the_fraction_it_gets():
     posted: list[dict] = []
-    listener = PartialListener(posted.append, interval=0.05, clock=lambda: now[0])
+    listener = PartialListener(posted.append)
     listener.on_train_begin(2, 100)
-    for epoch in range(2):
-        for batch in range(100):
-            now[0] += 0.001  # 1000 batches per second
-            listener.on_batch_end(epoch, batch, {"loss": 1.0, "accuracy": 0.5})
-        listener.on_epoch_end(epoch, {"loss": 1.0, "accuracy": 0.5, "val_loss": 0.9})
-    batches = [e for e in posted if e["event"] == "batch"]
+    listener.on_batch_end(0, 49, {"loss": 1.0, "accuracy": 0.5, "fraction": 0.25})
+    listener.on_epoch_end(0, {"loss": 1.0, "accuracy": 0.5, "val_loss": 0.9})
     assert posted[0] == {"event": "begin", "epochs": 2, "steps": 100}
-    assert len(batches) <= 2 * (0.1 / 0.05 + 1) + 2  # ~20 per second of (fake) time
-    assert [e["batch"] for e in batches if e["batch"] == 99] == [99, 99]
-    epochs = [e for e in posted if e["event"] == "epoch"]
-    assert [e["epoch"] for e in epochs] == [0, 1]
-    assert epochs[0]["val_accuracy"] != epochs[0]["val_accuracy"]  # missing -> NaN
+    assert posted[1] == {
+        "event": "batch",
+        "epoch": 0,
+        "batch": 49,
+        "fraction": 0.25,
+        "loss": 1.0,
+        "accuracy": 0.5,
+    }
+    assert posted[2]["event"] == "epoch"
+    assert posted[2]["val_accuracy"] != posted[2]["val_accuracy"]  # missing -> NaN
 
 
-def test_progress_clock_text():
-    now = [100.0]
-    clock = ProgressClock(clock=lambda: now[0])
-    clock.begin(15, 56)
-    now[0] += 42
-    text = clock.text(2, 19)  # 0-based: epoch 3, batch 20
-    assert text.startswith("Epoch 3/15 · batch 20/56 · 0:42 elapsed · ETA ")
-    fraction = clock.fraction(2, 19)
-    assert fraction == pytest.approx((2 * 56 + 20) / (15 * 56))
-    assert format_duration(42 * (1 - fraction) / fraction) in text
-    assert format_duration(3725) == "1:02:05"
+def test_page_shows_the_fraction_it_is_sent(page):
+    page._on_partial({"event": "begin", "epochs": 15, "steps": 56})
+    page._on_partial(
+        {"event": "batch", "epoch": 2, "batch": 19, "fraction": 0.4, "loss": 1.0, "accuracy": 0.5}
+    )
+    assert page.progress_bar.value() == 400  # as sent, not recomputed (that would be 157)
+    assert page.progress_bar.format().startswith("Epoch 3/15 · batch 20/56 · ")
 
 
 def test_vectors_sent_to_the_training_process():

@@ -10,17 +10,16 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import time
 import traceback
 from collections.abc import Callable
 
 from PySide6.QtCore import QDeadlineTimer, QEventLoop, QObject, QThread, QTimer, Signal, Slot
 
-from workbench.core import Cancelled, WorkbenchError
+from workbench.core import EVENT_INTERVAL_S, Cancelled, Throttle, WorkbenchError
 
 log = logging.getLogger(__name__)
 
-PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress updates per second
+PROGRESS_INTERVAL_S = EVENT_INTERVAL_S  # at most ~20 progress updates per second
 
 # Every task is held here from start until shortly after it ends, so no QThread is
 # ever destroyed while running - even if its runner (or window) goes away first.
@@ -33,13 +32,11 @@ class TaskContext:
     def __init__(self, worker: _Worker) -> None:
         self.cancel = threading.Event()
         self._worker = worker
-        self._last_progress = 0.0
+        self._throttle = Throttle(interval=PROGRESS_INTERVAL_S)
 
     def progress(self, fraction: float, message: str = "") -> None:
         """Report progress (throttled to ~20 per second; the final 1.0 is always sent)."""
-        now = time.monotonic()
-        if fraction >= 1.0 or now - self._last_progress >= PROGRESS_INTERVAL_S:
-            self._last_progress = now
+        if self._throttle.due(force=fraction >= 1.0):
             self._worker.sig_progress.emit(float(fraction), str(message))
 
     def partial(self, payload: object) -> None:
