@@ -152,7 +152,7 @@ def main() -> None:
     print(
         f"data: {args.docs} train + {args.val_docs} val docs x maxlen {args.maxlen}, "
         f"vocab {args.vocab}, {args.classes} classes; model: "
-        f"{'Bi' if config.bidirectional else ''}{config.rnn.upper()}({config.units}), "
+        f"{'Bi' if config.bidirectional else ''}{config.architecture.upper()}({config.units}), "
         f"pooling {config.pooling}, batch {config.batch_size}"
     )
     bare: list[tuple[float, float]] = []
