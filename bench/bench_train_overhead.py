@@ -60,8 +60,8 @@ def _per_epoch(stamps: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def bridge_call_cost(calls: int = 20000) -> float:
-    """Seconds per ``on_train_batch_end`` call of train()'s Keras callback with a ListListener."""
-    from workbench.core.learning.training import TrainingRun, keras_callback_class
+    """Seconds per ``on_train_batch_end`` call of train()'s Keras callbacks with a ListListener."""
+    from workbench.core.learning.training import TrainingRun, keras_callbacks
 
     class Model:
         stop_training = False
@@ -69,12 +69,14 @@ def bridge_call_cost(calls: int = 20000) -> float:
     run = TrainingRun(
         config=TrainConfig(), listener=ListListener(), cancel=None, monitor="val_loss"
     )
-    bridge = keras_callback_class()(run)
-    bridge.set_model(Model())
+    callbacks = keras_callbacks(run)
+    for callback in callbacks:
+        callback.set_model(Model())
     logs = {"accuracy": 0.5, "loss": 1.0}
     start = time.perf_counter()
     for batch in range(calls):
-        bridge.on_train_batch_end(batch, logs)
+        for callback in callbacks:
+            callback.on_train_batch_end(batch, logs)
     return (time.perf_counter() - start) / calls
 
 
@@ -150,7 +152,7 @@ def main() -> None:
     print(
         f"data: {args.docs} train + {args.val_docs} val docs x maxlen {args.maxlen}, "
         f"vocab {args.vocab}, {args.classes} classes; model: "
-        f"{'Bi' if config.bidirectional else ''}{config.rnn.upper()}({config.units}), "
+        f"{'Bi' if config.bidirectional else ''}{config.architecture.upper()}({config.units}), "
         f"pooling {config.pooling}, batch {config.batch_size}"
     )
     bare: list[tuple[float, float]] = []

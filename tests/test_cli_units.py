@@ -22,10 +22,10 @@ from workbench.cli.progress import (
     PhaseProgress,
     StatusLine,
     TrainProgress,
-    format_duration,
     sigint_sets,
 )
 from workbench.cli.stderr import _pump, is_native_log
+from workbench.core import format_duration
 
 from .cli_helpers import assert_one_error_line, run, subprocess_env
 

@@ -356,7 +356,7 @@ def test_load_reports_a_corrupt_model_file(tmp_path, tiny_parts):
 def test_load_reports_an_incompatible_config(tmp_path, tiny_parts):
     _, tokenizer, _, _ = tiny_parts
     path = save_fake(
-        tmp_path / "m", model=FakeModel(EMPTY_ZIP), tokenizer=tokenizer, config={"units": 0}
+        tmp_path / "m", model=FakeModel(EMPTY_ZIP), tokenizer=tokenizer, config={"units": -1}
     )
     with pytest.raises(BundleError, match=r"incompatible config: .*units"):
         load_bundle(path)

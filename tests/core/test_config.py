@@ -9,7 +9,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from workbench.core import CHOICES, FIELD_GROUPS, PRESETS, ConfigError, TrainConfig
+from workbench.core import PRESETS, ConfigError, TrainConfig
 
 
 def test_defaults_are_the_recommended_recipe():
@@ -22,7 +22,7 @@ def test_defaults_are_the_recommended_recipe():
         "truncating": "post",
         "embedding_dim": 50,
         "trainable_embedding": True,
-        "rnn": "lstm",
+        "architecture": "lstm",
         "units": 64,
         "layers": 1,
         "bidirectional": True,
@@ -41,17 +41,24 @@ def test_defaults_are_the_recommended_recipe():
     assert PRESETS["recommended"] == config
 
 
-def test_seed_article_preset():
+def test_seed_article_preset_is_the_articles_recipe():
+    from workbench.core import PRESET_DESCRIPTIONS
+
     seed = PRESETS["seed-article"]
-    assert (seed.rnn, seed.units, seed.bidirectional, seed.pooling) == ("lstm", 150, False, "last")
-    assert (seed.maxlen, seed.max_words, seed.dropout, seed.epochs, seed.patience) == (
-        100,
-        5000,
-        0.0,
-        6,
-        0,
+    assert (seed.architecture, seed.bidirectional, seed.pooling, seed.layers) == (
+        "lstm",
+        False,
+        "last",
+        1,
     )
-    assert (seed.optimizer, seed.learning_rate) == ("adam", 1e-3)
+    assert seed.units == 0  # half the embedding width
+    assert (seed.embedding_dim, seed.maxlen, seed.max_words, seed.dropout) == (300, 100, 5000, 0.0)
+    assert (seed.optimizer, seed.learning_rate, seed.batch_size) == ("adam", 1e-3, 32)
+    assert (seed.epochs, seed.patience) == (10, 0)
+    description = PRESET_DESCRIPTIONS["seed-article"]
+    assert "half the embedding width" in description
+    assert "10 epochs" in description
+    assert set(PRESET_DESCRIPTIONS) == set(PRESETS)
 
 
 def test_config_is_frozen():
@@ -69,8 +76,8 @@ def test_config_is_frozen():
         ("truncating", "both", "truncating must be one of 'pre', 'post', got 'both'"),
         ("embedding_dim", 0, "embedding_dim must be >= 1, got 0"),
         ("trainable_embedding", "yes", "trainable_embedding must be true or false, got 'yes'"),
-        ("rnn", "rnnn", "rnn must be one of 'lstm', 'gru', got 'rnnn'"),
-        ("units", 0, "units must be >= 1, got 0"),
+        ("architecture", "rnnn", "architecture must be one of 'lstm', 'gru', got 'rnnn'"),
+        ("units", -1, "units must be >= 0 (0 = half the embedding width), got -1"),
         ("units", "64", "units must be an integer, got '64'"),
         ("units", 6.5, "units must be an integer, got 6.5"),
         ("units", True, "units must be an integer, got True"),
@@ -103,8 +110,8 @@ def test_fractions_must_leave_training_data():
 
 
 def test_values_are_normalised():
-    config = TrainConfig(rnn=" GRU ", learning_rate=1, dropout=0)
-    assert config.rnn == "gru"
+    config = TrainConfig(architecture=" GRU ", learning_rate=1, dropout=0)
+    assert config.architecture == "gru"
     assert isinstance(config.learning_rate, float)
     assert isinstance(config.dropout, float)
     numpy_values = TrainConfig(units=np.int64(8), dropout=np.float32(0.5), bidirectional=np.True_)
@@ -115,28 +122,35 @@ def test_values_are_normalised():
 
 
 def test_every_field_has_help_group_and_type():
+    from workbench.core import GROUP_TITLES, settings_by_group
+
     names = [field.name for field in dataclasses.fields(TrainConfig)]
     help_ = TrainConfig.field_help()
     assert sorted(help_) == sorted(names)
     assert all(text and "\n" not in text for text in help_.values())
-    grouped = [name for group in FIELD_GROUPS.values() for name in group]
-    assert sorted(grouped) == sorted(names)
+    grouped = [info.name for infos in settings_by_group().values() for info in infos]
+    assert grouped == names
+    assert set(settings_by_group()) <= set(GROUP_TITLES)
+    settings = TrainConfig.settings()
+    assert all(info.label and info.help for info in settings.values())
     types = TrainConfig.field_types()
     assert types["units"] is int
     assert types["dropout"] is float
     assert types["bidirectional"] is bool
-    assert types["rnn"] is str
-    assert all(types[name] is str for name in CHOICES)
+    assert types["architecture"] is str
+    assert all(info.choices for info in settings.values() if info.kind is str)
+    numbers = [info for info in settings.values() if info.kind in (int, float)]
+    assert all(info.minimum is not None and info.maximum is not None for info in numbers)
 
 
 def test_dict_round_trip_and_unknown_key():
-    config = TrainConfig(units=7, rnn="gru", dropout=0.0)
+    config = TrainConfig(units=7, architecture="gru", dropout=0.0)
     assert TrainConfig.from_dict(config.to_dict()) == config
     assert TrainConfig.from_dict({"units": 9}) == TrainConfig(units=9)
     with pytest.raises(ConfigError, match=r"^unknown setting 'unit' \(did you mean 'units'\?\)"):
         TrainConfig.from_dict({"unit": 9})
-    with pytest.raises(ConfigError, match=r"^bundle\.json: units must be >= 1, got 0"):
-        TrainConfig.from_dict({"units": 0}, source="bundle.json")
+    with pytest.raises(ConfigError, match=r"^bundle\.json: layers must be >= 1, got 0"):
+        TrainConfig.from_dict({"layers": 0}, source="bundle.json")
     with pytest.raises(ConfigError, match="expected a table of settings"):
         TrainConfig.from_dict([("units", 3)])  # type: ignore[arg-type]
 
@@ -157,7 +171,9 @@ def test_toml_round_trip_text_and_file(tmp_path):
 
 
 def test_toml_flat_table_and_missing_keys_take_defaults():
-    assert TrainConfig.from_toml('units = 8\nrnn = "gru"\n') == TrainConfig(units=8, rnn="gru")
+    assert TrainConfig.from_toml('units = 8\narchitecture = "gru"\n') == TrainConfig(
+        units=8, architecture="gru"
+    )
     assert TrainConfig.from_toml("[train]\n") == TrainConfig()
 
 
@@ -200,12 +216,18 @@ def test_toml_cross_field_error_names_file():
 
 def test_with_overrides_parses_by_type():
     config = TrainConfig().with_overrides(
-        ["units=128", "bidirectional=false", "learning_rate=1e-3", "rnn = 'gru'", "dropout=0"]
+        [
+            "units=128",
+            "bidirectional=false",
+            "learning_rate=1e-3",
+            "architecture = 'gru'",
+            "dropout=0",
+        ]
     )
     assert config.units == 128
     assert config.bidirectional is False
     assert config.learning_rate == 1e-3
-    assert config.rnn == "gru"
+    assert config.architecture == "gru"
     assert config.dropout == 0.0
     assert TrainConfig().with_overrides(["trainable_embedding=no"]).trainable_embedding is False
     assert TrainConfig().with_overrides([]) == TrainConfig()
@@ -219,13 +241,81 @@ def test_with_overrides_parses_by_type():
         ("unit=3", "unknown setting 'unit' (did you mean 'units'?)"),
         ("zzz=3", "unknown setting 'zzz'"),
         ("units=abc", "units must be an integer, got 'abc'"),
-        ("units=0", "units must be >= 1, got 0"),
+        ("layers=0", "layers must be >= 1, got 0"),
         ("learning_rate=fast", "learning_rate must be a number, got 'fast'"),
         ("bidirectional=maybe", "bidirectional must be true or false, got 'maybe'"),
-        ("rnn=rnnn", "rnn must be one of 'lstm', 'gru', got 'rnnn'"),
+        ("architecture=rnnn", "architecture must be one of 'lstm', 'gru', got 'rnnn'"),
     ],
 )
 def test_with_overrides_bad_items(item, message):
     with pytest.raises(ConfigError) as info:
         TrainConfig().with_overrides([item])
     assert str(info.value) == message
+
+
+# --------------------------------------------------------------- bounds and memory
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("units", 100_001, "units must be <= 100000, got 100001"),
+        ("layers", 65, "layers must be <= 64, got 65"),
+        ("maxlen", 1_000_000_000, "maxlen must be <= 100000, got 1000000000"),
+        ("max_words", 10**8, "max_words must be <= 10000000, got 100000000"),
+        ("batch_size", 10**6, "batch_size must be <= 65536, got 1000000"),
+        ("epochs", 10**5, "epochs must be <= 10000, got 100000"),
+        ("embedding_dim", 5000, "embedding_dim must be <= 4096, got 5000"),
+        ("learning_rate", 11.0, "learning_rate must be <= 10, got 11.0"),
+        ("seed", 2**31, "seed must be <= 2147483647, got 2147483648"),
+        ("patience", 10**5, "patience must be <= 10000, got 100000"),
+        ("min_count", 10**10, "min_count must be <= 1000000000, got 10000000000"),
+    ],
+)
+def test_every_number_has_an_upper_bound(field, value, message):
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        TrainConfig(**{field: value})
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        TrainConfig().with_overrides([f"{field}={value}"])
+
+
+def test_toml_integer_beyond_64_bits_names_setting_and_line():
+    text = "[train]\nepochs = 2\nunits = 123456789012345678901234567890\n"
+    message = "TOML text line 3: units is too large (beyond a 64-bit integer)"
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        TrainConfig.from_toml(text)
+    with pytest.raises(ConfigError, match=r"^TOML text line 2: dropout must be a finite number"):
+        TrainConfig.from_toml("[train]\ndropout = " + "9" * 400 + "\n")
+
+
+def test_memory_estimate_counts_the_parameters_keras_builds():
+    from workbench.core import build_model, estimate_memory
+
+    for config in (
+        TrainConfig(maxlen=10, units=6),
+        TrainConfig(maxlen=10, units=5, architecture="gru", bidirectional=False, layers=2),
+    ):
+        model = build_model(config, vocab_size=40, num_classes=3)
+        estimate = estimate_memory(config, vocab_size=40, num_classes=3)
+        assert estimate.parameters == model.count_params()
+        assert estimate.bytes > estimate.parameters * 4
+
+
+@pytest.mark.parametrize(
+    ("overrides", "lower"),
+    [
+        ({"units": 100_000}, "lower units (now 100000) or layers (now 1)"),
+        ({"max_words": 10_000_000, "embedding_dim": 4096}, "lower max_words"),
+        ({"maxlen": 100_000, "batch_size": 4096}, "lower maxlen (now 100000) or batch_size"),
+    ],
+)
+def test_a_model_too_big_for_memory_is_refused_naming_the_settings(overrides, lower):
+    from workbench.core import build_model, check_memory
+
+    config = TrainConfig(**overrides)
+    vocab = min(config.max_words, 10_000_000)
+    with pytest.raises(ConfigError, match=r"^the model would need about [\d,.]+ GiB") as caught:
+        check_memory(config, vocab_size=vocab, num_classes=5, limit_bytes=8 * 1024**3)
+    assert lower in str(caught.value)
+    with pytest.raises(ConfigError, match=re.escape(lower)):
+        build_model(config, vocab_size=vocab, num_classes=5)  # refused before building
+    small = TrainConfig()
+    assert check_memory(small, vocab_size=20000, num_classes=5).bytes < 1024**3

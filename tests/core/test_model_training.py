@@ -80,7 +80,7 @@ def _run(config=TINY, listener=None, cancel=None, x_val=None, y_val=None, **kwar
 # ------------------------------------------------------------------ build_model
 def test_importing_core_modules_does_not_import_tensorflow():
     code = (
-        "import sys, workbench.core.learning.training, workbench.core.learning.model, "
+        "import sys, workbench.core.learning.training, workbench.core.learning.architectures, "
         "workbench.core.learning.config.schema, workbench.core.learning.evaluation; "
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
     )
@@ -92,9 +92,15 @@ def test_importing_core_modules_does_not_import_tensorflow():
     "overrides",
     [
         {},
-        {"rnn": "gru", "pooling": "mean"},
+        {"architecture": "gru", "pooling": "mean"},
         {"bidirectional": False, "pooling": "last", "layers": 2},
-        {"rnn": "gru", "bidirectional": False, "pooling": "max", "layers": 2, "dropout": 0.2},
+        {
+            "architecture": "gru",
+            "bidirectional": False,
+            "pooling": "max",
+            "layers": 2,
+            "dropout": 0.2,
+        },
     ],
 )
 def test_variants_build_and_ignore_padding(overrides):
@@ -172,8 +178,10 @@ def test_listener_sees_begin_batches_epochs_end_as_floats():
     batches = recorder.kind("batch")
     assert [(e[1], e[2]) for e in batches] == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
     for _, _, _, logs in batches:
-        assert set(logs) == {"loss", "accuracy"}
+        assert set(logs) == {"loss", "accuracy", "fraction"}
         assert all(type(value) is float for value in logs.values())
+    fractions = [logs["fraction"] for *_, logs in batches]
+    assert fractions == pytest.approx([1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1.0])
     epochs = recorder.kind("epoch")
     assert [e[1] for e in epochs] == [0, 1]
     for _, _, logs in epochs:
@@ -258,11 +266,12 @@ def test_early_stopping_restores_best_weights():
 
 
 def test_nan_loss_fails_with_batch_and_hint():
-    config = TrainConfig(
-        maxlen=MAXLEN, units=4, epochs=2, batch_size=16, optimizer="sgd", learning_rate=1e38
-    )
+    # learning rates are bounded (<= 10), so overflow float32 instead: dropout scales
+    # near-maximal embedding values up to inf, and the LSTM's inf - inf gives NaN
+    config = TrainConfig(maxlen=MAXLEN, units=4, epochs=2, batch_size=16, dropout=0.5)
+    huge = np.full((VOCAB, config.embedding_dim), 3e38, dtype=np.float32)
     recorder = Recorder()
-    result = _run(config=config, listener=recorder)
+    result = _run(config=config, listener=recorder, embedding_matrix=huge)
     assert result.status == "failed"
     assert re.fullmatch(
         r"loss became NaN at epoch 1 batch \d+; try a lower learning rate", result.message
@@ -273,21 +282,27 @@ def test_nan_loss_fails_with_batch_and_hint():
 
 
 def test_nan_message_counts_from_one_and_stops_training():
-    from workbench.core.learning.training import TrainingRun, keras_callback_class
+    from workbench.core.learning.training import TrainingRun, keras_callbacks
 
     class FakeModel:
         stop_training = False
 
     run = TrainingRun(config=TINY, listener=TrainingListener(), cancel=None, monitor="val_loss")
-    bridge = keras_callback_class()(run)
-    bridge.set_model(FakeModel())
-    bridge.on_epoch_begin(1)
-    bridge.on_train_batch_end(11, {"loss": 0.5, "accuracy": 0.9})
+    callbacks = keras_callbacks(run)
+    model = FakeModel()
+    for callback in callbacks:
+        callback.set_model(model)
+    for callback in callbacks:
+        callback.on_epoch_begin(1)
+    for callback in callbacks:
+        callback.on_train_batch_end(11, {"loss": 0.5, "accuracy": 0.9})
     assert run.nan_message is None
-    bridge.on_train_batch_end(12, {"loss": float("nan"), "accuracy": 0.9})
+    for callback in callbacks:
+        callback.on_train_batch_end(12, {"loss": float("nan"), "accuracy": 0.9})
     assert run.nan_message == "loss became NaN at epoch 2 batch 13; try a lower learning rate"
-    assert bridge.model.stop_training is True
-    bridge.on_epoch_end(1, {"loss": float("nan"), "val_loss": 0.1})
+    assert model.stop_training is True
+    for callback in callbacks:
+        callback.on_epoch_end(1, {"loss": float("nan"), "val_loss": 0.1})
     assert run.epochs_run == 0  # the broken epoch is not recorded
     assert run.history == {}
 

@@ -197,10 +197,10 @@ def test_geometry_page_and_config_remembered(qtbot, tmp_path):
 
 def test_bad_remembered_config_is_ignored(qtbot):
     settings = Settings()
-    settings.set(keys.LAST_CONFIG, json.dumps({"units": 0}))
+    settings.set(keys.LAST_CONFIG, json.dumps({"units": -1}))
     window = MainWindow(settings=settings)
     qtbot.addWidget(window)
-    assert window.state.config.units >= 1
+    assert window.state.config.units >= 0
 
 
 def test_unexpected_error_dialog_is_non_modal_with_details(qtbot, window):

@@ -8,15 +8,17 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
+from tests.core.test_architectures import NAME, TEST_ARCHITECTURE
 from tests.gui.tiny_model import load_tiny_corpus, tiny_config
-from workbench.core import PRESETS, TrainConfig, VectorsSource
-from workbench.gui.pages.train.config_form import ConfigForm, step_125
-from workbench.gui.pages.train.job import (
-    PartialListener,
-    ProgressClock,
-    format_duration,
-    vectors_argument,
+from workbench.core import (
+    PRESETS,
+    TrainConfig,
+    VectorsSource,
+    register_architecture,
+    unregister_architecture,
 )
+from workbench.gui.pages.train.config_form import ConfigForm, step_125
+from workbench.gui.pages.train.job import PartialListener, vectors_argument
 from workbench.gui.pages.train.page import TrainPage
 from workbench.gui.pages.train.plots import GrowingBuffer, TrainingPlots
 from workbench.gui.state import AppState
@@ -59,15 +61,15 @@ def test_train_disabled_reasons_follow_state(page, tmp_path):
 
 
 def test_invalid_value_disables_train_with_message(ready_page):
-    ready_page.form.set_value("units", 0)
-    message = "units must be >= 1, got 0"
+    ready_page.form.set_value("layers", 0)
+    message = "layers must be >= 1, got 0"
     assert not ready_page.train_button.isEnabled()
     assert ready_page.train_button.toolTip() == message
     assert ready_page.reason_label.text() == message
     assert ready_page.form.error_label.text() == message
     assert ready_page.form.config() is None
     assert ready_page.start_training() is None
-    ready_page.form.set_value("units", 6)
+    ready_page.form.set_value("layers", 2)
     assert ready_page.train_button.isEnabled()
     assert ready_page.form.error() == ""
 
@@ -98,9 +100,9 @@ def test_form_has_an_editor_with_help_for_every_field(qtbot):
 def test_form_edits_reach_state(ready_page):
     ready_page.form.set_value("units", 16)
     assert ready_page.state.config.units == 16
-    ready_page.state.set_config(tiny_config(units=12, rnn="gru"))
+    ready_page.state.set_config(tiny_config(units=12, architecture="gru"))
     assert ready_page.form.values()["units"] == 12
-    assert ready_page.form.values()["rnn"] == "gru"
+    assert ready_page.form.values()["architecture"] == "gru"
 
 
 @pytest.mark.parametrize("key", ["seed-article", "recommended"])
@@ -116,7 +118,7 @@ def test_presets_fill_the_form(page, key):
 
 
 def test_toml_round_trip(page, tmp_path):
-    custom = tiny_config(units=24, rnn="gru", learning_rate=0.005, pooling="mean")
+    custom = tiny_config(units=24, architecture="gru", learning_rate=0.005, pooling="mean")
     page.form.set_config(custom)
     path = tmp_path / "settings.toml"
     assert page.form.save_toml(path)
@@ -147,6 +149,42 @@ def test_save_toml_refuses_invalid_form(page, tmp_path):
     assert not (tmp_path / "x.toml").exists()
 
 
+@pytest.fixture
+def test_architecture():
+    register_architecture(TEST_ARCHITECTURE)
+    yield TEST_ARCHITECTURE
+    unregister_architecture(NAME)
+
+
+def test_registered_architecture_appears_in_the_train_form(qtbot, test_architecture):
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    combo = form.editors["architecture"]
+    assert [combo.itemData(i) for i in range(combo.count())][-1] == NAME
+    assert form.editors["units"].isEnabled()
+    form.set_value("architecture", NAME)
+    assert form.config().architecture == NAME
+    # the recurrent settings do not apply to it; the shared ones do
+    assert not form.editors["units"].isEnabled()
+    assert not form.editors["pooling"].isEnabled()
+    assert form.editors["dropout"].isEnabled()
+    form.set_value("architecture", "gru")
+    assert form.editors["units"].isEnabled()
+
+
+def test_form_ranges_and_tooltips_come_from_the_settings(page):
+    settings = TrainConfig.settings()
+    units = page.form.editors["units"]
+    assert units.maximum() == settings["units"].maximum
+    assert units.specialValueText() == "auto: half the embedding width"
+    assert page.form.editors["maxlen"].maximum() == settings["maxlen"].maximum
+    assert settings["maxlen"].help in page.form.editors["maxlen"].toolTip()
+    assert page.form.labels["maxlen"].text() == settings["maxlen"].label
+    combo = page.form.preset_combo
+    tip = combo.itemData(combo.findData("seed-article"), Qt.ItemDataRole.ToolTipRole)
+    assert "half the embedding width" in tip
+
+
 def test_learning_rate_steps_by_125():
     assert step_125(0.002, up=True) == pytest.approx(0.005)
     assert step_125(0.005, up=True) == pytest.approx(0.01)
@@ -155,36 +193,32 @@ def test_learning_rate_steps_by_125():
 
 
 # --- listener, clock, plots ------------------------------------------------------------------
-def test_partial_listener_throttles_batches_but_keeps_epoch_ends():
-    now = [0.0]
+def test_partial_listener_sends_plain_dicts_with_the_fraction_it_gets():
     posted: list[dict] = []
-    listener = PartialListener(posted.append, interval=0.05, clock=lambda: now[0])
+    listener = PartialListener(posted.append)
     listener.on_train_begin(2, 100)
-    for epoch in range(2):
-        for batch in range(100):
-            now[0] += 0.001  # 1000 batches per second
-            listener.on_batch_end(epoch, batch, {"loss": 1.0, "accuracy": 0.5})
-        listener.on_epoch_end(epoch, {"loss": 1.0, "accuracy": 0.5, "val_loss": 0.9})
-    batches = [e for e in posted if e["event"] == "batch"]
+    listener.on_batch_end(0, 49, {"loss": 1.0, "accuracy": 0.5, "fraction": 0.25})
+    listener.on_epoch_end(0, {"loss": 1.0, "accuracy": 0.5, "val_loss": 0.9})
     assert posted[0] == {"event": "begin", "epochs": 2, "steps": 100}
-    assert len(batches) <= 2 * (0.1 / 0.05 + 1) + 2  # ~20 per second of (fake) time
-    assert [e["batch"] for e in batches if e["batch"] == 99] == [99, 99]
-    epochs = [e for e in posted if e["event"] == "epoch"]
-    assert [e["epoch"] for e in epochs] == [0, 1]
-    assert epochs[0]["val_accuracy"] != epochs[0]["val_accuracy"]  # missing -> NaN
+    assert posted[1] == {
+        "event": "batch",
+        "epoch": 0,
+        "batch": 49,
+        "fraction": 0.25,
+        "loss": 1.0,
+        "accuracy": 0.5,
+    }
+    assert posted[2]["event"] == "epoch"
+    assert posted[2]["val_accuracy"] != posted[2]["val_accuracy"]  # missing -> NaN
 
 
-def test_progress_clock_text():
-    now = [100.0]
-    clock = ProgressClock(clock=lambda: now[0])
-    clock.begin(15, 56)
-    now[0] += 42
-    text = clock.text(2, 19)  # 0-based: epoch 3, batch 20
-    assert text.startswith("Epoch 3/15 · batch 20/56 · 0:42 elapsed · ETA ")
-    fraction = clock.fraction(2, 19)
-    assert fraction == pytest.approx((2 * 56 + 20) / (15 * 56))
-    assert format_duration(42 * (1 - fraction) / fraction) in text
-    assert format_duration(3725) == "1:02:05"
+def test_page_shows_the_fraction_it_is_sent(page):
+    page._on_partial({"event": "begin", "epochs": 15, "steps": 56})
+    page._on_partial(
+        {"event": "batch", "epoch": 2, "batch": 19, "fraction": 0.4, "loss": 1.0, "accuracy": 0.5}
+    )
+    assert page.progress_bar.value() == 400  # as sent, not recomputed (that would be 157)
+    assert page.progress_bar.format().startswith("Epoch 3/15 · batch 20/56 · ")
 
 
 def test_vectors_sent_to_the_training_process():

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from workbench import __version__
 from workbench.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UsageError
+from workbench.cli.config import LazySetHelp
 
 PROG = "workbench"
 
@@ -88,7 +89,7 @@ def _add_sets(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override one config value (repeatable), e.g. --set units=128",
+        help=LazySetHelp(),  # every setting with its range, from the core's fields
     )
 
 

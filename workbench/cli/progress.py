@@ -7,6 +7,7 @@ and CI output stay readable.
 
 from __future__ import annotations
 
+import math
 import shutil
 import signal
 import sys
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from workbench.core import TrainingListener
+from workbench.core import Throttle, TrainingClock, TrainingListener, format_duration
 
 REDRAW_INTERVAL = 0.1  # seconds between two redraws of the status line
 
@@ -27,16 +28,6 @@ def is_tty(stream: TextIO) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
-
-
-def format_duration(seconds: float) -> str:
-    """``75`` -> ``"1:15"``, ``3725`` -> ``"1:02:05"``."""
-    seconds = max(0, round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}"
-    return f"{minutes}:{secs:02d}"
 
 
 class StatusLine:
@@ -88,7 +79,11 @@ def _metrics(logs: dict[str, float], keys: tuple[str, ...]) -> str:
 
 
 class TrainProgress(TrainingListener):
-    """A training listener that shows epoch, batch, loss, accuracy and ETA."""
+    """A training listener that shows epoch, batch, loss, accuracy and ETA.
+
+    Position, elapsed time and ETA come from the core's :class:`TrainingClock`; the
+    share done is the ``fraction`` the training sends with each batch.
+    """
 
     def __init__(
         self,
@@ -98,52 +93,47 @@ class TrainProgress(TrainingListener):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.line = line
-        self.interval = interval
-        self.clock = clock
-        self.epochs = 0
-        self.steps = 0
-        self._start = 0.0
-        self._epoch_start = 0.0
-        self._last_draw = float("-inf")
+        self.clock = TrainingClock(clock)
+        self._redraw = Throttle(interval=interval, clock=clock)
+
+    @property
+    def epochs(self) -> int:
+        return self.clock.epochs
+
+    @property
+    def steps(self) -> int:
+        return self.clock.steps
 
     def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None:
-        self.epochs = epochs
-        self.steps = steps_per_epoch
+        self.clock.begin(epochs, steps_per_epoch)
         self.line.training = True
-        self._start = self._epoch_start = self.clock()
-        self._last_draw = float("-inf")
+        self._redraw.reset()
 
     def eta(self, epoch: int, batch: int) -> float | None:
         """Seconds left if every remaining batch takes the mean time so far."""
-        done = epoch * self.steps + batch + 1
-        total = self.epochs * self.steps
-        if done <= 0 or total <= 0:
-            return None
-        elapsed = self.clock() - self._start
-        return elapsed / done * max(0, total - done)
+        eta = self.clock.eta(self.clock.fraction(epoch, batch))
+        return eta if math.isfinite(eta) else None
 
     def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
         if not self.line.tty:
             return
-        now = self.clock()
-        last_batch = self.steps > 0 and batch + 1 >= self.steps
-        if now - self._last_draw < self.interval and not last_batch:
+        last_batch = batch + 1 >= self.steps
+        if not self._redraw.due(force=last_batch):
             return
-        self._last_draw = now
-        fraction = (batch + 1) / self.steps if self.steps else 0.0
-        eta = self.eta(epoch, batch)
+        fraction = logs.get("fraction")
+        if fraction is None or not math.isfinite(fraction):
+            fraction = self.clock.fraction(epoch, batch)
         text = (
-            f"epoch {epoch + 1}/{self.epochs} {_bar(fraction)} batch {batch + 1}/{self.steps}"
-            f"  {_metrics(logs, ('loss', 'accuracy'))}"
+            f"epoch {epoch + 1}/{self.epochs} {_bar((batch + 1) / self.steps)} "
+            f"batch {batch + 1}/{self.steps}  {_metrics(logs, ('loss', 'accuracy'))}"
         )
-        if eta is not None:
+        eta = self.clock.eta(fraction)
+        if math.isfinite(eta):
             text += f"  ETA {format_duration(eta)}"
         self.line.update(text)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
-        now = self.clock()
-        took = now - self._epoch_start
-        self._epoch_start = now
+        took = self.clock.epoch_done()
         metrics = _metrics(logs, ("loss", "accuracy", "val_loss", "val_accuracy"))
         self.line.println(f"epoch {epoch + 1}/{self.epochs}  {metrics}  ({took:.1f} s)")
 
@@ -160,16 +150,13 @@ class PhaseProgress:
 
     def __init__(self, line: StatusLine, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.line = line
-        self.clock = clock
-        self._last_time = float("-inf")
+        self._redraw = Throttle(interval=REDRAW_INTERVAL, clock=clock)
 
     def __call__(self, fraction: float, message: str = "") -> None:
         if not self.line.tty or self.line.training:
             return
-        now = self.clock()
-        if now - self._last_time < REDRAW_INTERVAL and fraction < 1.0:
+        if not self._redraw.due(force=fraction >= 1.0):
             return
-        self._last_time = now
         pct = f" {fraction * 100:3.0f}%" if 0.0 <= fraction <= 1.0 else ""
         self.line.update(f"{message}{pct}")
 

@@ -7,7 +7,7 @@ and ``from workbench.core import load_corpus`` imports only the corpora package.
 
 Sub-packages, lowest layer first (a package imports only those below it):
 ``corpora`` (corpora, formats, splits, statistics) and ``text`` (tokenizer,
-vectors); ``learning`` (config, model, training, evaluation); ``bundles``
+vectors); ``learning`` (config, architectures, training, evaluation); ``bundles``
 (saved models, prediction); ``runs`` (pipeline, child-process runner).
 """
 
@@ -36,7 +36,17 @@ _export(
     "ArgumentError",
     "ArchiveMemberError",
 )
-_export("workbench.core.progress", "CancelToken", "ProgressCallback", "Throttle", "check_cancelled")
+_export(
+    "workbench.core.progress",
+    "EVENT_INTERVAL_S",
+    "CancelToken",
+    "ProgressCallback",
+    "Throttle",
+    "TrainingClock",
+    "check_cancelled",
+    "format_duration",
+    "sub_range",
+)
 _export(
     "workbench.core.paths",
     "default_models_dir",
@@ -87,16 +97,28 @@ _export(
 )
 _export(
     "workbench.core.learning",
-    "CHOICES",
-    "FIELD_GROUPS",
+    "GROUP_TITLES",
     "PRESETS",
+    "PRESET_DESCRIPTIONS",
+    "Architecture",
     "Evaluation",
+    "MemoryEstimate",
+    "MemoryPart",
+    "Setting",
     "TrainConfig",
+    "ThrottledListener",
     "TrainResult",
     "TrainingListener",
+    "architecture_names",
     "build_model",
+    "check_memory",
+    "estimate_memory",
     "evaluate",
+    "get_architecture",
+    "register_architecture",
+    "settings_by_group",
     "train",
+    "unregister_architecture",
 )
 _export(
     "workbench.core.bundles",

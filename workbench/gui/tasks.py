@@ -10,20 +10,17 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import time
 import traceback
-import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QDeadlineTimer, QEventLoop, QObject, QThread, QTimer, Signal, Slot
 
-from workbench.core import Cancelled, WorkbenchError
+from workbench.core import EVENT_INTERVAL_S, Cancelled, Throttle, WorkbenchError
 
 log = logging.getLogger(__name__)
 
-PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress updates per second
+PROGRESS_INTERVAL_S = EVENT_INTERVAL_S  # at most ~20 progress updates per second
 
-_RUNNERS: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
 # Every task is held here from start until shortly after it ends, so no QThread is
 # ever destroyed while running - even if its runner (or window) goes away first.
 _LIVE_TASKS: set[Task] = set()
@@ -35,13 +32,11 @@ class TaskContext:
     def __init__(self, worker: _Worker) -> None:
         self.cancel = threading.Event()
         self._worker = worker
-        self._last_progress = 0.0
+        self._throttle = Throttle(interval=PROGRESS_INTERVAL_S)
 
     def progress(self, fraction: float, message: str = "") -> None:
         """Report progress (throttled to ~20 per second; the final 1.0 is always sent)."""
-        now = time.monotonic()
-        if fraction >= 1.0 or now - self._last_progress >= PROGRESS_INTERVAL_S:
-            self._last_progress = now
+        if self._throttle.due(force=fraction >= 1.0):
             self._worker.sig_progress.emit(float(fraction), str(message))
 
     def partial(self, payload: object) -> None:
@@ -192,7 +187,6 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._tasks: list[Task] = []
         self._busy = False
-        _RUNNERS.add(self)
 
     def start(self, kind: str, fn: Callable[[TaskContext], object]) -> Task:
         """Run ``fn(ctx)`` in a worker thread; a running task of ``kind`` is cancelled first."""
@@ -247,11 +241,6 @@ class TaskRunner(QObject):
         if busy != self._busy:
             self._busy = busy
             self.busy_changed.emit(busy)
-
-
-def live_runners() -> list[TaskRunner]:
-    """Every TaskRunner still alive (for the test fixture that catches dangling threads)."""
-    return list(_RUNNERS)
 
 
 def running_tasks() -> list[Task]:

@@ -96,19 +96,16 @@ class BundleInfo:
 
     def summary(self) -> str:
         """One line describing the model, e.g. ``"BiLSTM 64, max-pool, maxlen 400, GloVe 50d"``."""
+        from workbench.core.learning.architectures.registry import describe_model
+
         cfg = self.config
-        rnn = str(cfg.get("rnn", "lstm")).upper()
-        arch = f"{'Bi' if cfg.get('bidirectional') else ''}{rnn} {cfg.get('units', '?')}"
-        layers = cfg.get("layers", 1)
-        if isinstance(layers, int) and not isinstance(layers, bool) and layers > 1:
-            arch += f" x{layers}"
-        parts = [arch]
-        if cfg.get("pooling"):
-            parts.append(f"{cfg['pooling']}-pool")
+        vectors = self.provenance.get("vectors")
+        vectors = vectors if isinstance(vectors, dict) else {}
+        dim = vectors.get("dim") or cfg.get("embedding_dim")
+        parts = describe_model(cfg, dim if isinstance(dim, int) else None)
         if cfg.get("maxlen"):
             parts.append(f"maxlen {cfg['maxlen']}")
-        vectors = self.provenance.get("vectors")
-        parts.append(_vectors_summary(vectors if isinstance(vectors, dict) else {}, cfg))
+        parts.append(_vectors_summary(vectors, cfg))
         return ", ".join(parts)
 
     def to_dict(self) -> dict:
@@ -329,8 +326,10 @@ def _check_model_file(path: Path) -> None:
 def _load_keras_model(path: Path) -> Any:
     import keras
 
+    from workbench.core.learning.architectures import all_custom_objects
+
     try:
-        return keras.models.load_model(path, compile=False)
+        return keras.models.load_model(path, compile=False, custom_objects=all_custom_objects())
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if len(first) > 200:

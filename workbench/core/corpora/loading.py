@@ -19,7 +19,7 @@ from workbench.core.corpora.formats.base import ColumnSpec, ReadOptions, normali
 from workbench.core.corpora.formats.registry import detect_format, find_split_parts, read_source
 from workbench.core.corpora.report import ImportReport
 from workbench.core.errors import ArgumentError, CorpusError
-from workbench.core.progress import CancelToken, ProgressCallback
+from workbench.core.progress import CancelToken, ProgressCallback, sub_range
 
 __all__ = ["LABEL_VARIANTS", "MERGE_LABELS", "label_variants", "load_corpus"]
 
@@ -86,18 +86,6 @@ def _check_labels(
         else:
             report.warn(source, None, LABEL_VARIANTS, shown)
     return [mapping.get(label, label) for label in labels] if mapping else labels
-
-
-def _part_progress(
-    progress: ProgressCallback | None, start: float, end: float, prefix: str
-) -> ProgressCallback | None:
-    if progress is None:
-        return None
-
-    def scaled(fraction: float, message: str) -> None:
-        progress(start + (end - start) * max(0.0, min(fraction, 1.0)), f"{prefix}{message}")
-
-    return scaled
 
 
 def load_corpus(
@@ -168,7 +156,7 @@ def load_corpus(
         for i, (split, part) in enumerate(parts.items()):
             part_format = detect_format(part) if fmt == "auto" else fmt
             formats.append(part_format)
-            scaled = _part_progress(progress, i / len(parts), (i + 1) / len(parts), f"{split}: ")
+            scaled = sub_range(progress, i / len(parts), (i + 1) / len(parts), f"{split}: ")
             records = read_source(
                 part, part_format, report, options, progress=scaled, cancel=cancel
             )

@@ -25,9 +25,6 @@ from workbench.core.progress import CancelToken, ProgressCallback, Throttle, che
 SNIFF_BYTES = 8192
 """How much of a file's start is looked at to tell text from binary."""
 
-FALLBACK_ENCODINGS = ("cp1252", "latin-1")
-"""Tried in turn when a file (or line) is not valid UTF-8."""
-
 _ENCODING_RANK = {"utf-8": 0, "utf-16": 0, "cp1252": 1, "latin-1": 2}
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Bytes below 0x20 that are not whitespace, and DEL.

@@ -1,19 +1,54 @@
-"""Learning: the training config, the model, the training loop and evaluation."""
+"""Learning: the training config, the model architectures, the training loop and evaluation."""
 
-from workbench.core.learning.config import CHOICES, FIELD_GROUPS, PRESETS, TrainConfig
+from workbench.core.learning.architectures import (
+    Architecture,
+    MemoryEstimate,
+    MemoryPart,
+    architecture_names,
+    build_model,
+    check_memory,
+    estimate_memory,
+    get_architecture,
+    register_architecture,
+    unregister_architecture,
+)
+from workbench.core.learning.config import (
+    GROUP_TITLES,
+    PRESET_DESCRIPTIONS,
+    PRESETS,
+    Setting,
+    TrainConfig,
+    settings_by_group,
+)
 from workbench.core.learning.evaluation import Evaluation, evaluate
-from workbench.core.learning.model import build_model
-from workbench.core.learning.training import TrainingListener, TrainResult, train
+from workbench.core.learning.training import (
+    ThrottledListener,
+    TrainingListener,
+    TrainResult,
+    train,
+)
 
 __all__ = [
-    "CHOICES",
-    "FIELD_GROUPS",
+    "GROUP_TITLES",
     "PRESETS",
+    "PRESET_DESCRIPTIONS",
+    "Architecture",
     "Evaluation",
+    "MemoryEstimate",
+    "MemoryPart",
+    "Setting",
+    "ThrottledListener",
     "TrainConfig",
     "TrainResult",
     "TrainingListener",
+    "architecture_names",
     "build_model",
+    "check_memory",
+    "estimate_memory",
     "evaluate",
+    "get_architecture",
+    "register_architecture",
+    "settings_by_group",
     "train",
+    "unregister_architecture",
 ]

@@ -29,11 +29,10 @@ import numpy as np
 
 from workbench.core.errors import ConfigError
 from workbench.core.learning.config.schema import TrainConfig
-from workbench.core.progress import CancelToken
+from workbench.core.progress import EVENT_INTERVAL_S, CancelToken, Throttle
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("completed", "early_stopped", "cancelled", "failed")
 _EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
@@ -44,13 +43,46 @@ class TrainingListener:
         """Training is about to start: at most ``epochs`` epochs of ``steps_per_epoch`` batches."""
 
     def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
-        """A batch finished; ``logs`` has the epoch's running ``loss`` and ``accuracy``."""
+        """A batch finished; ``logs`` has the epoch's running ``loss`` and ``accuracy``
+        and ``fraction``, the share of all training batches done."""
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         """An epoch finished; ``logs``: ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``."""
 
     def on_train_end(self, result: TrainResult) -> None:
         """Training ended (any status); ``result`` is what :func:`train` returns."""
+
+
+class ThrottledListener(TrainingListener):
+    """Passes every call on to ``inner`` but per-batch ones at most every ``interval``
+    seconds (~20 per second); the last batch of each epoch always goes through."""
+
+    def __init__(
+        self,
+        inner: TrainingListener,
+        *,
+        interval: float = EVENT_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._inner = inner
+        self._gate = Throttle(interval=interval, clock=clock)
+        self._steps = 0
+
+    def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None:
+        self._steps = int(steps_per_epoch)
+        self._gate.reset()
+        self._inner.on_train_begin(epochs, steps_per_epoch)
+
+    def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+        last_of_epoch = self._steps > 0 and batch >= self._steps - 1
+        if self._gate.due(force=last_of_epoch):
+            self._inner.on_batch_end(epoch, batch, logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        self._inner.on_epoch_end(epoch, logs)
+
+    def on_train_end(self, result: TrainResult) -> None:
+        self._inner.on_train_end(result)
 
 
 @dataclass
@@ -79,7 +111,7 @@ class TrainResult:
 
 @dataclass
 class TrainingRun:
-    """Mutable state shared by :func:`train` and its Keras callback."""
+    """Mutable state shared by :func:`train` and its Keras callbacks."""
 
     config: TrainConfig
     listener: TrainingListener
@@ -92,6 +124,9 @@ class TrainingRun:
     best_weights: list[np.ndarray] | None = None
     epochs_run: int = 0
     waited: int = 0
+    steps: int = 1  # batches per epoch
+    improved: bool = False  # the last finished epoch became the best one
+    last_logs: dict[str, float] = field(default_factory=dict)
     cancelled: bool = False
     early_stopped: bool = False
     nan_message: str | None = None
@@ -146,7 +181,7 @@ def train(
         if len(x_val) == 0:
             run.monitor = "loss"
         if not _is_set(cancel):
-            from workbench.core.learning.model import build_model
+            from workbench.core.learning.architectures.building import build_model
 
             model = build_model(
                 config,
@@ -157,7 +192,7 @@ def train(
         if _is_set(cancel):
             run.cancelled = True
         else:
-            steps = math.ceil(len(x_train) / config.batch_size)
+            run.steps = steps = math.ceil(len(x_train) / config.batch_size)
             listener.on_train_begin(config.epochs, steps)
             _fit_detached(
                 model,
@@ -170,7 +205,7 @@ def train(
                 class_weight=_class_weight(y_train, num_classes, config.class_weight),
                 shuffle=True,
                 verbose=0,
-                callbacks=[keras_callback_class()(run)],
+                callbacks=keras_callbacks(run),
             )
     except Exception as exc:  # every failure becomes status="failed"
         error = _one_line(exc)
@@ -340,37 +375,128 @@ def _class_weight(y: np.ndarray, num_classes: int, mode: str) -> dict[int, float
     }
 
 
+def keras_callbacks(run: TrainingRun) -> list[Any]:
+    """The Keras callbacks :func:`train` gives ``fit``, one concern each, in order.
+
+    NaN guard, epoch history and best weights, the listener bridge, the best-epoch
+    hook, early stopping and the stop request; the last one also lets the waiting
+    thread go on as soon as ``fit`` ends.
+    """
+    classes = keras_callback_classes()
+    return [
+        classes["nan_guard"](run),
+        classes["best_weights"](run),
+        classes["listener"](run),
+        classes["best_epoch_hook"](run),
+        classes["early_stopping"](run),
+        classes["stop_request"](run),
+    ]
+
+
 @functools.cache
-def keras_callback_class() -> type:
-    """The Keras callback bridging ``fit`` to a :class:`TrainingRun` (created on first use)."""
+def keras_callback_classes() -> dict[str, type]:
+    """The Keras callback classes of :func:`keras_callbacks` (created on first use).
+
+    Each shares the :class:`TrainingRun` of its ``fit``. Once a run is aborting (a NaN
+    loss, a stop request), the epoch being trained does not count: no history, no
+    listener call, no new best.
+    """
     import keras
 
-    class _Bridge(keras.callbacks.Callback):
+    class _RunCallback(keras.callbacks.Callback):
         def __init__(self, run: TrainingRun) -> None:
             super().__init__()
             self._run = run
 
-        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            self._run.epoch = epoch
-
-        def on_train_end(self, logs: dict | None = None) -> None:
-            # the model is final: the waiting thread goes on while fit() tears down
-            self._run.fit_ended.set()
+    class NaNGuard(_RunCallback):
+        """Stop at the first batch whose loss is NaN or infinite, saying where."""
 
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             run = self._run
-            loss = float(logs["loss"])
-            if not math.isfinite(loss):
+            if not math.isfinite(float(logs["loss"])):
                 run.nan_message = (
                     f"loss became NaN at epoch {run.epoch + 1} batch {batch + 1}; "
                     "try a lower learning rate"
                 )
                 self.model.stop_training = True
+
+    class BestWeights(_RunCallback):
+        """Record each finished epoch's metrics and keep the weights of the best one."""
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self._run.epoch = epoch
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            run = self._run
+            if run.aborting:  # the epoch did not finish: keep the previous best
                 return
+            values = {key: float(logs[key]) for key in _EPOCH_KEYS if key in logs}
+            for key, value in values.items():
+                run.history.setdefault(key, []).append(value)
+            run.epochs_run = epoch + 1
+            run.last_logs = values
+            current = values.get(run.monitor, math.nan)
+            run.improved = current < run.best_value  # False for NaN
+            if run.improved:
+                run.best_value = current
+                run.best_epoch = epoch
+                run.best_weights = self.model.get_weights()
+                run.waited = 0
+            else:
+                run.waited += 1
+
+    class ListenerBridge(_RunCallback):
+        """Hand batches (with the share of all batches done) and epochs to the listener."""
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            run = self._run
+            if run.nan_message is not None:
+                return
+            done = (run.epoch * run.steps + batch + 1) / max(1, run.config.epochs * run.steps)
             run.listener.on_batch_end(
-                run.epoch, batch, {"loss": loss, "accuracy": float(logs.get("accuracy", math.nan))}
+                run.epoch,
+                batch,
+                {
+                    "loss": float(logs["loss"]),
+                    "accuracy": float(logs.get("accuracy", math.nan)),
+                    "fraction": min(1.0, done),
+                },
             )
-            if run.stop_requested():
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            if not self._run.aborting:
+                self._run.listener.on_epoch_end(epoch, dict(self._run.last_logs))
+
+    class BestEpochHook(_RunCallback):
+        """Call ``on_best_epoch(epoch, model)`` after each epoch that became the best."""
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            run = self._run
+            if run.aborting or not run.improved or run.on_best_epoch is None:
+                return
+            try:
+                run.on_best_epoch(epoch, self.model)
+            except Exception:  # a helper's failure must not end the training
+                log.warning("on_best_epoch hook failed", exc_info=True)
+
+    class EarlyStopping(_RunCallback):
+        """Stop after ``patience`` epochs without a better monitored value."""
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            run = self._run
+            patience = run.config.patience
+            more_to_come = epoch + 1 < run.config.epochs
+            if not run.aborting and more_to_come and patience and run.waited >= patience:
+                run.early_stopped = True
+                self.model.stop_training = True
+
+    class StopRequest(_RunCallback):
+        """Stop within one batch when cancelled (or interrupted); skip the rest of a
+        validation pass once aborting; tell the waiting thread when ``fit`` ends."""
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            run = self._run
+            if run.nan_message is None and run.stop_requested():
                 run.cancelled = True
                 self.model.stop_training = True
 
@@ -384,33 +510,21 @@ def keras_callback_class() -> type:
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             run = self._run
-            if run.aborting:  # the epoch did not finish: keep the previous best
-                return
-            values = {key: float(logs[key]) for key in _EPOCH_KEYS if key in logs}
-            for key, value in values.items():
-                run.history.setdefault(key, []).append(value)
-            run.epochs_run = epoch + 1
-            current = values.get(run.monitor, math.nan)
-            improved = current < run.best_value  # False for NaN
-            if improved:
-                run.best_value = current
-                run.best_epoch = epoch
-                run.best_weights = self.model.get_weights()
-                run.waited = 0
-            else:
-                run.waited += 1
-            run.listener.on_epoch_end(epoch, values)
-            if improved and run.on_best_epoch is not None:
-                try:
-                    run.on_best_epoch(epoch, self.model)
-                except Exception:  # a helper's failure must not end the training
-                    log.warning("on_best_epoch hook failed", exc_info=True)
             more_to_come = epoch + 1 < run.config.epochs
-            if more_to_come and run.config.patience and run.waited >= run.config.patience:
-                run.early_stopped = True
-                self.model.stop_training = True
-            elif more_to_come and run.stop_requested():
+            waiting = not run.aborting and not run.early_stopped and more_to_come
+            if waiting and run.stop_requested():
                 run.cancelled = True
                 self.model.stop_training = True
 
-    return _Bridge
+        def on_train_end(self, logs: dict | None = None) -> None:
+            # the model is final: the waiting thread goes on while fit() tears down
+            self._run.fit_ended.set()
+
+    return {
+        "nan_guard": NaNGuard,
+        "best_weights": BestWeights,
+        "listener": ListenerBridge,
+        "best_epoch_hook": BestEpochHook,
+        "early_stopping": EarlyStopping,
+        "stop_request": StopRequest,
+    }

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 from workbench.core.errors import ConfigError
+from workbench.core.learning.architectures.recurrent import resolved_units
 from workbench.core.learning.config.schema import TrainConfig
 
 __all__ = [
@@ -84,12 +85,14 @@ def training_work(config: TrainConfig, n_documents: int, embedding_dim: int | No
         raise ConfigError(f"n_documents must be an integer >= 0, got {n_documents!r}")
     width = int(embedding_dim) if embedding_dim else config.embedding_dim
     directions = 2 if config.bidirectional else 1
-    gates = _GATES.get(config.rnn, 4)
+    # recurrent cost per token; other registered architectures are costed as an LSTM
+    gates = _GATES.get(config.architecture, 4)
+    units = resolved_units(config.units, width) or width
     per_token = 0.0
     inputs = width
     for _ in range(config.layers):
-        per_token += directions * gates * config.units * (config.units + inputs)
-        inputs = directions * config.units
+        per_token += directions * gates * units * (units + inputs)
+        inputs = directions * units
     n_train = n_documents * max(0.0, 1.0 - config.val_fraction - config.test_fraction)
     n_val = n_documents * config.val_fraction
     return per_token * config.maxlen * (n_train + _VALIDATION_SHARE * n_val)

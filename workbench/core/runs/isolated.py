@@ -4,9 +4,11 @@
 :func:`~workbench.core.runs.pipeline.run_training` and returns the same
 :class:`~workbench.core.runs.pipeline.RunResult`, but TensorFlow builds and runs the
 model in a ``spawn``-ed child process. Listener calls and progress arrive in the
-calling thread over a queue; setting ``cancel`` is forwarded to the child, which
-stops within one batch, evaluates and saves the best epoch and exits. The trained
-model then comes back by loading the saved bundle here (``load=True``).
+calling thread over a queue, per-batch calls throttled in the child to ~20 per
+second (each carries ``fraction``, the share of all batches done); setting
+``cancel`` is forwarded to the child, which stops within one batch, evaluates and
+saves the best epoch and exits. The trained model then comes back by loading the
+saved bundle here (``load=True``).
 
 Why: TensorFlow builds its training graph in native code holding the GIL for
 ~50 ms at a time. Any Python thread of the calling process (a GUI thread above
@@ -32,7 +34,7 @@ from typing import Any
 from workbench.core.corpora.corpus import Corpus
 from workbench.core.errors import BundleError, Cancelled, WorkbenchError
 from workbench.core.learning.config.schema import TrainConfig
-from workbench.core.learning.training import TrainingListener
+from workbench.core.learning.training import ThrottledListener, TrainingListener
 from workbench.core.progress import CancelToken, ProgressCallback
 
 POLL_S = 0.02  # how often the parent looks at the cancel token between messages
@@ -113,7 +115,7 @@ def _child_run(out: Any, stop: Any, job: dict[str, Any]) -> tuple[Any, str | Non
         job["corpus"],
         job["config"],
         vectors=job["vectors"],
-        listener=_QueueListener(out),
+        listener=ThrottledListener(_QueueListener(out)),  # ~20 batch events/s cross over
         cancel=stop,
         progress=progress,
         out_dir=job["out_dir"],

@@ -30,10 +30,17 @@ from workbench.core.bundles.predict import Predictor, runner_for
 from workbench.core.corpora.corpus import Corpus
 from workbench.core.corpora.split import split_corpus
 from workbench.core.errors import BundleError, ConfigError, CorpusError
+from workbench.core.learning.architectures.building import check_memory
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.evaluation import Evaluation, evaluate
 from workbench.core.learning.training import TrainingListener, TrainResult, train
-from workbench.core.progress import CancelToken, ProgressCallback, Throttle, check_cancelled
+from workbench.core.progress import (
+    CancelToken,
+    ProgressCallback,
+    Throttle,
+    check_cancelled,
+    sub_range,
+)
 from workbench.core.runs.provenance import default_stem, run_provenance
 from workbench.core.text.tokenizer import Tokenizer
 from workbench.core.text.vectors.choice import VectorsSource
@@ -124,28 +131,25 @@ class _ProgressListener(TrainingListener):
     def __init__(self, inner: TrainingListener | None, progress: _Progress) -> None:
         self._inner = inner
         self._progress = progress
+        self._batches = sub_range(progress.fine, _PREP_END, _TRAIN_END)
+        self._epochs_done = sub_range(progress, _PREP_END, _TRAIN_END)
         self._epochs = 1
-        self._steps = 1
-
-    def _fraction(self, done_epochs: float) -> float:
-        share = min(max(done_epochs / self._epochs, 0.0), 1.0)
-        return _PREP_END + (_TRAIN_END - _PREP_END) * share
 
     def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None:
         self._epochs = max(int(epochs), 1)
-        self._steps = max(int(steps_per_epoch), 1)
         self._progress(_PREP_END, "training")
         if self._inner is not None:
             self._inner.on_train_begin(epochs, steps_per_epoch)
 
     def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
-        done = epoch + (batch + 1) / self._steps
-        self._progress.fine(self._fraction(done), f"training: epoch {epoch + 1}/{self._epochs}")
+        fraction = float(logs.get("fraction", 0.0))  # of all batches, sent by train()
+        self._batches(fraction, f"training: epoch {epoch + 1}/{self._epochs}")
         if self._inner is not None:
             self._inner.on_batch_end(epoch, batch, logs)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
-        self._progress(self._fraction(epoch + 1), f"epoch {epoch + 1}/{self._epochs} done")
+        done = f"epoch {epoch + 1}/{self._epochs} done"
+        self._epochs_done((epoch + 1) / self._epochs, done)
         if self._inner is not None:
             self._inner.on_epoch_end(epoch, logs)
 
@@ -206,9 +210,10 @@ def _resolve_vectors(
     if source.is_none:
         return None
 
+    scaled = sub_range(progress.fine, 0.1, 0.25)
+
     def sub_progress(fraction: float, message: str) -> None:
-        share = min(max(fraction, 0.0), 1.0) if fraction >= 0 else 0.0
-        progress.fine(0.1 + 0.15 * share, message or "loading vectors")
+        scaled(fraction, message or "loading vectors")
 
     return source.load(vocabulary=list(tokenizer.word_index), progress=sub_progress, cancel=cancel)
 
@@ -273,6 +278,7 @@ def run_training(
     cover = coverage(tokenizer, vecs, texts=train_texts) if vecs is not None else None
     matrix = embedding_matrix(tokenizer, vecs, dim=config.embedding_dim, seed=config.seed)
     dim = int(matrix.shape[1])
+    check_memory(config, vocab_size=tokenizer.vocab_size, num_classes=len(class_names), dim=dim)
 
     report(0.28, "encoding texts")
     x_train = tokenizer.encode(splits.train.texts, maxlen=config.maxlen)
@@ -340,7 +346,7 @@ def run_training(
     if save:
         report(_EVAL_END, "saving bundle")
         models_dir = Path(out_dir) if out_dir is not None else default_models_dir()
-        target = unique_bundle_path(models_dir, name or default_stem(corpus, config))
+        target = unique_bundle_path(models_dir, name or default_stem(corpus, config, dim))
         try:
             run.bundle_path = save_bundle(
                 target,

@@ -13,13 +13,18 @@ from typing import Any
 
 from workbench.core.corpora.corpus import Corpus
 from workbench.core.corpora.split import Splits
+from workbench.core.learning.architectures.registry import model_tag
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.text.vectors.loading import Coverage, Vectors
 
 
-def default_stem(corpus: Corpus, config: TrainConfig) -> str:
+def default_stem(corpus: Corpus, config: TrainConfig, dim: int | None = None) -> str:
+    """``"<corpus>-<architecture tag>-<time>"``, e.g. ``"bbc-bilstm64-20260101-120000"``.
+
+    ``dim`` (the embedding width) resolves settings that depend on it (``units=0``).
+    """
     source = Path(str(corpus.source)).name.split(".")[0] or "corpus"
-    kind = f"{'bi' if config.bidirectional else ''}{config.rnn}{config.units}"
+    kind = model_tag(config.to_dict(), dim or config.embedding_dim)
     return f"{source}-{kind}-{datetime.now():%Y%m%d-%H%M%S}"
 
 

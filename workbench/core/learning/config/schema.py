@@ -1,8 +1,10 @@
 """Training configuration: one frozen, validated dataclass with TOML and ``--set`` support.
 
 ``TrainConfig()`` is the recommended recipe (GloVe-initialised BiLSTM whose outputs are
-max-pooled over time). Every value is checked in ``__post_init__``; a bad one raises
-:class:`~workbench.core.errors.ConfigError` naming it (``"units must be >= 1, got 0"``).
+max-pooled over time). Each field declares its label, help, group, bounds and choices
+once (:mod:`~workbench.core.learning.config.fields`); every value is checked against
+them in ``__post_init__``, and a bad one raises
+:class:`~workbench.core.errors.ConfigError` naming it (``"layers must be >= 1, got 0"``).
 
 TOML layout: :meth:`TrainConfig.to_toml` writes one ``[train]`` table, each key preceded
 by a comment holding its help text. :meth:`TrainConfig.from_toml` reads either that
@@ -15,131 +17,243 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import math
-import numbers
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from workbench.core.errors import ConfigError
 from workbench.core.learning.config import toml_io as config_toml
+from workbench.core.learning.config.fields import GROUP_TITLES, Setting, setting, settings_of
 
-CHOICES: dict[str, tuple[str, ...]] = {
-    "padding": ("pre", "post"),
-    "truncating": ("pre", "post"),
-    "rnn": ("lstm", "gru"),
-    "pooling": ("max", "mean", "last"),
-    "optimizer": ("adam", "sgd", "adagrad", "rmsprop"),
-    "class_weight": ("none", "balanced"),
-}
-"""Allowed values of every string setting (GUI combo boxes use these)."""
 
-FIELD_GROUPS: dict[str, tuple[str, ...]] = {
-    "text": ("max_words", "min_count", "maxlen", "padding", "truncating"),
-    "model": (
-        "embedding_dim",
-        "trainable_embedding",
-        "rnn",
-        "units",
-        "layers",
-        "bidirectional",
-        "pooling",
-        "dropout",
-    ),
-    "training": (
-        "optimizer",
-        "learning_rate",
-        "batch_size",
-        "epochs",
-        "seed",
-        "patience",
-        "class_weight",
-    ),
-    "split": ("val_fraction", "test_fraction"),
-}
-"""Settings grouped as the GUI and the TOML comments present them."""
+def _architecture_names() -> tuple[str, ...]:
+    from workbench.core.learning.architectures.registry import architecture_names
 
-_HELP: dict[str, str] = {
-    "max_words": "Vocabulary size: keep the most frequent words of the training split.",
-    "min_count": "Ignore words seen fewer times than this in the training split.",
-    "maxlen": "Tokens kept per document; longer ones are cut, shorter ones padded.",
-    "padding": "Where padding goes in short documents: 'pre' or 'post'.",
-    "truncating": "Which end of a long document is cut: 'pre' (start) or 'post' (end).",
-    "embedding_dim": "Embedding width when no word vectors are used (else the vectors' width).",
-    "trainable_embedding": "Fine-tune the word vectors while training.",
-    "rnn": "Recurrent layer type: 'lstm' or 'gru'.",
-    "units": "Units per recurrent layer (per direction when bidirectional).",
-    "layers": "Number of stacked recurrent layers.",
-    "bidirectional": "Read each document forwards and backwards.",
-    "pooling": "Document vector: 'max' or 'mean' over time steps, or the 'last' state.",
-    "dropout": "Dropout rate after the embedding and before the output layer (0 = off).",
-    "optimizer": "Optimizer: 'adam', 'sgd', 'adagrad' or 'rmsprop'.",
-    "learning_rate": "Optimizer step size.",
-    "batch_size": "Documents per training step.",
-    "epochs": "Maximum passes over the training split.",
-    "seed": "Random seed for weights and shuffling (same seed, same run where TF allows).",
-    "patience": "Stop after this many epochs without a lower validation loss (0 = never).",
-    "class_weight": "'balanced' weighs rare classes up in the loss; 'none' weighs all equally.",
-    "val_fraction": "Share of the whole corpus held out for validation.",
-    "test_fraction": "Share of the whole corpus held out for the final test.",
-}
-
-_TRUE = {"true", "yes", "on", "1"}
-_FALSE = {"false", "no", "off", "0"}
+    return architecture_names()
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Every setting of one training run (text, model, optimisation, split)."""
+    """Every setting of one training run (text, model, optimisation, split).
+
+    Each field declares its label, help, group, bounds and choices once
+    (:func:`~workbench.core.learning.config.fields.setting`); see :meth:`settings`.
+    """
 
     # text
-    max_words: int = 20000
-    min_count: int = 1
-    maxlen: int = 400
-    padding: str = "post"
-    truncating: str = "post"
+    max_words: int = setting(
+        20000,
+        label="Vocabulary size",
+        help="Vocabulary size: keep the most frequent words of the training split.",
+        group="text",
+        minimum=1,
+        maximum=10_000_000,
+        unit="words",
+        step=1000,
+    )
+    min_count: int = setting(
+        1,
+        label="Min word count",
+        help="Ignore words seen fewer times than this in the training split.",
+        group="text",
+        minimum=1,
+        maximum=1_000_000_000,
+    )
+    maxlen: int = setting(
+        400,
+        label="Tokens per document",
+        help="Tokens kept per document; longer ones are cut, shorter ones padded.",
+        group="text",
+        minimum=1,
+        maximum=100_000,
+        unit="tokens",
+        step=10,
+    )
+    padding: str = setting(
+        "post",
+        label="Padding",
+        help="Where padding goes in short documents: 'pre' or 'post'.",
+        group="text",
+        choices=("pre", "post"),
+    )
+    truncating: str = setting(
+        "post",
+        label="Truncating",
+        help="Which end of a long document is cut: 'pre' (start) or 'post' (end).",
+        group="text",
+        choices=("pre", "post"),
+    )
     # model
-    embedding_dim: int = 50
-    trainable_embedding: bool = True
-    rnn: str = "lstm"
-    units: int = 64
-    layers: int = 1
-    bidirectional: bool = True
-    pooling: str = "max"
-    dropout: float = 0.3
+    embedding_dim: int = setting(
+        50,
+        label="Embedding size",
+        help="Embedding width when no word vectors are used (else the vectors' width).",
+        group="model",
+        minimum=1,
+        maximum=4096,
+        step=10,
+    )
+    trainable_embedding: bool = setting(
+        True,
+        label="Fine-tune embedding",
+        help="Fine-tune the word vectors while training.",
+        group="model",
+    )
+    architecture: str = setting(
+        "lstm",
+        label="Architecture",
+        help="Model architecture: 'lstm' or 'gru' (recurrent layers), or another registered one.",
+        group="model",
+        choices=_architecture_names,
+    )
+    units: int = setting(
+        64,
+        label="Units",
+        help="Units per recurrent layer (per direction when bidirectional).",
+        group="model",
+        minimum=0,
+        maximum=100_000,
+        special={0: "half the embedding width"},
+        step=8,
+    )
+    layers: int = setting(
+        1,
+        label="Layers",
+        help="Number of stacked recurrent layers.",
+        group="model",
+        minimum=1,
+        maximum=64,
+    )
+    bidirectional: bool = setting(
+        True,
+        label="Bidirectional",
+        help="Read each document forwards and backwards.",
+        group="model",
+    )
+    pooling: str = setting(
+        "max",
+        label="Pooling",
+        help="Document vector: 'max' or 'mean' over time steps, or the 'last' state.",
+        group="model",
+        choices=("max", "mean", "last"),
+    )
+    dropout: float = setting(
+        0.3,
+        label="Dropout",
+        help="Dropout rate after the embedding and before the output layer (0 = off).",
+        group="model",
+        minimum=0.0,
+        maximum=1.0,
+        open_max=True,
+        step=0.05,
+        decimals=2,
+    )
     # training
-    optimizer: str = "adam"
-    learning_rate: float = 2e-3
-    batch_size: int = 32
-    epochs: int = 15
-    seed: int = 0
-    patience: int = 3
-    class_weight: str = "none"
+    optimizer: str = setting(
+        "adam",
+        label="Optimizer",
+        help="Optimizer: 'adam', 'sgd', 'adagrad' or 'rmsprop'.",
+        group="training",
+        choices=("adam", "sgd", "adagrad", "rmsprop"),
+    )
+    learning_rate: float = setting(
+        2e-3,
+        label="Learning rate",
+        help="Optimizer step size.",
+        group="training",
+        minimum=0.0,
+        maximum=10.0,
+        open_min=True,
+        step=0.0,
+        decimals=5,
+        log_scale=True,
+    )
+    batch_size: int = setting(
+        32,
+        label="Batch size",
+        help="Documents per training step.",
+        group="training",
+        minimum=1,
+        maximum=65_536,
+        unit="documents",
+        step=8,
+    )
+    epochs: int = setting(
+        15,
+        label="Epochs",
+        help="Maximum passes over the training split.",
+        group="training",
+        minimum=1,
+        maximum=10_000,
+    )
+    seed: int = setting(
+        0,
+        label="Seed",
+        help="Random seed for weights and shuffling (same seed, same run where TF allows).",
+        group="training",
+        minimum=0,
+        maximum=2**31 - 1,
+    )
+    patience: int = setting(
+        3,
+        label="Early-stop patience",
+        help="Stop after this many epochs without a lower validation loss (0 = never).",
+        group="training",
+        minimum=0,
+        maximum=10_000,
+        unit="epochs",
+    )
+    class_weight: str = setting(
+        "none",
+        label="Class weights",
+        help="'balanced' weighs rare classes up in the loss; 'none' weighs all equally.",
+        group="training",
+        choices=("none", "balanced"),
+    )
     # split
-    val_fraction: float = 0.1
-    test_fraction: float = 0.2
+    val_fraction: float = setting(
+        0.1,
+        label="Validation share",
+        help="Share of the whole corpus held out for validation.",
+        group="split",
+        minimum=0.0,
+        maximum=1.0,
+        open_min=True,
+        open_max=True,
+        step=0.05,
+        decimals=3,
+    )
+    test_fraction: float = setting(
+        0.2,
+        label="Test share",
+        help="Share of the whole corpus held out for the final test.",
+        group="split",
+        minimum=0.0,
+        maximum=1.0,
+        open_max=True,
+        step=0.05,
+        decimals=3,
+    )
 
     def __post_init__(self) -> None:
-        for name in _field_names():
-            value = _check_value(name, getattr(self, name))
-            object.__setattr__(self, name, value)
+        for name, info in _settings().items():
+            object.__setattr__(self, name, info.check(getattr(self, name)))
         _check_combination(self)
 
     # ------------------------------------------------------------------ dicts
     def to_dict(self) -> dict[str, Any]:
         """All settings as a JSON-serialisable dict (field order kept)."""
-        return {name: getattr(self, name) for name in _field_names()}
+        return {name: getattr(self, name) for name in _settings()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> TrainConfig:
         """Build a config from a dict; missing keys take defaults.
 
         Unknown keys and bad values raise :class:`ConfigError`, prefixed with
-        ``source`` (a file name) when given.
+        ``source`` (a file name) when given. The old key ``rnn`` (configs written
+        before the architecture registry) is read as ``architecture``.
         """
         return _from_mapping(data, source=source, text=None)
 
@@ -148,15 +262,16 @@ class TrainConfig:
         """The settings as a commented ``[train]`` TOML table (standard library only)."""
         lines = ["# Workbench training settings (read back with TrainConfig.from_toml).", ""]
         lines.append("[train]")
-        for group, names in FIELD_GROUPS.items():
+        for group, infos in settings_by_group().items():
             lines.append("")
             lines.append(f"# --- {group} ---")
-            for name in names:
-                lines.append(f"# {_HELP[name]}")
-                choices = CHOICES.get(name)
-                if choices:
-                    lines.append("# one of: " + ", ".join(choices))
-                lines.append(f"{name} = {config_toml.toml_value(getattr(self, name))}")
+            for info in infos:
+                lines.append(f"# {info.help}")
+                if info.choices:
+                    lines.append("# one of: " + ", ".join(info.choices))
+                elif info.limits_text():
+                    lines.append(f"# range: {info.limits_text()}")
+                lines.append(f"{info.name} = {config_toml.toml_value(getattr(self, info.name))}")
         return "\n".join(lines) + "\n"
 
     @classmethod
@@ -185,107 +300,60 @@ class TrainConfig:
 
     # -------------------------------------------------------------- overrides
     def with_overrides(self, items: Iterable[str]) -> TrainConfig:
-        """A copy with ``KEY=VALUE`` items applied (``["units=128", "rnn=gru"]``).
+        """A copy with ``KEY=VALUE`` items applied (``["units=128", "architecture=gru"]``).
 
         Values are parsed by the field's type: integers, floats (``1e-3``), booleans
         (``true/false/yes/no/on/off/1/0``) and strings (quotes optional).
         """
         if isinstance(items, str):
             items = [items]
+        settings = _settings()
         changes: dict[str, Any] = {}
         for item in items:
             if not isinstance(item, str) or "=" not in item:
                 raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
             key, _, raw = item.partition("=")
-            key = key.strip()
+            key = _ALIASES.get(key.strip(), key.strip())
             if not key:
                 raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
-            if key not in _field_types():
+            if key not in settings:
                 raise ConfigError(_unknown_message(key))
-            changes[key] = _parse_text(key, raw.strip())
+            changes[key] = settings[key].parse(raw.strip())
         return dataclasses.replace(self, **changes)
 
     # ------------------------------------------------------------------- help
     @classmethod
+    def settings(cls) -> dict[str, Setting]:
+        """Name -> :class:`Setting` (label, help, group, bounds, choices) of every field."""
+        return dict(_settings())
+
+    @classmethod
     def field_help(cls) -> dict[str, str]:
-        """One line of help per setting (GUI tooltips, CLI ``--help``)."""
-        return dict(_HELP)
+        """One line of help per setting (its range: ``settings()[name].describe()``)."""
+        return {name: info.help for name, info in _settings().items()}
 
     @classmethod
     def field_types(cls) -> dict[str, type]:
         """The Python type of every setting (``int``, ``float``, ``bool`` or ``str``)."""
-        return dict(_field_types())
+        return {name: info.kind for name, info in _settings().items()}
 
 
 # ---------------------------------------------------------------- validation
-_INT_MIN: dict[str, int] = {
-    "max_words": 1,
-    "min_count": 1,
-    "maxlen": 1,
-    "embedding_dim": 1,
-    "units": 1,
-    "layers": 1,
-    "batch_size": 1,
-    "epochs": 1,
-    "seed": 0,
-    "patience": 0,
-}
+_ALIASES = {"rnn": "architecture"}
+"""Keys of older configs and bundles, read under their current name."""
 
 
 @functools.cache
-def _field_names() -> tuple[str, ...]:
-    return tuple(field.name for field in dataclasses.fields(TrainConfig))
+def _settings() -> dict[str, Setting]:
+    return settings_of(TrainConfig)
 
 
-@functools.cache
-def _field_types() -> dict[str, type]:
-    names = {"int": int, "float": float, "bool": bool, "str": str}
-    return {field.name: names[str(field.type)] for field in dataclasses.fields(TrainConfig)}
-
-
-def _check_value(name: str, value: Any) -> Any:
-    """Check one setting's type and range; return it normalised (int -> float, lowercase)."""
-    kind = _field_types()[name]
-    is_bool = isinstance(value, bool | np.bool_)
-    if kind is bool:
-        if not is_bool:
-            raise ConfigError(f"{name} must be true or false, got {value!r}")
-        return bool(value)
-    if kind is int:
-        if is_bool or not isinstance(value, numbers.Integral):
-            raise ConfigError(f"{name} must be an integer, got {value!r}")
-        value = int(value)
-        minimum = _INT_MIN[name]
-        if value < minimum:
-            raise ConfigError(f"{name} must be >= {minimum}, got {value}")
-        return value
-    if kind is float:
-        if is_bool or not isinstance(value, numbers.Real):
-            raise ConfigError(f"{name} must be a number, got {value!r}")
-        value = float(value)
-        if not math.isfinite(value):
-            raise ConfigError(f"{name} must be a finite number, got {value}")
-        return _check_float_range(name, value)
-    if not isinstance(value, str):
-        raise ConfigError(f"{name} must be a string, got {value!r}")
-    normalised = value.strip().lower()
-    choices = CHOICES[name]
-    if normalised not in choices:
-        allowed = ", ".join(repr(choice) for choice in choices)
-        raise ConfigError(f"{name} must be one of {allowed}, got {value!r}")
-    return normalised
-
-
-def _check_float_range(name: str, value: float) -> float:
-    if name == "learning_rate" and value <= 0:
-        raise ConfigError(f"learning_rate must be > 0, got {value}")
-    if name == "dropout" and not 0 <= value < 1:
-        raise ConfigError(f"dropout must be in [0, 1), got {value}")
-    if name == "val_fraction" and not 0 < value < 1:
-        raise ConfigError(f"val_fraction must be in (0, 1), got {value}")
-    if name == "test_fraction" and not 0 <= value < 1:
-        raise ConfigError(f"test_fraction must be in [0, 1), got {value}")
-    return value
+def settings_by_group() -> dict[str, list[Setting]]:
+    """The settings of :class:`TrainConfig` by group, groups in display order."""
+    out: dict[str, list[Setting]] = {group: [] for group in GROUP_TITLES}
+    for info in _settings().values():
+        out[info.group].append(info)
+    return {group: infos for group, infos in out.items() if infos}
 
 
 def _check_combination(config: TrainConfig) -> None:
@@ -306,14 +374,18 @@ def _from_mapping(data: Any, *, source: str | None, text: str | None) -> TrainCo
     if not isinstance(data, Mapping):
         prefix = config_toml.where(source, None)
         raise ConfigError(f"{prefix}expected a table of settings, got {data!r}")
+    settings = _settings()
     values: dict[str, Any] = {}
     for key, value in data.items():
         line = config_toml.key_line(text, str(key)) if text is not None else None
         prefix = config_toml.where(source, line)
-        if key not in _field_types():
+        name = _ALIASES.get(key, key) if isinstance(key, str) else key
+        if name not in settings:
             raise ConfigError(prefix + _unknown_message(str(key)))
+        if name != key and name in data:
+            continue  # the current key wins over its old alias
         try:
-            values[key] = _check_value(key, value)
+            values[name] = settings[name].check(value)
         except ConfigError as error:
             raise ConfigError(prefix + str(error)) from None
     try:
@@ -323,34 +395,9 @@ def _from_mapping(data: Any, *, source: str | None, text: str | None) -> TrainCo
 
 
 def _unknown_message(key: str) -> str:
-    close = difflib.get_close_matches(key, _field_names(), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(key, list(_settings()), n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"unknown setting '{key}'{hint}"
-
-
-def _parse_text(name: str, raw: str) -> Any:
-    """Parse a ``--set`` value by the type of setting ``name``."""
-    kind = _field_types()[name]
-    if kind is bool:
-        lowered = raw.lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise ConfigError(f"{name} must be true or false, got {raw!r}")
-    if kind is int:
-        try:
-            return int(raw)
-        except ValueError:
-            raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if kind is float:
-        try:
-            return float(raw)
-        except ValueError:
-            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
-        raw = raw[1:-1]
-    return raw
 
 
 PRESETS: dict[str, TrainConfig] = {
@@ -358,14 +405,33 @@ PRESETS: dict[str, TrainConfig] = {
     "seed-article": TrainConfig(
         max_words=5000,
         maxlen=100,
-        units=150,
+        embedding_dim=300,
+        architecture="lstm",
+        units=0,
         bidirectional=False,
         pooling="last",
         dropout=0.0,
         optimizer="adam",
         learning_rate=1e-3,
-        epochs=6,
+        batch_size=32,
+        epochs=10,
         patience=0,
     ),
 }
 """Named starting points: ``"recommended"`` (the defaults) and ``"seed-article"``."""
+
+PRESET_DESCRIPTIONS: dict[str, str] = {
+    "recommended": (
+        "The measured best default: GloVe-initialised BiLSTM 64 whose outputs are "
+        "max-pooled over time, maxlen 400, vocabulary 20000, up to 15 epochs with "
+        "early stopping (patience 3)."
+    ),
+    "seed-article": (
+        "The seed article's recipe: Embedding (random 300-d, or the vectors' width when "
+        "vectors are given) -> one LSTM with half the embedding width in units (150 for "
+        "300-d, 25 for 50-d vectors; units = 0) -> softmax on the last state; maxlen 100, "
+        "vocabulary 5000, adam (learning rate 0.001), batch 32, 10 epochs, no dropout, "
+        "no early stopping."
+    ),
+}
+"""One line per preset: what it is (Train form tooltip, ``workbench config --preset``)."""

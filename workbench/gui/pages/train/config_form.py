@@ -1,19 +1,20 @@
 """The training-settings form of the Train page: one editor per ``TrainConfig`` field.
 
-Editors are built from ``dataclasses.fields(TrainConfig)`` and the core's
-``CHOICES`` / ``FIELD_GROUPS`` / ``field_help()``, grouped in three boxes (Text,
-Model, Training). Every edit rebuilds a ``TrainConfig``; a ``ConfigError`` is shown
-under the form (and the offending editors outlined) instead of a config.
-Presets and TOML load/save sit above the groups.
+Editors are built from the settings the core declares on its fields
+(``TrainConfig.settings()``: label, help, group, bounds, choices, editor hints) and
+grouped in three boxes (Text, Model, Training + split). The architecture choices come
+from the core's registry, and settings the chosen architecture does not use are
+disabled. Every edit rebuilds a ``TrainConfig``; a ``ConfigError`` is shown under the
+form (and the offending editors outlined) instead of a config. Presets (with their
+descriptions as tooltips) and TOML load/save sit above the groups.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,71 +30,40 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import CHOICES, FIELD_GROUPS, PRESETS, ConfigError, TrainConfig
+from workbench.core import (
+    GROUP_TITLES,
+    PRESET_DESCRIPTIONS,
+    PRESETS,
+    ConfigError,
+    Setting,
+    TrainConfig,
+    get_architecture,
+    settings_by_group,
+)
 from workbench.gui.widgets import MessageBar
 
 PRESET_LABELS: dict[str, str] = {"recommended": "Recommended", "seed-article": "Seed article"}
 CUSTOM_LABEL = "Custom"
 
-# Group boxes shown; the split fractions live with the training settings.
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Text", FIELD_GROUPS["text"]),
-    ("Model", FIELD_GROUPS["model"]),
-    ("Training", FIELD_GROUPS["training"] + FIELD_GROUPS["split"]),
+# Group boxes shown (title, core setting groups); the split fractions live with training.
+BOXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (GROUP_TITLES["text"], ("text",)),
+    (GROUP_TITLES["model"], ("model",)),
+    (GROUP_TITLES["training"], ("training", "split")),
 )
 
-LABELS: dict[str, str] = {
-    "max_words": "Vocabulary size",
-    "min_count": "Min word count",
-    "maxlen": "Tokens per document",
-    "embedding_dim": "Embedding size",
-    "trainable_embedding": "Fine-tune embedding",
-    "rnn": "Recurrent layer",
-    "units": "Units",
-    "layers": "Layers",
-    "bidirectional": "Bidirectional",
-    "pooling": "Pooling",
-    "dropout": "Dropout",
-    "optimizer": "Optimizer",
-    "learning_rate": "Learning rate",
-    "batch_size": "Batch size",
-    "epochs": "Epochs",
-    "seed": "Seed",
-    "patience": "Early-stop patience",
-    "class_weight": "Class weights",
-    "val_fraction": "Validation share",
-    "test_fraction": "Test share",
-}
+_INT_EDITOR_MAX = 2**31 - 1  # QSpinBox holds 32-bit ints
 
 
-@dataclasses.dataclass(frozen=True)
-class NumberRange:
-    """Editor limits of one numeric field (the core still validates the value)."""
+def _editor_minimum(info: Setting) -> float:
+    """At or below the core's minimum, so a bad value reaches validation and gets its
+    message ("layers must be >= 1, got 0") rather than being silently clamped; a
+    special value (``units = 0``) is the editor's minimum and shows its meaning."""
+    low = info.minimum if info.minimum is not None else 0
+    if info.special:
+        return low
+    return min(low, 0)
 
-    minimum: float
-    maximum: float
-    step: float = 1
-    decimals: int = 0
-
-
-# Minimums sit at or below the core's so a bad value reaches validation and gets
-# its message ("units must be >= 1, got 0") rather than being silently clamped.
-RANGES: dict[str, NumberRange] = {
-    "max_words": NumberRange(0, 2_000_000, 1000),
-    "min_count": NumberRange(0, 10_000),
-    "maxlen": NumberRange(0, 10_000, 10),
-    "embedding_dim": NumberRange(0, 2048, 10),
-    "units": NumberRange(0, 4096, 8),
-    "layers": NumberRange(0, 16),
-    "batch_size": NumberRange(0, 8192, 8),
-    "epochs": NumberRange(0, 10_000),
-    "seed": NumberRange(0, 2**31 - 1),
-    "patience": NumberRange(0, 1000),
-    "dropout": NumberRange(0.0, 1.0, 0.05, 2),
-    "learning_rate": NumberRange(0.0, 10.0, 0.0, 5),
-    "val_fraction": NumberRange(0.0, 0.95, 0.05, 3),
-    "test_fraction": NumberRange(0.0, 0.95, 0.05, 3),
-}
 
 _ERROR_STYLE = "border: 1px solid #b3261e; border-radius: 2px;"
 
@@ -143,16 +113,20 @@ class ConfigForm(QWidget):
 
     def __init__(self, config: TrainConfig | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._types = TrainConfig.field_types()
-        self._help = TrainConfig.field_help()
+        self._settings = TrainConfig.settings()
         self._filling = False
         self._config: TrainConfig | None = None
         self._error = ""
         self.editors: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
 
         self.preset_combo = QComboBox()
         for key, label in PRESET_LABELS.items():
             self.preset_combo.addItem(label, key)
+            index = self.preset_combo.count() - 1
+            self.preset_combo.setItemData(
+                index, PRESET_DESCRIPTIONS.get(key, ""), Qt.ItemDataRole.ToolTipRole
+            )
         self.preset_combo.addItem(CUSTOM_LABEL, "")
         self.preset_combo.setToolTip("Fill the form with a named starting point")
         self.load_button = QPushButton("Load…")
@@ -175,8 +149,10 @@ class ConfigForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.messages)
-        for title, names in GROUPS:
-            layout.addWidget(self._build_group(title, names))
+        grouped = settings_by_group()
+        for title, groups in BOXES:
+            infos = [info for group in groups for info in grouped.get(group, [])]
+            layout.addWidget(self._build_group(title, infos))
         layout.addWidget(self.error_label)
         layout.addStretch(1)
 
@@ -244,47 +220,51 @@ class ConfigForm(QWidget):
         return True
 
     # --- building ---------------------------------------------------------------
-    def _build_group(self, title: str, names: tuple[str, ...]) -> QGroupBox:
+    def _build_group(self, title: str, infos: list[Setting]) -> QGroupBox:
         box = QGroupBox(title)
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for name in names:
-            editor = self._make_editor(name)
-            tip = f"{self._help.get(name, '')}\n(setting: {name})"
+        for info in infos:
+            editor = self._make_editor(info)
+            tip = f"{info.describe()}\n(setting: {info.name})"
             editor.setToolTip(tip)
-            editor.setObjectName(name)
-            label = QLabel(LABELS.get(name, name.replace("_", " ").capitalize()))
+            editor.setObjectName(info.name)
+            label = QLabel(info.label)
             label.setToolTip(tip)
             label.setBuddy(editor)
             form.addRow(label, editor)
-            self.editors[name] = editor
+            self.editors[info.name] = editor
+            self.labels[info.name] = label
         return box
 
-    def _make_editor(self, name: str) -> QWidget:
-        kind = self._types[name]
-        if kind is bool:
+    def _make_editor(self, info: Setting) -> QWidget:
+        if info.kind is bool:
             editor = QCheckBox()
             editor.toggled.connect(self._on_edit)
             return editor
-        if kind is str:
+        if info.kind is str:
             editor = QComboBox()
-            for choice in CHOICES[name]:
+            for choice in info.choices:
                 editor.addItem(choice, choice)
             editor.currentIndexChanged.connect(self._on_edit)
             return editor
-        limits = RANGES.get(name, NumberRange(0, 1_000_000))
-        if kind is int:
+        special = dict(info.special)
+        minimum = _editor_minimum(info)
+        maximum = info.maximum if info.maximum is not None else 1_000_000
+        if info.kind is int:
             editor = QSpinBox()
-            editor.setRange(int(limits.minimum), int(limits.maximum))
-            editor.setSingleStep(max(1, int(limits.step)))
-            editor.setGroupSeparatorShown(name == "max_words")
+            editor.setRange(int(minimum), int(min(maximum, _INT_EDITOR_MAX)))
+            editor.setSingleStep(max(1, int(info.step)))
+            editor.setGroupSeparatorShown(maximum >= 1_000_000 and info.step >= 1000)
+            if minimum in special:
+                editor.setSpecialValueText(f"auto: {special[minimum]}")
             editor.valueChanged.connect(self._on_edit)
             return editor
-        editor = LogDoubleSpinBox() if name == "learning_rate" else QDoubleSpinBox()
-        editor.setDecimals(limits.decimals)
-        editor.setRange(limits.minimum, limits.maximum)
-        if limits.step:
-            editor.setSingleStep(limits.step)
+        editor = LogDoubleSpinBox() if info.log_scale else QDoubleSpinBox()
+        editor.setDecimals(info.decimals)
+        editor.setRange(minimum, maximum)
+        if info.step:
+            editor.setSingleStep(info.step)
         editor.valueChanged.connect(self._on_edit)
         return editor
 
@@ -317,7 +297,23 @@ class ConfigForm(QWidget):
         if not self._filling:
             self._revalidate()
 
+    def _enable_architecture_fields(self) -> None:
+        """Disable the model settings the chosen architecture does not read."""
+        try:
+            used = set(get_architecture(str(self._read("architecture"))).fields)
+        except ConfigError:
+            return
+        specific = {
+            name
+            for choice in self._settings["architecture"].choices
+            for name in get_architecture(choice).fields
+        }
+        for name in specific & set(self.editors):
+            self.editors[name].setEnabled(name in used)
+            self.labels[name].setEnabled(name in used)
+
     def _revalidate(self) -> None:
+        self._enable_architecture_fields()
         try:
             config: TrainConfig | None = TrainConfig(**self.values())
             error = ""

@@ -1,17 +1,15 @@
-"""The training job of the Train page, run on a worker thread, and its progress text.
+"""The training job of the Train page, run on a worker thread.
 
-:func:`training_job` wraps the core ``run_training`` for ``TaskRunner.start``;
+:func:`training_job` wraps the core ``run_training_isolated`` for ``TaskRunner.start``;
 :class:`PartialListener` turns the core's training callbacks into plain dicts sent
-through ``TaskContext.partial``, with per-batch events throttled to ~20 per second
-(the last batch of each epoch is always sent). :class:`ProgressClock` turns
-epoch/batch positions into a progress fraction and "Epoch 3/15 · batch 20/56 ·
-0:42 elapsed · ETA 2:10" text on the GUI side.
+through ``TaskContext.partial``. Per-batch events arrive already throttled (~20 per
+second, in the training process) and carry ``fraction``, the share of all batches
+done, which the page shows as it is.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,8 +19,6 @@ from workbench.core import TrainingListener, VectorsSource
 if TYPE_CHECKING:
     from workbench.core import Corpus, RunResult, TrainConfig, Vectors
     from workbench.gui.tasks import TaskContext
-
-BATCH_INTERVAL_S = 0.05  # at most ~20 batch events per second
 
 
 def _number(value: object) -> float:
@@ -37,41 +33,25 @@ class PartialListener(TrainingListener):
     """Forwards training callbacks as plain dicts to ``post`` (e.g. ``ctx.partial``).
 
     Events: ``{"event": "begin", "epochs", "steps"}``,
-    ``{"event": "batch", "epoch", "batch", "loss", "accuracy"}`` (throttled) and
+    ``{"event": "batch", "epoch", "batch", "fraction", "loss", "accuracy"}`` and
     ``{"event": "epoch", "epoch", "loss", "accuracy", "val_loss", "val_accuracy"}`` and
     ``{"event": "end", "status", "message"}`` (the model itself only comes with the
     task's result). Epoch and batch numbers are 0-based, as the core reports them.
     """
 
-    def __init__(
-        self,
-        post: Callable[[dict[str, Any]], None],
-        *,
-        interval: float = BATCH_INTERVAL_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, post: Callable[[dict[str, Any]], None]) -> None:
         self._post = post
-        self._interval = interval
-        self._clock = clock
-        self._steps = 0
-        self._last_sent = -math.inf
 
     def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None:
-        self._steps = int(steps_per_epoch)
-        self._last_sent = -math.inf
         self._post({"event": "begin", "epochs": int(epochs), "steps": int(steps_per_epoch)})
 
     def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
-        now = self._clock()
-        last_of_epoch = self._steps > 0 and batch >= self._steps - 1
-        if not last_of_epoch and now - self._last_sent < self._interval:
-            return
-        self._last_sent = now
         self._post(
             {
                 "event": "batch",
                 "epoch": int(epoch),
                 "batch": int(batch),
+                "fraction": _number(logs.get("fraction")),
                 "loss": _number(logs.get("loss")),
                 "accuracy": _number(logs.get("accuracy")),
             }
@@ -136,46 +116,3 @@ def training_job(
         )
 
     return run
-
-
-def format_duration(seconds: float) -> str:
-    """``42 -> "0:42"``, ``3725 -> "1:02:05"``."""
-    if not math.isfinite(seconds) or seconds < 0:
-        return "–"
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-class ProgressClock:
-    """Training position -> fraction done and a one-line progress text."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self.epochs = 1
-        self.steps = 1
-        self._start = clock()
-
-    def begin(self, epochs: int, steps: int) -> None:
-        self.epochs = max(1, int(epochs))
-        self.steps = max(1, int(steps))
-        self._start = self._clock()
-
-    def elapsed(self) -> float:
-        return self._clock() - self._start
-
-    def fraction(self, epoch: int, batch: int) -> float:
-        """Share of all batches done after batch ``batch`` of epoch ``epoch`` (0-based)."""
-        done = epoch * self.steps + batch + 1
-        return min(1.0, max(0.0, done / (self.epochs * self.steps)))
-
-    def text(self, epoch: int, batch: int) -> str:
-        """ "Epoch 3/15 · batch 20/56 · 0:42 elapsed · ETA 2:10" (1-based numbers shown)."""
-        fraction = self.fraction(epoch, batch)
-        elapsed = self.elapsed()
-        eta = elapsed * (1 - fraction) / fraction if fraction > 0 else math.inf
-        return (
-            f"Epoch {epoch + 1}/{self.epochs} · batch {batch + 1}/{self.steps} · "
-            f"{format_duration(elapsed)} elapsed · ETA {format_duration(eta)}"
-        )

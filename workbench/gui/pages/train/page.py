@@ -24,13 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import TrainingClock, format_duration
 from workbench.gui.pages.train.config_form import ConfigForm
-from workbench.gui.pages.train.job import (
-    ProgressClock,
-    format_duration,
-    training_job,
-    vectors_argument,
-)
+from workbench.gui.pages.train.job import training_job, vectors_argument
 from workbench.gui.pages.train.plots import TrainingPlots
 from workbench.gui.settings import qsettings
 from workbench.gui.state import AppState
@@ -67,7 +63,7 @@ class TrainPage(QWidget):
         self.task: Task | None = None
         self.last_result: RunResult | None = None
         self.status = "idle"  # idle | running | completed | early_stopped | cancelled | failed
-        self._clock = ProgressClock()
+        self._clock = TrainingClock()
         self._phase = "idle"  # idle | preparing | training | finishing
         self._run_config = state.config
         self._run_size = 0
@@ -239,11 +235,11 @@ class TrainPage(QWidget):
         elif kind == "batch":
             epoch, batch = int(event["epoch"]), int(event["batch"])
             self.plots.add_batch(epoch, batch, event.get("loss"), event.get("accuracy"))
-            self._show_position(epoch, batch)
+            self._show_position(epoch, batch, event.get("fraction"))
         elif kind == "epoch":
             epoch = int(event["epoch"])
             self.plots.add_epoch(epoch, event)
-            self._show_position(epoch, self._clock.steps - 1)
+            # the epoch's last batch came just before, with its fraction
             best = " (best so far)" if self.plots.best_epoch == epoch else ""
             self._log(
                 f"Epoch {epoch + 1}/{self._clock.epochs}: loss {_metric(event.get('loss'))}, "
@@ -311,9 +307,16 @@ class TrainPage(QWidget):
         self._update_buttons()
 
     # --- helpers ------------------------------------------------------------------
-    def _show_position(self, epoch: int, batch: int) -> None:
-        self.progress_bar.setValue(round(self._clock.fraction(epoch, batch) * 1000))
-        self.progress_bar.setFormat(self._clock.text(epoch, batch))
+    def _show_position(self, epoch: int, batch: int, fraction: object) -> None:
+        """Show the share of training done that the training process sent."""
+        try:
+            share = float(fraction)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return
+        if not math.isfinite(share):
+            return
+        self.progress_bar.setValue(round(min(max(share, 0.0), 1.0) * 1000))
+        self.progress_bar.setFormat(self._clock.text(epoch, batch, share))
 
     def _on_bundle_changed(self) -> None:
         """A model loaded elsewhere (Models page): show its training history while idle."""
@@ -394,7 +397,8 @@ class TrainPage(QWidget):
             work = training_work(self._run_config, self._run_size, self._vectors_dim())
         except Exception:  # an estimate must never break a finished run
             return
-        epochs = max(int(getattr(train, "epochs_run", 0) or 0), self.plots.epochs_plotted)
+        history = getattr(train, "history", None) or {}
+        epochs = max(int(getattr(train, "epochs_run", 0) or 0), len(history.get("loss", [])))
         speed = measured_throughput(work, epochs, float(train.elapsed_s))
         if speed is not None:
             qsettings().setValue(THROUGHPUT_KEY, speed)

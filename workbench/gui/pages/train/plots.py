@@ -194,11 +194,6 @@ class TrainingPlots(QWidget):
     def plots(self) -> tuple[MetricPlot, MetricPlot]:
         return self.loss_plot, self.accuracy_plot
 
-    @property
-    def epochs_plotted(self) -> int:
-        """How many epochs have reached the plots."""
-        return len(self.loss_plot.val)
-
     def clear(self) -> None:
         """Forget every point (a new run starts)."""
         self.best_epoch = None
