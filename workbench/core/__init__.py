@@ -73,6 +73,7 @@ _export(
     "embedding_matrix",
     "load_vectors",
     "tokenize",
+    "tokenize_spans",
 )
 _export(
     "workbench.core.learning",
@@ -100,6 +101,17 @@ _export(
     "read_bundle_info",
     "save_bundle",
     "unique_bundle_path",
+)
+_export(
+    "workbench.core.explain",
+    "METHODS",
+    "METHOD_TITLES",
+    "ClassWord",
+    "Explainer",
+    "Explanation",
+    "TokenWeight",
+    "class_words",
+    "top_words_text",
 )
 _export(
     "workbench.core.runs",

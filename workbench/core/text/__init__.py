@@ -1,6 +1,6 @@
 """Tokens and word vectors: the tokenizer, GloVe/word2vec loading, coverage and embeddings."""
 
-from workbench.core.text.tokenizer import Tokenizer, tokenize
+from workbench.core.text.tokenizer import Tokenizer, tokenize, tokenize_spans
 from workbench.core.text.vectors import (
     BUNDLED,
     Coverage,
@@ -21,4 +21,5 @@ __all__ = [
     "embedding_matrix",
     "load_vectors",
     "tokenize",
+    "tokenize_spans",
 ]

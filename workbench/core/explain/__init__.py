@@ -1,0 +1,16 @@
+"""Word-level explanations of a bundle's predictions (occlusion, integrated gradients)."""
+
+from workbench.core.explain.aggregate import ClassWord, class_words, top_words_text
+from workbench.core.explain.explainer import Explainer
+from workbench.core.explain.result import METHOD_TITLES, METHODS, Explanation, TokenWeight
+
+__all__ = [
+    "METHODS",
+    "METHOD_TITLES",
+    "ClassWord",
+    "Explainer",
+    "Explanation",
+    "TokenWeight",
+    "class_words",
+    "top_words_text",
+]
