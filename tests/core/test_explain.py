@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 
-import numpy as np
 import pytest
 
 from workbench.core import (
@@ -96,7 +95,8 @@ def test_weights_for_another_class(explainer):
     predicted = explainer.explain(text)
     other = next(c for c in CLASSES if c != predicted.label)
     e = explainer.explain(text, class_name=other)
-    assert e.class_name == other and e.label == predicted.label
+    assert e.class_name == other
+    assert e.label == predicted.label
     c = CLASSES.index(other)
     word = e.tokens[2]
     without = text[: word.start] + text[word.end :]
@@ -153,13 +153,16 @@ def test_empty_text_has_no_tokens_and_a_note(explainer, method):
     assert e.notes == ["empty text"]
     assert sum(e.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
     e = explainer.explain("   ", method=method)
-    assert e.tokens == [] and e.top_words() == []
+    assert e.tokens == []
+    assert e.top_words() == []
 
 
 def test_to_dict_is_json_with_offsets_into_the_text(explainer):
     text = "Don't 😀 the Bank"
     data = json.loads(json.dumps(explainer.explain(text, method="ig", steps=4).to_dict()))
-    assert data["method"] == "ig" and data["class"] in CLASSES and data["steps"] == 4
+    assert data["method"] == "ig"
+    assert data["class"] in CLASSES
+    assert data["steps"] == 4
     assert "completeness_gap" in data
     pieces = [text[t["start"] : t["end"]] for t in data["tokens"]]
     assert pieces == [t["text"] for t in data["tokens"]] == ["Do", "n't", "😀", "the", "Bank"]
@@ -182,7 +185,7 @@ def test_explain_many_reports_progress_and_cancels(explainer):
     out = explainer.explain_many(
         ["the bank", "the cup"], class_names=["sport", None], progress=lambda f, m: seen.append(f)
     )
-    assert [e.class_name for e in out][0] == "sport"
+    assert out[0].class_name == "sport"
     assert seen[-1] == 1.0
     stop = threading.Event()
     stop.set()

@@ -5,6 +5,12 @@ JSON object per text per line (JSON Lines) holding ``source``, ``label``,
 ``confidence``, ``probabilities`` (every class) and the prediction's notes.
 With ``--csv F --out OUT.csv`` the input rows are written back with
 ``predicted_label``, ``confidence`` and one ``prob_<class>`` column per class.
+
+``--explain`` weighs each word for the predicted class (or ``--class NAME``), by
+occlusion or ``--method ig``: with ``--json`` each object gets an ``explanation``
+(``method``, ``class``, ``tokens`` with ``text``, ``start``, ``end`` offsets into
+the text, ``weight``); without it the strongest words for and against are listed;
+with ``--csv`` a ``top_words`` column is added.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ def _check_args(args: argparse.Namespace) -> None:
         if args.out == "-" and args.json:
             raise UsageError("--json cannot be combined with --csv --out -")
         return
+    if not args.explain and (args.explain_class or args.method != "occlusion"):
+        raise UsageError("--method and --class only apply with --explain")
     if args.out or args.text_columns or args.delimiter:
         raise UsageError("--out, --text-column and --delimiter only apply to --csv")
     if not args.texts and not args.files:
@@ -60,13 +68,16 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
     predictor = Predictor.from_path(args.bundle)
     predictions = predictor.classify([text for _, text, _ in sources])
+    explanations = _explain(args, predictor, [text for _, text, _ in sources])
     rows = []
-    for (source, text, is_argument), pred in zip(sources, predictions, strict=True):
+    for i, ((source, text, is_argument), pred) in enumerate(zip(sources, predictions, strict=True)):
         if args.json:
             record: dict[str, Any] = {"source": source}
             if is_argument:
                 record["text"] = text
             record.update(pred.to_dict())
+            if explanations:
+                record["explanation"] = explanations[i].to_dict()
             print(dumps(record))
         else:
             shown = shorten(text, 50) if is_argument else source
@@ -76,7 +87,46 @@ def cmd_classify(args: argparse.Namespace) -> int:
         if not any(row[3] for row in rows):  # no notes: leave the column out
             headers, rows = headers[:3], [row[:3] for row in rows]
         print(table(headers, rows))
+        for (source, text, is_argument), explanation in zip(sources, explanations, strict=False):
+            print()
+            print(_explanation_text(explanation, shorten(text, 50) if is_argument else source))
     return EXIT_OK
+
+
+def _explain(args: argparse.Namespace, predictor: Any, texts: list[str]) -> list[Any]:
+    """The explanations of ``texts`` when ``--explain`` is given (else an empty list)."""
+    if not args.explain:
+        return []
+    from workbench.core import Explainer
+
+    explainer = Explainer(predictor)
+    return explainer.explain_many(
+        texts,
+        method=args.method,
+        class_names=[args.explain_class] * len(texts),
+        steps=args.steps,
+    )
+
+
+def _explanation_text(explanation: Any, shown: str, n: int = 8) -> str:
+    """The strongest words for and against the explained class, one per line."""
+    from workbench.core import METHOD_TITLES
+
+    title = METHOD_TITLES[explanation.method]
+    lines = [f"{shown}: why {explanation.class_name!r} ({title}, weight = log-odds)"]
+    for heading, tokens in (
+        ("for", explanation.top_for(n)),
+        ("against", explanation.top_against(n)),
+    ):
+        words = ", ".join(f"{t.text} {t.weight:+.3f}" for t in tokens) or "-"
+        lines.append(f"  {heading:8} {words}")
+    if explanation.completeness_gap is not None:
+        lines.append(
+            f"  weights sum to {explanation.target_delta + explanation.completeness_gap:+.3f} "
+            f"of f(text) - f(padding) = {explanation.target_delta:+.3f}"
+        )
+    lines.extend(f"  note: {note}" for note in explanation.notes)
+    return "\n".join(lines)
 
 
 def _classify_csv(args: argparse.Namespace) -> int:
@@ -91,20 +141,26 @@ def _classify_csv(args: argparse.Namespace) -> int:
     predictor = Predictor.from_path(args.bundle)
     class_names = list(predictor.class_names)
     predictions = predictor.classify(texts) if texts else []
+    explanations = _explain(args, predictor, texts)
     out_header = [
         *header,
         "predicted_label",
         "confidence",
         *[f"prob_{name}" for name in class_names],
     ]
+    if explanations:
+        from workbench.core import top_words_text
+
+        out_header.append("top_words")
 
     def write(handle: Any) -> None:
         writer = csv.writer(handle)
         writer.writerow(out_header)
-        for row, pred in zip(body, predictions, strict=True):
+        for i, (row, pred) in enumerate(zip(body, predictions, strict=True)):
             padded = row + [""] * (len(header) - len(row))
             probs = [f"{pred.probabilities.get(name, 0.0):.6f}" for name in class_names]
-            writer.writerow([*padded, pred.label, f"{pred.confidence:.6f}", *probs])
+            extra = [top_words_text(explanations[i])] if explanations else []
+            writer.writerow([*padded, pred.label, f"{pred.confidence:.6f}", *probs, *extra])
 
     if args.out == "-":
         write(sys.stdout)
