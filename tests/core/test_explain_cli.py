@@ -27,7 +27,8 @@ TEXTS = ["Shares at the BANK don't rise 5bn 😀", "the team won the cup"]
 
 @pytest.mark.parametrize("method", ["occlusion", "ig"])
 def test_json_lines_carry_an_explanation_with_offsets(bundle, method):
-    code, out, err = run(["classify", str(bundle), *TEXTS, "--explain", "--method", method, "--json"])  # fmt: skip
+    argv = ["classify", str(bundle), *TEXTS, "--explain", "--method", method, "--json"]
+    code, out, err = run(argv)
     assert code == 0, err
     records = [json.loads(line) for line in out.splitlines()]
     assert len(records) == 2
