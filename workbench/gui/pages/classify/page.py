@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,6 +37,7 @@ from workbench.gui.pages.classify.batch import (
     write_results_csv,
 )
 from workbench.gui.pages.classify.chart import ProbabilityChart
+from workbench.gui.pages.classify.highlight import ExplanationView, explain_job
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskRunner
 from workbench.gui.widgets import MessageBar, TaskProgress
@@ -49,6 +50,8 @@ BATCH_KIND = "classify-batch"
 NO_MODEL = "Train or load a model first"
 EMPTY_INPUT = "Type or paste some text to classify first."
 CLASSIFY_TIP = "Classify the text above (Ctrl+Return)"
+EXPLAIN_KIND = "explain"
+EXPLAIN_PAUSE_MS = 400  # after the last edit, the text is classified and explained again
 
 
 def _classify_one(bundle: Bundle, text: str) -> Prediction:
@@ -128,7 +131,49 @@ class ClassifyPage(QWidget):
         self.open_button.clicked.connect(self._choose_text_file)
         self.clear_button.clicked.connect(self.editor.clear)
         self.classify_button.clicked.connect(self.classify_text)
+        return self._with_explanation(splitter)
+
+    def _with_explanation(self, top: QWidget) -> QWidget:
+        """``top`` above the explanation of the editor's text, refreshed after each edit."""
+        self.explanation_view = ExplanationView()
+        self.explain_task: Task | None = None
+        self.explain_timer = QTimer(self)
+        self.explain_timer.setSingleShot(True)
+        self.explain_timer.setInterval(EXPLAIN_PAUSE_MS)
+        self.explain_timer.timeout.connect(self.explain_text)
+        self.editor.textChanged.connect(self.explain_timer.start)
+        self.explanation_view.request.connect(self.explain_text)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(self.explanation_view)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
         return splitter
+
+    def explain_text(self) -> Task | None:
+        """Classify and explain the editor's text in a task (a newer one replaces it)."""
+        bundle = self.state.bundle
+        text = self.editor.toPlainText()
+        self.explain_timer.stop()
+        if bundle is None or not text.strip():
+            running = self.tasks.current(EXPLAIN_KIND)
+            if running is not None:
+                running.cancel()
+            self.explanation_view.clear("" if bundle is None else "Type or paste a text")
+            return None
+        view = self.explanation_view
+        job = explain_job(bundle, text, view.chosen_class(), view.method())
+        task = self.tasks.start(EXPLAIN_KIND, job)
+        self.explain_task = task
+        view.show_busy()
+        task.done.connect(lambda result: self._show_explained(text, result))
+        task.failed.connect(lambda message, _details: view.clear(message))
+        return task
+
+    def _show_explained(self, text: str, result) -> None:
+        prediction, explanation = result
+        self.show_prediction(prediction)
+        self.explanation_view.show_explanation(text, explanation)
 
     def _build_batch(self) -> QWidget:
         self.folder_button = QPushButton("Classify folder…")
@@ -316,6 +361,8 @@ class ClassifyPage(QWidget):
             )
         self._clear_prediction()
         self._update_controls()
+        self.explanation_view.set_classes([] if bundle is None else list(bundle.info.class_names))
+        self.explain_text()
 
     def _clear_prediction(self) -> None:
         self.prediction = None
