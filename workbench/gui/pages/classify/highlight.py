@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QTextEdit,
     QToolTip,
     QVBoxLayout,
@@ -207,6 +208,12 @@ class ExplanationView(QWidget):
         )
         self.status_label = QLabel()
         self.status_label.setStyleSheet("color: #666;")
+        self.status_label.setWordWrap(True)
+        self.swap_button = QPushButton()
+        self.swap_button.setVisible(False)
+        self.swap_button.setToolTip("Weigh the words for the other class of this document")
+        self._pair: tuple[str, str] | None = None
+        self.header = ""  # shown before the status (e.g. the document's true/predicted class)
         self.legend = Legend()
         self.text = HighlightedText()
         self.for_label = QLabel()
@@ -220,6 +227,7 @@ class ExplanationView(QWidget):
         top.addWidget(self.class_combo)
         top.addWidget(QLabel("by"))
         top.addWidget(self.method_combo)
+        top.addWidget(self.swap_button)
         top.addWidget(self.status_label, 1)
         top.addWidget(self.legend)
         layout = QVBoxLayout(self)
@@ -230,6 +238,33 @@ class ExplanationView(QWidget):
         layout.addWidget(self.against_label)
         self.class_combo.activated.connect(lambda _index: self.request.emit())
         self.method_combo.activated.connect(lambda _index: self.request.emit())
+        self.class_combo.currentIndexChanged.connect(self._update_swap)
+        self.swap_button.clicked.connect(self.swap)
+
+    def set_pair(self, predicted: str | None, true: str | None) -> None:
+        """Offer a switch between a document's ``predicted`` and ``true`` class
+        (``None``: no switch); the predicted class is chosen."""
+        self._pair = (predicted, true) if predicted and true and predicted != true else None
+        self.choose_class(predicted)
+        self.swap_button.setVisible(self._pair is not None)
+        self._update_swap()
+
+    def swap(self) -> None:
+        """Switch between the predicted and the true class, and ask for the explanation."""
+        if self._pair is None:
+            return
+        predicted, true = self._pair
+        self.choose_class(true if self.chosen_class() != true else predicted)
+        self.request.emit()
+
+    def _update_swap(self) -> None:
+        if self._pair is None:
+            return
+        predicted, true = self._pair
+        if self.chosen_class() == true:
+            self.swap_button.setText(f"Show predicted class ({predicted})")
+        else:
+            self.swap_button.setText(f"Show true class ({true})")
 
     # --- what the page reads -----------------------------------------------------------
     def set_classes(self, names: list[str]) -> None:
@@ -263,17 +298,21 @@ class ExplanationView(QWidget):
             status += f" · completeness gap {explanation.completeness_gap:+.2f}"
         if explanation.notes:
             status += " · " + "; ".join(explanation.notes)
-        self.status_label.setText(status)
+        self._set_status(status)
 
     def show_busy(self, message: str = "Explaining…") -> None:
-        self.status_label.setText(message)
+        self._set_status(message)
+
+    def _set_status(self, message: str) -> None:
+        parts = [part for part in (self.header, message) if part]
+        self.status_label.setText(" · ".join(parts))
 
     def clear(self, message: str = "") -> None:
         self.text.set_explanation("", None)
         self.legend.set_scale(0.0, "")
         self.for_label.clear()
         self.against_label.clear()
-        self.status_label.setText(message)
+        self._set_status(message)
 
 
 def _word_list(heading: str, class_name: str, tokens: list[TokenWeight]) -> str:

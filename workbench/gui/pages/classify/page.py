@@ -140,7 +140,8 @@ class ClassifyPage(QWidget):
         self.explain_timer = QTimer(self)
         self.explain_timer.setSingleShot(True)
         self.explain_timer.setInterval(EXPLAIN_PAUSE_MS)
-        self.explain_timer.timeout.connect(self.explain_text)
+        self.explain_timer.timeout.connect(self._explain_when_shown)
+        self._explain_pending = False
         self.editor.textChanged.connect(self.explain_timer.start)
         self.explanation_view.request.connect(self.explain_text)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -149,6 +150,17 @@ class ClassifyPage(QWidget):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         return splitter
+
+    def _explain_when_shown(self) -> None:
+        """Explain now if the page is on screen, else as soon as it is shown."""
+        self._explain_pending = not self.isVisible()
+        if not self._explain_pending:
+            self.explain_text()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._explain_pending:
+            self.explain_timer.start()
 
     def explain_text(self) -> Task | None:
         """Classify and explain the editor's text in a task (a newer one replaces it)."""
@@ -362,7 +374,7 @@ class ClassifyPage(QWidget):
         self._clear_prediction()
         self._update_controls()
         self.explanation_view.set_classes([] if bundle is None else list(bundle.info.class_names))
-        self.explain_text()
+        self.explain_timer.start()
 
     def _clear_prediction(self) -> None:
         self.prediction = None
