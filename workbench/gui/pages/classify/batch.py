@@ -39,6 +39,7 @@ class BatchRow:
     confidence: float
     probabilities: dict[str, float]
     note: str = ""
+    top_words: str = ""  # the strongest words for the predicted class ("" unless explained)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class BatchResult:
     rows: list[BatchRow]
     class_names: list[str]
     skipped: list[str] = field(default_factory=list)  # "path: reason"
+    explained: bool = False  # rows carry top_words
 
 
 def folder_items(folder: str | Path) -> tuple[list[BatchItem], list[str]]:
@@ -84,12 +86,18 @@ def csv_items(path: str | Path, column: str) -> list[BatchItem]:
 
 
 def classify_items(
-    bundle: Bundle, items: Sequence[BatchItem], ctx: TaskContext | None = None
+    bundle: Bundle,
+    items: Sequence[BatchItem],
+    ctx: TaskContext | None = None,
+    *,
+    explain: bool = False,
 ) -> list[BatchRow]:
-    """Classify ``items`` in chunks, reporting progress and honouring cancel via ``ctx``."""
-    from workbench.core import Predictor
+    """Classify ``items`` in chunks, reporting progress and honouring cancel via ``ctx``;
+    with ``explain``, each row also gets its ``top_words`` (leave one word out)."""
+    from workbench.core import Explainer, Predictor, top_words_text
 
     predictor = Predictor(bundle)
+    explainer = Explainer(predictor) if explain else None
     rows: list[BatchRow] = []
     for start in range(0, len(items), CHUNK):
         if ctx is not None:
@@ -99,6 +107,11 @@ def classify_items(
         for item, prediction in zip(
             chunk, predictor.classify([item.text for item in chunk]), strict=True
         ):
+            top_words = ""
+            if explainer is not None:
+                if ctx is not None:
+                    ctx.check_cancelled()
+                top_words = top_words_text(explainer.explain(item.text))
             rows.append(
                 BatchRow(
                     item.source,
@@ -106,6 +119,7 @@ def classify_items(
                     prediction.confidence,
                     dict(prediction.probabilities),
                     prediction.note,
+                    top_words,
                 )
             )
     if ctx is not None:
@@ -114,16 +128,20 @@ def classify_items(
 
 
 def batch_job(
-    bundle: Bundle, load: Callable[[], tuple[list[BatchItem], list[str]]]
+    bundle: Bundle,
+    load: Callable[[], tuple[list[BatchItem], list[str]]],
+    *,
+    explain: bool = False,
 ) -> Callable[[TaskContext], BatchResult]:
-    """A job that reads its inputs with ``load()`` and classifies them with ``bundle``."""
+    """A job that reads its inputs with ``load()`` and classifies them with ``bundle``
+    (``explain``: with each text's top words)."""
 
     def run(ctx: TaskContext) -> BatchResult:
         ctx.progress(-1, "Reading texts…")
         items, skipped = load()
         ctx.check_cancelled()
-        rows = classify_items(bundle, items, ctx)
-        return BatchResult(rows, list(bundle.info.class_names), skipped)
+        rows = classify_items(bundle, items, ctx, explain=explain)
+        return BatchResult(rows, list(bundle.info.class_names), skipped, explained=explain)
 
     return run
 
@@ -131,10 +149,12 @@ def batch_job(
 def results_rows(result: BatchResult) -> list[list[object]]:
     """Header and one row per text: source, predicted, confidence, one column per class."""
     header: list[object] = ["source", "predicted", "confidence", *result.class_names, "note"]
+    header += ["top_words"] if result.explained else []
     table = [header]
     for row in result.rows:
         probabilities = [f"{row.probabilities.get(name, 0.0):.6f}" for name in result.class_names]
         table.append([row.source, row.label, f"{row.confidence:.6f}", *probabilities, row.note])
+        table[-1] += [row.top_words] if result.explained else []
     return table
 
 

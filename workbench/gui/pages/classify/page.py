@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -198,6 +199,11 @@ class ClassifyPage(QWidget):
         self.csv_run_button.setEnabled(False)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setEnabled(False)
+        self.top_words_check = QCheckBox("Top words")
+        self.top_words_check.setToolTip(
+            "Add a top_words column: the strongest words for each predicted class "
+            "(explains every text, so the batch takes far longer)"
+        )
         self.batch_progress = TaskProgress()
         self.batch_label = QLabel("Classify a folder of .txt files or a column of a CSV file.")
         self.results_table = QTableWidget(0, 0)
@@ -212,6 +218,7 @@ class ClassifyPage(QWidget):
         row.addWidget(QLabel("Text column"))
         row.addWidget(self.column_combo, 1)
         row.addWidget(self.csv_run_button)
+        row.addWidget(self.top_words_check)
         row.addStretch(1)
         row.addWidget(self.export_button)
         page = QWidget()
@@ -323,7 +330,8 @@ class ClassifyPage(QWidget):
             self.messages.show_error(NO_MODEL)
             return None
         self.messages.clear()
-        task = self.tasks.start(BATCH_KIND, batch_job(bundle, load))
+        explain = self.top_words_check.isChecked()
+        task = self.tasks.start(BATCH_KIND, batch_job(bundle, load, explain=explain))
         self.batch_task = task
         self.batch_label.setText(f"Classifying {what}…")
         self.batch_progress.track(task, "Reading texts…")
@@ -339,6 +347,7 @@ class ClassifyPage(QWidget):
         self.batch_result = result
         names = result.class_names
         headers = ["Source", "Predicted", "Confidence", *names, "Note"]
+        headers += ["Top words"] if result.explained else []
         table = self.results_table
         table.setSortingEnabled(False)
         table.clear()
@@ -349,6 +358,7 @@ class ClassifyPage(QWidget):
             cells = [row.source, row.label, f"{row.confidence:.3f}"]
             cells += [f"{row.probabilities.get(name, 0.0):.3f}" for name in names]
             cells.append(row.note)
+            cells += [row.top_words] if result.explained else []
             for c, text in enumerate(cells):
                 table.setItem(r, c, QTableWidgetItem(text))
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
