@@ -42,9 +42,7 @@ def fake_explanation(text: str, weights: list[float], read: int | None = None) -
 
 
 def background_at(widget: HighlightedText, position: int) -> QColor:
-    cursor = QTextCursor(widget.document())
-    cursor.setPosition(position + 1)  # the format of the character before the cursor
-    return cursor.charFormat().background().color()
+    return widget.format_at(position).background().color()
 
 
 def test_weight_colour_diverges_from_white():
@@ -96,8 +94,8 @@ def test_unread_and_unknown_tokens_are_marked(qtbot):
     text = "one two three"
     explanation = fake_explanation(text, [1.0, 0.5, 0.7], read=2)
     widget.set_explanation(text, explanation)
-    cursor = _cursor_at(widget, text.index("three") + 1)
-    assert cursor.charFormat().fontItalic()
+    assert widget.format_at(text.index("three") + 1).fontItalic()
+    assert widget.format_at(text.index("two")).background().color() == weight_color(0.5, 1.0)
     assert "not read by the model" in token_tooltip(explanation.tokens[2], "a")
     unknown = TokenWeight("zz", "zz", 0, 2, 0.3, True, False)
     assert "unknown word" in token_tooltip(unknown, "a")

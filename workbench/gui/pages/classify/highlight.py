@@ -14,14 +14,21 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QLinearGradient, QPainter, QTextCharFormat, QTextCursor
+from PySide6.QtCore import QElapsedTimer, QEvent, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QLinearGradient,
+    QPainter,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
-    QTextEdit,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -34,6 +41,7 @@ FOR_COLOR = QColor(33, 102, 172)  # blue: pushes the text into the class
 AGAINST_COLOR = QColor(214, 47, 39)  # red: pushes it out
 UNREAD_COLOR = QColor(140, 140, 140)
 METHOD_CHOICES = (("occlusion", "Leave one word out"), ("ig", "Integrated gradients"))
+SLICE_MS = 8  # GUI-thread time per event-loop turn spent colouring blocks of a long text
 
 
 def weight_color(weight: float, scale: float) -> QColor:
@@ -85,44 +93,107 @@ def explain_job(bundle: Bundle, text: str, class_name: str | None, method: str):
     return run
 
 
-class HighlightedText(QTextEdit):
-    """A read-only text whose words are coloured by an explanation's weights."""
+def token_format(token: TokenWeight, scale: float) -> QTextCharFormat:
+    """How ``token`` is drawn: its weight's background, grey italics when not read,
+    a dotted underline when unknown."""
+    fmt = QTextCharFormat()
+    if not token.read:
+        fmt.setForeground(UNREAD_COLOR)
+        fmt.setFontItalic(True)
+    elif token.weight:
+        fmt.setBackground(weight_color(token.weight, scale))
+    if not token.known:
+        fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
+    return fmt
+
+
+class _TokenHighlighter(QSyntaxHighlighter):
+    """Applies the token formats block by block (formats live in the block layouts,
+    so the document is not edited and a plain text edit lays out only what shows)."""
+
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.formats: list[QTextCharFormat] = []
+
+    def highlightBlock(self, text: str) -> None:
+        begin = self.currentBlock().position()
+        end = begin + len(text)
+        index = bisect.bisect_left(self.ends, begin + 1)
+        while index < len(self.formats) and self.starts[index] < end:
+            start = max(self.starts[index], begin)
+            self.setFormat(start - begin, min(self.ends[index], end) - start, self.formats[index])
+            index += 1
+
+
+class HighlightedText(QPlainTextEdit):
+    """A read-only text whose words are coloured by an explanation's weights.
+
+    A long text is shown plain at once and coloured a few blocks per event-loop turn
+    (``SLICE_MS`` each), so the window never stalls on a long article."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
         self.setMouseTracking(True)
         self.explanation: Explanation | None = None
-        self._starts: list[int] = []  # UTF-16 start of each token, for hover look-ups
-        self._ends: list[int] = []
+        self._highlighter = _TokenHighlighter(self.document())
+        self._starts = self._highlighter.starts  # UTF-16 span of each token
+        self._ends = self._highlighter.ends
+        self._pending: list[QTextCharFormat] = []
+        self._next_block = self.document().firstBlock()
+        self._slicer = QTimer(self)
+        self._slicer.setInterval(0)
+        self._slicer.timeout.connect(self._colour_some_blocks)
 
     def set_explanation(self, text: str, explanation: Explanation | None) -> None:
         """Show ``text`` coloured by ``explanation`` (``None``: plain text)."""
+        self._slicer.stop()
         self.explanation = explanation
-        self.setPlainText(text)
-        self._starts, self._ends = [], []
-        if explanation is None or not explanation.tokens:
-            return
-        offsets = utf16_offsets(text)
-        scale = explanation.max_abs_weight()
-        cursor = QTextCursor(self.document())
-        cursor.beginEditBlock()
-        for token in explanation.tokens:
-            start, end = offsets[token.start], offsets[token.end]
-            self._starts.append(start)
-            self._ends.append(end)
-            fmt = QTextCharFormat()
-            if not token.read:
-                fmt.setForeground(UNREAD_COLOR)
-                fmt.setFontItalic(True)
-            else:
-                fmt.setBackground(weight_color(token.weight, scale))
-            if not token.known:
-                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
-            cursor.setPosition(start)
-            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            cursor.setCharFormat(fmt)
-        cursor.endEditBlock()
+        self._starts.clear()
+        self._ends.clear()
+        self._highlighter.formats.clear()
+        self._pending = []
+        if explanation is not None and explanation.tokens:
+            offsets = utf16_offsets(text)
+            scale = explanation.max_abs_weight()
+            for token in explanation.tokens:
+                self._starts.append(offsets[token.start])
+                self._ends.append(offsets[token.end])
+                self._pending.append(token_format(token, scale))
+        self.setPlainText(text)  # plain first: no formats yet
+        if self._pending:
+            self._highlighter.formats.extend(self._pending)
+            self._next_block = self.document().firstBlock()
+            self._colour_some_blocks()
+            if self._next_block.isValid():
+                self._slicer.start()
+
+    def is_colouring(self) -> bool:
+        """Whether blocks are still waiting for their colours."""
+        return self._slicer.isActive()
+
+    def _colour_some_blocks(self) -> None:
+        clock = QElapsedTimer()
+        clock.start()
+        block = self._next_block
+        while block.isValid() and clock.elapsed() < SLICE_MS:
+            self._highlighter.rehighlightBlock(block)
+            block = block.next()
+        self._next_block = block
+        if not block.isValid():
+            self._slicer.stop()
+
+    def format_at(self, position: int) -> QTextCharFormat:
+        """The format drawn at UTF-16 ``position`` of the document."""
+        block = self.document().findBlock(position)
+        offset = position - block.position()
+        ranges = block.layout().formats()
+        for item in ranges:
+            if item.start <= offset < item.start + item.length:
+                return QTextCharFormat(item.format)
+        return QTextCharFormat()
 
     def token_at(self, position: int) -> TokenWeight | None:
         """The token covering UTF-16 ``position`` of the document, if any."""
