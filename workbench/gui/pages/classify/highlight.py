@@ -229,7 +229,7 @@ class Legend(QWidget):
         super().__init__(parent)
         self.scale = 0.0
         self.class_name = ""
-        self.setMinimumHeight(34)
+        self.setFixedHeight(34)
         self.setMinimumWidth(380)
         self.setToolTip(
             "Weight of a word: how much it moves the log-odds of the class "
@@ -299,11 +299,12 @@ class ExplanationView(QWidget):
         top.addWidget(QLabel("by"))
         top.addWidget(self.method_combo)
         top.addWidget(self.swap_button)
-        top.addWidget(self.status_label, 1)
+        top.addStretch(1)
         top.addWidget(self.legend)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.status_label)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.for_label)
         layout.addWidget(self.against_label)
