@@ -186,7 +186,9 @@ class ClassifyPage(QWidget):
     def _show_explained(self, text: str, result) -> None:
         prediction, explanation = result
         self.show_prediction(prediction)
-        self.explanation_view.show_explanation(text, explanation)
+        # the coloured text in the next event-loop turn: two short GUI-thread slices
+        view = self.explanation_view
+        QTimer.singleShot(0, view, lambda: view.show_explanation(text, explanation))
 
     def _build_batch(self) -> QWidget:
         self.folder_button = QPushButton("Classify folder…")
