@@ -211,6 +211,14 @@ def test_class_words_count_documents_per_predicted_class(explainer):
         class_words(explainer, texts, cancel=stop)
 
 
+def test_class_words_leave_punctuation_out(explainer):
+    texts = ["shares , in the bank . rose !", "the team , won ; the cup ."]
+    words = class_words(explainer, texts, per_document=20, per_class=50)
+    listed = {item.word for items in words.values() for item in items}
+    assert listed
+    assert not listed & {",", ".", "!", ";"}
+
+
 def test_bucket_sizes_cover_the_rows_with_little_padding():
     for rows in [1, 7, 8, 9, 33, 129, 401, 1000]:
         sizes = bucket_sizes(rows)

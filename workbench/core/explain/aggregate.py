@@ -3,6 +3,7 @@ the short ``top_words`` summary of one explanation used by batch tables."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,7 +45,8 @@ def class_words(
 ) -> dict[str, list[ClassWord]]:
     """For each class, the words most often among the ``per_document`` strongest words
     for the predicted class of the documents predicted as that class (lowercased
-    tokens; ties broken by the larger mean weight). Every class is a key, possibly
+    tokens, punctuation left out, symbols such as ``$`` kept; ties broken by the
+    larger mean weight). Every class is a key, possibly
     with an empty list. Cancellable; progress per document."""
     items = list(texts)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -55,7 +57,7 @@ def class_words(
         explanation = explainer.explain(text, method=method, steps=steps)
         seen: set[str] = set()
         for token in explanation.top_for(len(explanation.tokens)):
-            if token.token in seen:
+            if token.token in seen or _is_punctuation(token.token):
                 continue
             seen.add(token.token)
             counts[explanation.class_name][token.token] += 1
@@ -71,3 +73,7 @@ def class_words(
         words.sort(key=lambda w: (-w.documents, -w.mean_weight, w.word))
         out[name] = words[:per_class]
     return out
+
+
+def _is_punctuation(token: str) -> bool:
+    return all(unicodedata.category(char).startswith("P") for char in token)
