@@ -5,6 +5,12 @@ JSON object per text per line (JSON Lines) holding ``source``, ``label``,
 ``confidence``, ``probabilities`` (every class) and the prediction's notes.
 With ``--csv F --out OUT.csv`` the input rows are written back with
 ``predicted_label``, ``confidence`` and one ``prob_<class>`` column per class.
+
+``--explain`` weighs each word for the predicted class (or ``--class NAME``), by
+occlusion or ``--method ig``: with ``--json`` each object gets an ``explanation``
+(``method``, ``class``, ``tokens`` with ``text``, ``start``, ``end`` offsets into
+the text, ``weight``); without it the strongest words for and against are listed;
+with ``--csv`` a ``top_words`` column is added.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ def _check_args(args: argparse.Namespace) -> None:
         if args.out == "-" and args.json:
             raise UsageError("--json cannot be combined with --csv --out -")
         return
+    if not args.explain and (args.explain_class or args.method != "occlusion"):
+        raise UsageError("--method and --class only apply with --explain")
     if args.out or args.text_columns or args.delimiter:
         raise UsageError("--out, --text-column and --delimiter only apply to --csv")
     if not args.texts and not args.files:
@@ -59,13 +67,16 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
     predictor = Predictor.from_path(args.bundle)
     predictions = predictor.classify([text for _, text, _ in sources])
+    explanations = _explain(args, predictor, [text for _, text, _ in sources])
     rows = []
-    for (source, text, is_argument), pred in zip(sources, predictions, strict=True):
+    for i, ((source, text, is_argument), pred) in enumerate(zip(sources, predictions, strict=True)):
         if args.json:
             record: dict[str, Any] = {"source": source}
             if is_argument:
                 record["text"] = text
             record.update(pred.to_dict())
+            if explanations:
+                record["explanation"] = explanations[i].to_dict()
             print(dumps(record))
         else:
             shown = shorten(text, 50) if is_argument else source
@@ -75,7 +86,46 @@ def cmd_classify(args: argparse.Namespace) -> int:
         if not any(row[3] for row in rows):  # no notes: leave the column out
             headers, rows = headers[:3], [row[:3] for row in rows]
         print(table(headers, rows))
+        for (source, text, is_argument), explanation in zip(sources, explanations, strict=False):
+            print()
+            print(_explanation_text(explanation, shorten(text, 50) if is_argument else source))
     return EXIT_OK
+
+
+def _explain(args: argparse.Namespace, predictor: Any, texts: list[str]) -> list[Any]:
+    """The explanations of ``texts`` when ``--explain`` is given (else an empty list)."""
+    if not args.explain:
+        return []
+    from workbench.core import Explainer
+
+    explainer = Explainer(predictor)
+    return explainer.explain_many(
+        texts,
+        method=args.method,
+        class_names=[args.explain_class] * len(texts),
+        steps=args.steps,
+    )
+
+
+def _explanation_text(explanation: Any, shown: str, n: int = 8) -> str:
+    """The strongest words for and against the explained class, one per line."""
+    from workbench.core import METHOD_TITLES
+
+    title = METHOD_TITLES[explanation.method]
+    lines = [f"{shown}: why {explanation.class_name!r} ({title}, weight = log-odds)"]
+    for heading, tokens in (
+        ("for", explanation.top_for(n)),
+        ("against", explanation.top_against(n)),
+    ):
+        words = ", ".join(f"{t.text} {t.weight:+.3f}" for t in tokens) or "-"
+        lines.append(f"  {heading:8} {words}")
+    if explanation.completeness_gap is not None:
+        lines.append(
+            f"  weights sum to {explanation.target_delta + explanation.completeness_gap:+.3f} "
+            f"of f(text) - f(padding) = {explanation.target_delta:+.3f}"
+        )
+    lines.extend(f"  note: {note}" for note in explanation.notes)
+    return "\n".join(lines)
 
 
 def _classify_csv(args: argparse.Namespace) -> int:
@@ -87,7 +137,12 @@ def _classify_csv(args: argparse.Namespace) -> int:
     for warning in batch.warnings:
         print(f"warning: {args.csv} {warning}", file=sys.stderr)
     predictor = Predictor.from_path(args.bundle)
-    result = classify_batch(predictor, batch)
+    top_words = None
+    if args.explain:
+        from workbench.core import batch_top_words
+
+        top_words = batch_top_words(predictor, method=args.method)
+    result = classify_batch(predictor, batch, top_words=top_words)
     result.write_csv(args.out)
     if args.out == "-":
         return EXIT_OK

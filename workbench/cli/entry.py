@@ -182,6 +182,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--delimiter", help="CSV delimiter (default: detected)")
     p.add_argument("--out", metavar="OUT.csv", help="where --csv writes (default: stdout)")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="weigh each word for the class (with --json: an 'explanation' per text; "
+        "with --csv: a top_words column)",
+    )
+    p.add_argument(
+        "--method",
+        choices=("occlusion", "ig"),
+        default="occlusion",
+        help="--explain by leaving each word out (occlusion, default) or by integrated "
+        "gradients (ig)",
+    )
+    p.add_argument(
+        "--class",
+        dest="explain_class",
+        metavar="NAME",
+        help="class that --explain weighs the words for (default: the predicted one)",
+    )
+    p.add_argument("--steps", type=int, default=16, help="integration steps of --method ig")
     _add_json(p, "one object per text (JSON Lines)")
 
     p = sub.add_parser(

@@ -94,6 +94,7 @@ _export(
     "tokenize",
     "split_member",
     "vectors_members",
+    "tokenize_spans",
 )
 _export(
     "workbench.core.learning",
@@ -149,6 +150,18 @@ _export(
     "save_bundle",
     "unique_bundle_path",
     "validate_bundle_name",
+)
+_export(
+    "workbench.core.explain",
+    "METHODS",
+    "METHOD_TITLES",
+    "ClassWord",
+    "Explainer",
+    "Explanation",
+    "TokenWeight",
+    "batch_top_words",
+    "class_words",
+    "top_words_text",
 )
 _export(
     "workbench.core.runs",

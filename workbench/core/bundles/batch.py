@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -40,6 +40,7 @@ __all__ = [
 BATCH_CHUNK = 64
 """Texts classified between two progress reports / cancel checks."""
 PREDICTION_COLUMNS = ("predicted_label", "confidence")
+TOP_WORDS_COLUMN = "top_words"
 """The columns after the input's, before one ``prob_<class>`` column per class."""
 FOLDER_COLUMN = "source"
 
@@ -149,6 +150,7 @@ class BatchRow:
 
     item: BatchItem
     prediction: Prediction
+    top_words: str | None = None  # the strongest words for the prediction, when explained
 
     @property
     def label(self) -> str:
@@ -191,16 +193,25 @@ class BatchResult:
         judged = [row.correct for row in self.rows if row.correct is not None]
         return sum(judged) / len(judged) if judged else None
 
+    @property
+    def explained(self) -> bool:
+        """Whether the rows carry their top words (a ``top_words`` column)."""
+        return any(row.top_words is not None for row in self.rows)
+
     def csv_header(self) -> list[str]:
-        """Input columns, ``predicted_label``, ``confidence``, ``prob_<class>``..."""
+        """Input columns, ``predicted_label``, ``confidence``, ``prob_<class>``...
+        (and ``top_words`` when explained)."""
         probs = [f"prob_{name}" for name in self.class_names]
-        return [*self.input.columns, *PREDICTION_COLUMNS, *probs]
+        extra = [TOP_WORDS_COLUMN] if self.explained else []
+        return [*self.input.columns, *PREDICTION_COLUMNS, *probs, *extra]
 
     def csv_rows(self) -> Iterator[list[str]]:
         """One list of cells per row, matching :meth:`csv_header`."""
+        explained = self.explained
         for row in self.rows:
             probs = [f"{row.probabilities.get(name, 0.0):.6f}" for name in self.class_names]
-            yield [*row.item.cells, row.label, f"{row.confidence:.6f}", *probs]
+            extra = [row.top_words or ""] if explained else []
+            yield [*row.item.cells, row.label, f"{row.confidence:.6f}", *probs, *extra]
 
     def write_csv(self, target: str | Path | IO[str]) -> Path | None:
         """Write the CSV to a path (``"-"``: stdout) or an open text handle.
@@ -235,11 +246,14 @@ def classify_batch(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     chunk: int = BATCH_CHUNK,
+    top_words: Callable[[str], str] | None = None,
 ) -> BatchResult:
     """Classify every item of ``batch`` in chunks of ``chunk`` texts.
 
     ``progress(fraction, "Classifying 64/1000")`` comes before each chunk and
     ``cancel`` is checked there (``Cancelled`` is raised when it is set).
+    ``top_words(text)`` (e.g. :func:`workbench.core.batch_top_words`) gives each
+    row its strongest words; it is checked for cancel text by text.
     """
     items = batch.items
     result = BatchResult(batch, list(predictor.class_names))
@@ -251,7 +265,11 @@ def classify_batch(
         part = items[start : start + max(1, chunk)]
         predictions = predictor.classify([item.text for item in part])
         for item, prediction in zip(part, predictions, strict=True):
-            result.rows.append(BatchRow(item, prediction))
+            words = None
+            if top_words is not None:
+                check_cancelled(cancel)
+                words = top_words(item.text)
+            result.rows.append(BatchRow(item, prediction, words))
     if progress is not None:
         progress(1.0, f"Classified {len(result.rows):,} texts")
     return result

@@ -1,6 +1,6 @@
 """Tokens and word vectors: the tokenizer, GloVe/word2vec loading, coverage and embeddings."""
 
-from workbench.core.text.tokenizer import Tokenizer, tokenize
+from workbench.core.text.tokenizer import Tokenizer, tokenize, tokenize_spans
 from workbench.core.text.vectors import (
     BUNDLED,
     COVERAGE_DEFINITION,
@@ -32,5 +32,6 @@ __all__ = [
     "load_vectors",
     "split_member",
     "tokenize",
+    "tokenize_spans",
     "vectors_members",
 ]

@@ -56,6 +56,34 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN_RE.findall(text)
 
 
+def tokenize_spans(text: str) -> list[tuple[str, int, int]]:
+    """The tokens of :func:`tokenize` with their ``(start, end)`` in ``text``.
+
+    ``text[start:end]`` is the raw text of each token (case, quotes and all), so a
+    front end can highlight what the model read. Offsets count Python characters
+    (code points). The token list is always ``tokenize(text)``.
+
+    >>> tokenize_spans("Don't")
+    [('do', 0, 2), ("n't", 2, 5)]
+    """
+    lowered = text.lower()
+    if not lowered.isascii():
+        lowered = lowered.translate(_QUOTES)
+    if len(lowered) == len(text):
+        return [(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(lowered)]
+    # A character whose lowercase is longer (only U+0130 'İ'): map offsets back.
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        origin.extend([index] * len(char.lower()))
+    origin.append(len(text))
+    spans = []
+    for m in _TOKEN_RE.finditer(lowered):
+        start = origin[m.start()]
+        end = origin[m.end() - 1] + 1 if m.end() > m.start() else start
+        spans.append((m.group(), start, end))
+    return spans
+
+
 def _check_int(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -39,6 +40,7 @@ from workbench.core import (
     read_folder_batch,
 )
 from workbench.gui.pages.classify.chart import ProbabilityChart
+from workbench.gui.pages.classify.highlight import ExplanationView, explain_job
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskRunner
 from workbench.gui.widgets import MessageBar, TaskProgress
@@ -57,6 +59,8 @@ CLASSIFY_TIP = "Classify the text above (Ctrl+Return)"
 CANNOT_JUDGE = "The model cannot judge this text"
 _LABEL_STYLE = "font-size: 24pt; font-weight: 600; color: #174ea6;"
 _JUDGE_STYLE = "font-size: 16pt; font-weight: 600; color: #8a5300;"
+EXPLAIN_KIND = "explain"
+EXPLAIN_PAUSE_MS = 400  # after the last edit, the text is classified and explained again
 
 
 TEXT_PREVIEW = 120  # characters of a text shown in the batch table
@@ -70,19 +74,24 @@ def _classify_one(bundle: Bundle, text: str) -> Prediction:
 
 
 def _batch_job(
-    bundle: Bundle, load: Callable[[], BatchInput]
+    bundle: Bundle, load: Callable[[], BatchInput], *, explain: bool = False
 ) -> Callable[[TaskContext], BatchResult]:
-    """A task job: read the inputs with ``load()``, then classify them in chunks."""
+    """A task job: read the inputs with ``load()``, then classify them in chunks
+    (``explain``: with each text's top words for its predicted class)."""
 
     def run(ctx: TaskContext) -> BatchResult:
-        from workbench.core import Predictor, classify_batch
+        from workbench.core import Predictor, batch_top_words, classify_batch
 
         ctx.progress(-1, "Reading texts…")
         batch = load()
         if not batch.items:
             raise CorpusError(f"{batch.origin}: no data rows")
         ctx.check_cancelled()
-        return classify_batch(Predictor(bundle), batch, progress=ctx.progress, cancel=ctx.cancel)
+        predictor = Predictor(bundle)
+        top_words = batch_top_words(predictor) if explain else None
+        return classify_batch(
+            predictor, batch, progress=ctx.progress, cancel=ctx.cancel, top_words=top_words
+        )
 
     return run
 
@@ -183,7 +192,63 @@ class ClassifyPage(QWidget):
         self.open_button.clicked.connect(self._choose_text_file)
         self.clear_button.clicked.connect(self.editor.clear)
         self.classify_button.clicked.connect(self.classify_text)
+        return self._with_explanation(splitter)
+
+    def _with_explanation(self, top: QWidget) -> QWidget:
+        """``top`` above the explanation of the editor's text, refreshed after each edit."""
+        self.explanation_view = ExplanationView()
+        self.explain_task: Task | None = None
+        self.explain_timer = QTimer(self)
+        self.explain_timer.setSingleShot(True)
+        self.explain_timer.setInterval(EXPLAIN_PAUSE_MS)
+        self.explain_timer.timeout.connect(self._explain_when_shown)
+        self._explain_pending = False
+        self.editor.textChanged.connect(self.explain_timer.start)
+        self.explanation_view.request.connect(self.explain_text)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(self.explanation_view)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
         return splitter
+
+    def _explain_when_shown(self) -> None:
+        """Explain now if the page is on screen, else as soon as it is shown."""
+        self._explain_pending = not self.isVisible()
+        if not self._explain_pending:
+            self.explain_text()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._explain_pending:
+            self.explain_timer.start()
+
+    def explain_text(self) -> Task | None:
+        """Classify and explain the editor's text in a task (a newer one replaces it)."""
+        bundle = self.state.bundle
+        text = self.editor.toPlainText()
+        self.explain_timer.stop()
+        if bundle is None or not text.strip():
+            running = self.tasks.current(EXPLAIN_KIND)
+            if running is not None:
+                running.cancel()
+            self.explanation_view.clear("" if bundle is None else "Type or paste a text")
+            return None
+        view = self.explanation_view
+        job = explain_job(bundle, text, view.chosen_class(), view.method())
+        task = self.tasks.start(EXPLAIN_KIND, job)
+        self.explain_task = task
+        view.show_busy()
+        task.done.connect(lambda result: self._show_explained(text, result))
+        task.failed.connect(lambda message, _details: view.clear(message))
+        return task
+
+    def _show_explained(self, text: str, result) -> None:
+        prediction, explanation = result
+        self.show_prediction(prediction)
+        # the coloured text in the next event-loop turn: two short GUI-thread slices
+        view = self.explanation_view
+        QTimer.singleShot(0, view, lambda: view.show_explanation(text, explanation))
 
     def _build_batch(self) -> QWidget:
         self.folder_button = QPushButton("Classify folder…")
@@ -196,6 +261,11 @@ class ClassifyPage(QWidget):
         self.csv_run_button.setEnabled(False)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setEnabled(False)
+        self.top_words_check = QCheckBox("Top words")
+        self.top_words_check.setToolTip(
+            "Add a top_words column: the strongest words for each predicted class "
+            "(explains every text, so the batch takes far longer)"
+        )
         self.batch_progress = TaskProgress()
         self.batch_label = QLabel("Classify a folder of .txt files or a column of a CSV file.")
         self.results_table = QTableWidget(0, 0)
@@ -212,6 +282,7 @@ class ClassifyPage(QWidget):
         row.addWidget(QLabel("Text column"))
         row.addWidget(self.column_combo, 1)
         row.addWidget(self.csv_run_button)
+        row.addWidget(self.top_words_check)
         row.addStretch(1)
         row.addWidget(self.export_button)
         page = QWidget()
@@ -373,7 +444,8 @@ class ClassifyPage(QWidget):
             return None
         self.messages.clear()
         self.clear_batch_results()
-        task = self.tasks.start(BATCH_KIND, _batch_job(bundle, load))
+        explain = self.top_words_check.isChecked()
+        task = self.tasks.start(BATCH_KIND, _batch_job(bundle, load, explain=explain))
         self.batch_task = task
         self.batch_label.setText(f"Classifying {what}…")
         self.batch_progress.track(task, "Reading texts…")
@@ -394,6 +466,7 @@ class ClassifyPage(QWidget):
         headers = [*(["File"] if folder else []), "Text"]
         headers += ["True label"] if labelled else []
         headers += ["Predicted", "Confidence", *names, "Note"]
+        headers += ["Top words"] if result.explained else []
         table = self.results_table
         table.setSortingEnabled(False)
         table.clear()
@@ -408,6 +481,7 @@ class ClassifyPage(QWidget):
             cells += [row.label, f"{row.confidence:.3f}"]
             cells += [f"{row.probabilities.get(name, 0.0):.3f}" for name in names]
             cells.append(row.note)
+            cells += [row.top_words or ""] if result.explained else []
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c == 0:
@@ -453,6 +527,8 @@ class ClassifyPage(QWidget):
             )
         self._clear_prediction()
         self._update_controls()
+        self.explanation_view.set_classes([] if bundle is None else list(bundle.info.class_names))
+        self.explain_timer.start()
 
     def _clear_prediction(self) -> None:
         self.prediction = None

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -31,6 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import WorkbenchError
+from workbench.gui.pages.classify.highlight import ExplanationView
+from workbench.gui.pages.evaluate.class_words import ClassWordsPanel, explain_document
 from workbench.gui.pages.evaluate.confusion import ConfusionMatrixView
 from workbench.gui.pages.evaluate.export import write_metrics_csv
 from workbench.gui.pages.evaluate.notes import (
@@ -109,9 +110,11 @@ class EvaluatePage(QWidget):
         header = self.doc_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.preview = QPlainTextEdit()
-        self.preview.setReadOnly(True)
+        self.explanation_view = ExplanationView()
+        self.preview = self.explanation_view.text  # the document, highlighted
         self.preview.setPlaceholderText("Select a document to read it in full.")
+        self.explanation_view.request.connect(self._explain_selected)
+        self.class_words = ClassWordsPanel(tasks)
 
         top = QHBoxLayout()
         top.addWidget(self.title_label, 1)
@@ -132,6 +135,7 @@ class EvaluatePage(QWidget):
         report.addWidget(self.class_table, 2)
         report.addWidget(QLabel("Confusion matrix (rows: true class, columns: predicted)"))
         report.addWidget(self.confusion, 3)
+        report.addWidget(self.class_words, 2)
 
         docs = QWidget()
         docs_layout = QVBoxLayout(docs)
@@ -142,7 +146,7 @@ class EvaluatePage(QWidget):
         docs_layout.addLayout(filter_row)
         doc_split = QSplitter(Qt.Orientation.Vertical)
         doc_split.addWidget(self.doc_table)
-        doc_split.addWidget(self.preview)
+        doc_split.addWidget(self.explanation_view)
         docs_layout.addWidget(doc_split, 1)
         content = QSplitter(Qt.Orientation.Horizontal)
         content.addWidget(self.report_widget)
@@ -185,7 +189,8 @@ class EvaluatePage(QWidget):
         """Show ``evaluation`` (``None``: the empty state)."""
         self.evaluation = evaluation
         self.selected_cell = None
-        self.preview.clear()
+        self.explanation_view.clear()
+        self.class_words.set_source(self.state.bundle, evaluation)
         if evaluation is None:
             self.stack.setCurrentWidget(self.empty_label)
             self._update_controls()
@@ -455,19 +460,34 @@ class EvaluatePage(QWidget):
             confidence = float(doc.get("confidence", 0.0))
             table.setItem(row, 2, table_item(f"{confidence:.1%}", None, True))
             table.setItem(row, 3, table_item(first_line(str(doc.get("text", "")))))
-        self.preview.clear()
+        self.explanation_view.clear()
 
     def _show_selected_document(self) -> None:
         rows = self.doc_table.selectionModel().selectedRows()
         if not rows:
-            self.preview.clear()
+            self.explanation_view.clear()
             return
         doc = self.doc_table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) or {}
         header = (
             f"True: {doc.get('true')} · predicted: {doc.get('predicted')} "
             f"({float(doc.get('confidence', 0.0)):.1%}) · document #{doc.get('index')}"
         )
-        self.preview.setPlainText(f"{header}\n\n{doc.get('text', '')}")
+        self.explanation_view.header = header
+        self.explanation_view.clear()
+        self.preview.setPlainText(str(doc.get("text", "")))
+        names = self.evaluation.class_names if self.evaluation is not None else []
+        self.explanation_view.set_classes(list(names))
+        self.explanation_view.set_pair(doc.get("predicted"), doc.get("true"))
+        self._explain_selected()
+
+    def _explain_selected(self) -> Task | None:
+        """Explain the selected document for the chosen class in a task."""
+        rows = self.doc_table.selectionModel().selectedRows()
+        bundle = self.state.bundle
+        if not rows or bundle is None:
+            return None
+        doc = self.doc_table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) or {}
+        return explain_document(self.tasks, self.explanation_view, bundle, doc)
 
     def _choose_csv_path(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv", "CSV (*.csv)")

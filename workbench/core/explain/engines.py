@@ -1,0 +1,241 @@
+"""The two attribution methods on token ids: occlusion and integrated gradients.
+
+Both work on one row of ids ``[maxlen]`` as the model reads it and give one weight
+per position, in log-odds of the explained class (see :mod:`.result`).
+
+- Occlusion sets one position to padding (id 0) per variant: the model masks id 0,
+  so the word is skipped as if deleted. All variants run as one batched call
+  through the bundle's compiled :class:`~workbench.core.bundles.predict.ModelRunner`.
+- Integrated gradients interpolate the embedding output between an all-padding
+  baseline (the padding row of the embedding, at every position) and the text's
+  embeddings, with the text's own mask. The model is cloned with its embedding
+  layer replaced by one that returns the given embeddings (sharing every other
+  layer and weight), and the gradients run in a compiled ``tf.function``.
+
+TensorFlow and Keras are imported inside the functions only.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any
+
+import numpy as np
+
+from workbench.core.bundles.predict import runner_for
+from workbench.core.errors import WorkbenchError
+
+EPS = 1e-12
+DEFAULT_STEPS = 16
+MAX_STEPS = 1024
+_ENGINES_LOCK = threading.Lock()
+
+
+def log_odds(probabilities: np.ndarray, class_index: int) -> np.ndarray:
+    """``log p_c - log(sum of the other p)`` per row (the sum taken directly, so it
+    stays precise when ``p_c`` is close to 1)."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    mine = probabilities[:, class_index]
+    others = np.delete(probabilities, class_index, axis=1).sum(axis=1)
+    return np.log(np.maximum(mine, EPS)) - np.log(np.maximum(others, EPS))
+
+
+def occlusion(
+    model: Any, ids: np.ndarray, class_index: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weights ``[maxlen]`` (0 at padding) and the text's probabilities, by leaving one
+    token out at a time: ``f(text) - f(text without the token)``, for ``class_index``
+    (None: the class the text is predicted as)."""
+    ids = np.asarray(ids, dtype=np.int32).reshape(-1)
+    positions = np.flatnonzero(ids)
+    batch = np.repeat(ids[None, :], len(positions) + 1, axis=0)
+    batch[np.arange(1, len(positions) + 1), positions] = 0
+    probabilities = _occlusion_runner_for(model, len(ids))(batch)
+    if class_index is None:
+        class_index = int(np.argmax(probabilities[0]))
+    scores = log_odds(probabilities, class_index)
+    weights = np.zeros(len(ids), dtype=np.float64)
+    weights[positions] = scores[0] - scores[1:]
+    return weights, probabilities[0]
+
+
+OCCLUSION_BUCKETS = (8, 32, 128, 256)
+
+
+def bucket_sizes(rows: int, buckets: tuple[int, ...] = OCCLUSION_BUCKETS) -> list[int]:
+    """Batch sizes (from ``buckets``) that cover ``rows`` with little padding: the
+    largest bucket that fits, repeatedly, then the smallest for what is left."""
+    sizes = []
+    while rows > 0:
+        fitting = [b for b in buckets if b <= rows]
+        size = fitting[-1] if fitting else buckets[0]
+        sizes.append(size)
+        rows -= size
+    return sizes
+
+
+class _OcclusionRunner:
+    """The model XLA-compiled for a few batch sizes (each compiled once), so the
+    hundreds of variants of a long text run in a handful of calls."""
+
+    def __init__(self, model: Any, maxlen: int) -> None:
+        import tensorflow as tf
+
+        self.maxlen = int(maxlen)
+        self._fallback = runner_for(model, maxlen)
+        model_ref = weakref.ref(model)
+
+        def call(x):
+            return model_ref()(x, training=False)
+
+        spec = [tf.TensorSpec([None, self.maxlen], tf.int32)]
+        self._xla = tf.function(call, input_signature=spec, jit_compile=True)
+        self._xla_ok = True
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        if not self._xla_ok:
+            return self._fallback(batch)
+        parts = []
+        start = 0
+        try:
+            for size in bucket_sizes(len(batch)):
+                chunk = batch[start : start + size]
+                if len(chunk) < size:
+                    padded = np.zeros((size, self.maxlen), dtype=np.int32)
+                    padded[: len(chunk)] = chunk
+                    parts.append(np.asarray(self._xla(padded))[: len(chunk)])
+                else:
+                    parts.append(np.asarray(self._xla(chunk)))
+                start += size
+        except Exception:
+            # XLA unavailable for this model or platform: the plain graph from now on.
+            self._xla_ok = False
+            return self._fallback(batch)
+        return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+_OCCLUDERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _occlusion_runner_for(model: Any, maxlen: int) -> _OcclusionRunner:
+    with _ENGINES_LOCK:
+        runner = _OCCLUDERS.get(model)
+        if runner is None or runner.maxlen != int(maxlen):
+            runner = _OcclusionRunner(model, maxlen)
+            _OCCLUDERS[model] = runner
+        return runner
+
+
+class _GradientEngine:
+    """Integrated gradients for one model, its compiled graph built once."""
+
+    def __init__(self, model: Any, maxlen: int) -> None:
+        import keras
+        import tensorflow as tf
+
+        layer = next((x for x in model.layers if isinstance(x, keras.layers.Embedding)), None)
+        if layer is None:
+            raise WorkbenchError("integrated gradients need a model with an Embedding layer")
+        self.maxlen = int(maxlen)
+        self._embedding = layer
+        injected = _injected_layer_class(keras)(layer.output_dim)
+        self._clone = keras.models.clone_model(
+            model, clone_function=lambda x: injected if x is layer else x
+        )
+        self._injected = injected
+        spec = [
+            tf.TensorSpec([self.maxlen], tf.int32),
+            tf.TensorSpec([], tf.int32),
+            tf.TensorSpec([None], tf.float32),
+        ]
+        self._graph = tf.function(self._run, input_signature=spec)
+        self._xla = tf.function(self._run, input_signature=spec, jit_compile=True)
+        self._xla_ok = True
+        self._lock = threading.Lock()
+
+    def _run(self, ids, class_index, alphas):
+        import tensorflow as tf
+
+        table = tf.convert_to_tensor(self._embedding.embeddings)
+        text = tf.gather(table, ids)  # [L, D]
+        base = tf.broadcast_to(table[0], tf.shape(text))  # the padding row everywhere
+        # rows: the path points, then the text (alpha 1) and the baseline (alpha 0)
+        all_alphas = tf.concat([alphas, tf.constant([1.0, 0.0])], axis=0)
+        path = base[None] + all_alphas[:, None, None] * (text - base)[None]
+        rows = tf.tile(ids[None], [tf.shape(all_alphas)[0], 1])
+        with tf.GradientTape() as tape:
+            tape.watch(path)
+            self._injected.value = path
+            probabilities = self._clone(rows, training=False)
+            p = tf.cast(probabilities, tf.float32)
+            mine = p[:, class_index]
+            mask = tf.one_hot(class_index, tf.shape(p)[1], on_value=0.0, off_value=1.0)
+            others = tf.reduce_sum(p * mask[None], axis=1)
+            f = tf.math.log(tf.maximum(mine, EPS)) - tf.math.log(tf.maximum(others, EPS))
+            total = tf.reduce_sum(f[:-2])
+        grads = tape.gradient(total, path)[:-2]  # [S, L, D]
+        mean_grad = tf.reduce_mean(grads, axis=0)
+        weights = tf.reduce_sum((text - base) * mean_grad, axis=-1)
+        return weights, f[-2], f[-1], probabilities[-2]
+
+    def __call__(self, ids: np.ndarray, class_index: int, steps: int):
+        alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)  # midpoint rule
+        args = (np.asarray(ids, dtype=np.int32), np.int32(class_index), alphas)
+        with self._lock:  # one call at a time: tracing sets the injected layer's value
+            if self._xla_ok:
+                try:
+                    return self._xla(*args)
+                except Exception:
+                    # XLA unavailable for this model or platform: the plain graph from now on.
+                    self._xla_ok = False
+            return self._graph(*args)
+
+
+def _injected_layer_class(keras: Any) -> type:
+    class InjectedEmbedding(keras.layers.Layer):
+        """Stands in for the embedding: returns the embeddings set on it, masks id 0."""
+
+        def __init__(self, output_dim: int) -> None:
+            super().__init__(name="injected_embedding")
+            self.supports_masking = True
+            self.output_dim = output_dim
+            self.value = None
+
+        def call(self, ids):
+            return self.value
+
+        def compute_mask(self, ids, mask=None):
+            return keras.ops.not_equal(ids, 0)
+
+        def compute_output_shape(self, input_shape):
+            return (*input_shape, self.output_dim)
+
+    return InjectedEmbedding
+
+
+_ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _engine_for(model: Any, maxlen: int) -> _GradientEngine:
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(model)
+        if engine is None or engine.maxlen != int(maxlen):
+            engine = _GradientEngine(model, maxlen)
+            _ENGINES[model] = engine
+        return engine
+
+
+def integrated_gradients(
+    model: Any, ids: np.ndarray, class_index: int, steps: int = DEFAULT_STEPS
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Weights ``[maxlen]``, the text's probabilities, ``f(text)`` and ``f(baseline)``.
+
+    The weights sum to about ``f(text) - f(baseline)``; the gap shrinks with ``steps``.
+    """
+    ids = np.asarray(ids, dtype=np.int32).reshape(-1)
+    engine = _engine_for(model, len(ids))
+    weights, f_text, f_base, probabilities = engine(ids, class_index, steps)
+    weights = np.asarray(weights, dtype=np.float64)
+    weights[ids == 0] = 0.0
+    return weights, np.asarray(probabilities), float(f_text), float(f_base)
