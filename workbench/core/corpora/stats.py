@@ -25,6 +25,15 @@ def _fallback_tokenize(text: str) -> list[str]:
     return _FALLBACK_TOKEN.findall(text.lower())
 
 
+def get_count_tokens() -> Callable[[str], int]:
+    """``workbench.core.text.tokenizer.count_tokens``, or a regex stand-in if missing."""
+    try:
+        from workbench.core.text.tokenizer import count_tokens
+    except ImportError:
+        return lambda text: len(_fallback_tokenize(text))
+    return count_tokens
+
+
 def get_tokenize() -> Callable[[str], list[str]]:
     """``workbench.core.text.tokenizer.tokenize``, or a regex stand-in if it cannot be imported."""
     try:
@@ -94,15 +103,16 @@ def corpus_stats(
     An empty corpus gives zeros and the smallest suggested maxlen. Raises
     ``Cancelled`` when ``cancel`` is set.
     """
-    tokenize = get_tokenize()
+    count = get_count_tokens()
     tell = Throttle(progress)
     total = len(corpus)
     lengths = np.zeros(total, dtype=np.int64)
-    for i, text in enumerate(corpus.texts):
-        if i % _CHECK_EVERY == 0:
-            check_cancelled(cancel)
-            tell(i / total, "Counting tokens")
-        lengths[i] = len(tokenize(text))
+    texts = corpus.texts
+    for start in range(0, total, _CHECK_EVERY):
+        check_cancelled(cancel)
+        tell(start / total, "Counting tokens")
+        stop = min(start + _CHECK_EVERY, total)
+        lengths[start:stop] = list(map(count, texts[start:stop]))
     check_cancelled(cancel)
     tell(1.0, "Counting tokens")
     percentiles = _percentiles(lengths)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,48 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 
 PADDINGS = ("pre", "post")
 
+CHUNK_CACHE_SIZE = 500_000
+"""Whitespace-separated chunks remembered (their tokens / token counts) before a reset."""
+
+# No token holds whitespace and every look-ahead of _TOKEN_RE reads whitespace and the
+# end of the text alike, so the tokens of a text are the tokens of its whitespace-split
+# chunks in order (str.split and the regex \s agree on what whitespace is). Real text
+# repeats a few ten thousand chunks, so each chunk's tokens are looked up, not matched:
+# the map/chain below run in C, at ~2x the speed of one findall over the text.
+
+
+class _ChunkTokens(dict):
+    """chunk -> tuple of its tokens, filled on first use, emptied when it grows too big."""
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        tokens = tuple(_TOKEN_RE.findall(chunk))
+        if len(self) >= CHUNK_CACHE_SIZE:
+            self.clear()
+        self[chunk] = tokens
+        return tokens
+
+
+class _ChunkCounts(dict):
+    """chunk -> number of its tokens (same filling rule as :class:`_ChunkTokens`)."""
+
+    def __missing__(self, chunk: str) -> int:
+        count = len(_TOKEN_RE.findall(chunk))
+        if len(self) >= CHUNK_CACHE_SIZE:
+            self.clear()
+        self[chunk] = count
+        return count
+
+
+_CHUNK_TOKENS = _ChunkTokens()
+_CHUNK_COUNTS = _ChunkCounts()
+
+
+def _normalise(text: str) -> str:
+    text = text.lower()
+    if not text.isascii():
+        text = text.translate(_QUOTES)
+    return text
+
 
 def tokenize(text: str) -> list[str]:
     """Split ``text`` into lowercase GloVe 6B style tokens.
@@ -50,10 +93,17 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("The U.S. didn't grow 1.13% in 2004, said O'Neill.")
     ['the', 'u.s.', 'did', "n't", 'grow', '1.13', '%', 'in', '2004', ',', 'said', "o'neill", '.']
     """
-    text = text.lower()
-    if not text.isascii():
-        text = text.translate(_QUOTES)
-    return _TOKEN_RE.findall(text)
+    return list(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, _normalise(text).split())))
+
+
+def count_tokens(text: str) -> int:
+    """``len(tokenize(text))`` without building the token list (faster)."""
+    return sum(map(_CHUNK_COUNTS.__getitem__, _normalise(text).split()))
+
+
+def tokenize_plain(text: str) -> list[str]:
+    """The same tokens as :func:`tokenize` by one regex pass (the reference rules)."""
+    return _TOKEN_RE.findall(_normalise(text))
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
