@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import re
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +23,10 @@ PERCENTILES = {"p50": 50, "p90": 90, "p95": 95, "p99": 99}
 
 _FALLBACK_TOKEN = re.compile(r"\w+|[^\w\s]")
 _CHECK_EVERY = 256
+PARALLEL_MIN_DOCUMENTS = 20_000
+"""From this size on, a single-threaded process counts tokens in forked worker processes."""
+_PARALLEL_CHUNK = 4000
+_TEXTS: tuple[str, ...] = ()  # what forked workers count (inherited, never pickled)
 
 
 def _fallback_tokenize(text: str) -> list[str]:
@@ -81,6 +89,77 @@ class CorpusStats:
         }
 
 
+def token_workers(n_documents: int, workers: int | None = None) -> int:
+    """How many processes count the tokens of ``n_documents`` documents.
+
+    ``workers`` if given; otherwise up to 2 (one per CPU) for corpora of at least
+    :data:`PARALLEL_MIN_DOCUMENTS` documents, on systems that fork, and only when this
+    process runs a single thread (the CLI): forking a process with other threads
+    running (the window, TensorFlow) is not safe, so there the count stays in-process.
+    """
+    if workers is not None:
+        return max(1, int(workers))
+    if (
+        n_documents < PARALLEL_MIN_DOCUMENTS
+        or sys.platform == "win32"
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.active_count() > 1
+    ):
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _count_serial(texts: tuple[str, ...], tell: Throttle, cancel: CancelToken | None) -> np.ndarray:
+    count = get_count_tokens()
+    total = len(texts)
+    lengths = np.zeros(total, dtype=np.int64)
+    for start in range(0, total, _CHECK_EVERY):
+        check_cancelled(cancel)
+        tell(start / total, "Counting tokens")
+        stop = min(start + _CHECK_EVERY, total)
+        lengths[start:stop] = list(map(count, texts[start:stop]))
+    return lengths
+
+
+def _count_range(bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
+    start, stop = bounds
+    count = get_count_tokens()
+    return start, np.fromiter(map(count, _TEXTS[start:stop]), np.int64, stop - start)
+
+
+def _count_parallel(
+    texts: tuple[str, ...], jobs: int, tell: Throttle, cancel: CancelToken | None
+) -> np.ndarray | None:
+    """Token counts from ``jobs`` forked processes; None if they cannot be started."""
+    global _TEXTS
+    total = len(texts)
+    ranges = [(a, min(a + _PARALLEL_CHUNK, total)) for a in range(0, total, _PARALLEL_CHUNK)]
+    lengths = np.zeros(total, dtype=np.int64)
+    _TEXTS = texts
+    try:
+        pool = multiprocessing.get_context("fork").Pool(jobs)
+    except (OSError, ValueError):
+        _TEXTS = ()
+        return None
+    try:
+        pending = pool.imap_unordered(_count_range, ranges)
+        for done in range(len(ranges)):
+            check_cancelled(cancel)
+            tell(done / len(ranges), "Counting tokens")
+            while True:
+                try:
+                    start, part = pending.next(timeout=0.1)
+                    break
+                except multiprocessing.TimeoutError:
+                    check_cancelled(cancel)
+            lengths[start : start + len(part)] = part
+    finally:
+        pool.terminate()
+        pool.join()
+        _TEXTS = ()
+    return lengths
+
+
 def _percentiles(lengths: np.ndarray) -> dict[str, float]:
     keys = ("min", *PERCENTILES, "max", "mean")
     if lengths.size == 0:
@@ -97,22 +176,22 @@ def corpus_stats(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    workers: int | None = None,
 ) -> CorpusStats:
     """Count tokens per document (with the project tokenizer) and summarise them.
 
     An empty corpus gives zeros and the smallest suggested maxlen. Raises
-    ``Cancelled`` when ``cancel`` is set.
+    ``Cancelled`` when ``cancel`` is set. ``workers``: processes that count tokens
+    (None: see :func:`token_workers`; 1: in this process).
     """
-    count = get_count_tokens()
     tell = Throttle(progress)
     total = len(corpus)
-    lengths = np.zeros(total, dtype=np.int64)
-    texts = corpus.texts
-    for start in range(0, total, _CHECK_EVERY):
-        check_cancelled(cancel)
-        tell(start / total, "Counting tokens")
-        stop = min(start + _CHECK_EVERY, total)
-        lengths[start:stop] = list(map(count, texts[start:stop]))
+    jobs = token_workers(total, workers)
+    lengths = None
+    if jobs > 1:
+        lengths = _count_parallel(corpus.texts, jobs, tell, cancel)
+    if lengths is None:
+        lengths = _count_serial(corpus.texts, tell, cancel)
     check_cancelled(cancel)
     tell(1.0, "Counting tokens")
     percentiles = _percentiles(lengths)

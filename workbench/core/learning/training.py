@@ -64,6 +64,8 @@ class TrainResult:
     epochs_run: int = 0
     elapsed_s: float = 0.0
     model: object | None = None
+    devices: dict[str, Any] = field(default_factory=dict)  # DevicePlan.to_dict()
+    documents_per_s: float | None = None  # training documents per second of fit()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable summary (without the model)."""
@@ -74,6 +76,8 @@ class TrainResult:
             "best_epoch": self.best_epoch,
             "epochs_run": self.epochs_run,
             "elapsed_s": float(self.elapsed_s),
+            "devices": dict(self.devices),
+            "documents_per_s": self.documents_per_s,
         }
 
 
@@ -138,6 +142,8 @@ def train(
     run.on_best_epoch = on_best_epoch
     model = None
     error: str | None = None
+    devices: dict[str, Any] = {}
+    fit_s = 0.0
     try:
         if not isinstance(config, TrainConfig):
             raise ConfigError(f"config must be a TrainConfig, got {type(config).__name__}")
@@ -146,19 +152,24 @@ def train(
         if len(x_val) == 0:
             run.monitor = "loss"
         if not _is_set(cancel):
+            from workbench.core.learning.devices import plan_devices, plan_scope
             from workbench.core.learning.model import build_model
 
-            model = build_model(
-                config,
-                vocab_size=vocab_size,
-                num_classes=num_classes,
-                embedding_matrix=embedding_matrix,
-            )
+            plan = plan_devices(config)
+            devices = plan.to_dict()
+            with plan_scope(plan):
+                model = build_model(
+                    config,
+                    vocab_size=vocab_size,
+                    num_classes=num_classes,
+                    embedding_matrix=embedding_matrix,
+                )
         if _is_set(cancel):
             run.cancelled = True
         else:
             steps = math.ceil(len(x_train) / config.batch_size)
             listener.on_train_begin(config.epochs, steps)
+            fit_started = time.perf_counter()
             _fit_detached(
                 model,
                 run,
@@ -172,6 +183,7 @@ def train(
                 verbose=0,
                 callbacks=[keras_callback_class()(run)],
             )
+            fit_s = time.perf_counter() - fit_started
     except Exception as exc:  # every failure becomes status="failed"
         error = _one_line(exc)
 
@@ -191,7 +203,10 @@ def train(
         epochs_run=run.epochs_run,
         elapsed_s=time.perf_counter() - start,
         model=model,
+        devices=devices,
     )
+    if fit_s > 0 and run.epochs_run:
+        result.documents_per_s = run.epochs_run * len(x_train) / fit_s
     result.status, result.message = _outcome(run, error)
     listener.on_train_end(result)
     return result

@@ -58,6 +58,7 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
         "seed",
         "patience",
         "class_weight",
+        "mixed_precision",
     ),
     "split": ("val_fraction", "test_fraction"),
 }
@@ -84,6 +85,7 @@ _HELP: dict[str, str] = {
     "seed": "Random seed for weights and shuffling (same seed, same run where TF allows).",
     "patience": "Stop after this many epochs without a lower validation loss (0 = never).",
     "class_weight": "'balanced' weighs rare classes up in the loss; 'none' weighs all equally.",
+    "mixed_precision": "Compute in float16 (weights stay float32): faster on recent GPUs.",
     "val_fraction": "Share of the whole corpus held out for validation.",
     "test_fraction": "Share of the whole corpus held out for the final test.",
 }
@@ -119,6 +121,7 @@ class TrainConfig:
     seed: int = 0
     patience: int = 3
     class_weight: str = "none"
+    mixed_precision: bool = False
     # split
     val_fraction: float = 0.1
     test_fraction: float = 0.2

@@ -121,7 +121,7 @@ class DataPage(QWidget):
         left_layout.addWidget(self.class_chart, 1)
         left_layout.addWidget(self.length_chart, 1)
         left_layout.addWidget(self.length_note)
-        self.documents = DocumentsView()
+        self.documents = DocumentsView(tasks=tasks)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.documents)
