@@ -24,7 +24,14 @@ from typing import Any
 
 from workbench.core.learning.config.schema import TrainConfig
 
-__all__ = ["DevicePlan", "cudnn_notes", "model_cudnn_notes", "plan_devices"]
+__all__ = [
+    "DevicePlan",
+    "cudnn_notes",
+    "model_cudnn_notes",
+    "plan_devices",
+    "plan_scope",
+    "replica_fit",
+]
 
 RECURRENT = ("lstm", "gru")
 _CUDNN_LAYER_RULES: tuple[tuple[str, Any, str], ...] = (
@@ -116,6 +123,22 @@ def plan_scope(plan: DevicePlan) -> Iterator[None]:
             yield
     finally:
         keras.mixed_precision.set_global_policy(previous)
+
+
+def replica_fit(
+    plan: DevicePlan, n_train: int, n_val: int, batch_size: int
+) -> tuple[int, int, int]:
+    """``(training docs, validation docs, batch size)`` that split evenly between replicas.
+
+    Keras (3.x, TensorFlow) fails on a batch that does not split evenly between the
+    replicas of a MirroredStrategy, so the global batch is rounded down to a multiple
+    of the replica count and up to ``replicas - 1`` documents of each split are left
+    out (e.g. 1 of 1,800 with 2 devices). One device: everything as given.
+    """
+    r = plan.replicas
+    if r <= 1:
+        return n_train, n_val, batch_size
+    return n_train - n_train % r, n_val - n_val % r, max(r, batch_size - batch_size % r)
 
 
 def cudnn_notes(config: TrainConfig) -> list[str]:

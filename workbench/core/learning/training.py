@@ -144,6 +144,7 @@ def train(
     error: str | None = None
     devices: dict[str, Any] = {}
     fit_s = 0.0
+    batch_size = config.batch_size if isinstance(config, TrainConfig) else 1
     try:
         if not isinstance(config, TrainConfig):
             raise ConfigError(f"config must be a TrainConfig, got {type(config).__name__}")
@@ -152,11 +153,16 @@ def train(
         if len(x_val) == 0:
             run.monitor = "loss"
         if not _is_set(cancel):
-            from workbench.core.learning.devices import plan_devices, plan_scope
+            from workbench.core.learning.devices import plan_devices, plan_scope, replica_fit
             from workbench.core.learning.model import build_model
 
             plan = plan_devices(config)
             devices = plan.to_dict()
+            n_train, n_val, batch_size = replica_fit(plan, len(x_train), len(x_val), batch_size)
+            x_train, y_train = x_train[:n_train], y_train[:n_train]
+            x_val, y_val = x_val[:n_val], y_val[:n_val]
+            if len(x_val) == 0:
+                run.monitor = "loss"
             with plan_scope(plan):
                 model = build_model(
                     config,
@@ -167,7 +173,7 @@ def train(
         if _is_set(cancel):
             run.cancelled = True
         else:
-            steps = math.ceil(len(x_train) / config.batch_size)
+            steps = math.ceil(len(x_train) / batch_size)
             listener.on_train_begin(config.epochs, steps)
             fit_started = time.perf_counter()
             _fit_detached(
@@ -175,7 +181,7 @@ def train(
                 run,
                 x_train,
                 y_train,
-                batch_size=config.batch_size,
+                batch_size=batch_size,
                 epochs=config.epochs,
                 validation_data=(x_val, y_val) if len(x_val) else None,
                 class_weight=_class_weight(y_train, num_classes, config.class_weight),
