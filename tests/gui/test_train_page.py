@@ -400,3 +400,21 @@ def test_nan_failure_result_is_shown_inline(page):
     assert "NaN" in page.messages.text()
     assert "no model kept" in page.result_label.text()
     assert page.state.bundle is None
+
+
+def test_cudnn_note_follows_the_padding(qtbot):
+    import dataclasses
+
+    from workbench.gui.pages.train.page import TrainPage
+    from workbench.gui.state import AppState
+    from workbench.gui.tasks import TaskRunner
+
+    state = AppState()
+    page = TrainPage(state, TaskRunner())
+    qtbot.addWidget(page)
+    assert not page.cudnn_label.isVisibleTo(page)
+    state.set_config(dataclasses.replace(state.config, padding="pre"))
+    assert page.cudnn_label.isVisibleTo(page)
+    assert "padding='pre'" in page.cudnn_label.text()
+    state.set_config(dataclasses.replace(state.config, padding="post"))
+    assert not page.cudnn_label.isVisibleTo(page)

@@ -87,6 +87,7 @@ _export(
     "evaluate",
     "train",
 )
+_export("workbench.core.learning", "DevicePlan", "cudnn_notes")
 _export(
     "workbench.core.bundles",
     "Bundle",

@@ -92,6 +92,10 @@ class TrainPage(QWidget):
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.messages = MessageBar()
+        self.cudnn_label = QLabel()
+        self.cudnn_label.setObjectName("trainCudnnNote")
+        self.cudnn_label.setWordWrap(True)
+        self.cudnn_label.setStyleSheet("color: #8a5300;")
         self.plots = TrainingPlots()
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
@@ -109,6 +113,7 @@ class TrainPage(QWidget):
         right_layout.addWidget(self.progress_bar)
         right_layout.addWidget(self.result_label)
         right_layout.addWidget(self.messages)
+        right_layout.addWidget(self.cudnn_label)
         vertical = QSplitter(Qt.Orientation.Vertical)
         vertical.addWidget(self.plots)
         vertical.addWidget(self.log)
@@ -130,7 +135,9 @@ class TrainPage(QWidget):
         state.corpus_changed.connect(self._update_buttons)
         state.tf_ready_changed.connect(self._update_buttons)
         state.bundle_changed.connect(self._on_bundle_changed)
+        state.config_changed.connect(self._show_cudnn_note)
         self._update_buttons()
+        self._show_cudnn_note()
 
     # --- public -------------------------------------------------------------
     def is_running(self) -> bool:
@@ -253,6 +260,10 @@ class TrainPage(QWidget):
         if train.message:
             summary += f": {train.message}"
         summary += f" · {format_duration(train.elapsed_s)}"
+        if train.devices:
+            summary += f" · on {train.devices.get('description', '?')}"
+        if train.documents_per_s:
+            summary += f" · {train.documents_per_s:.0f} documents/s"
         if result.evaluation is not None:
             summary += f" · test accuracy {result.evaluation.accuracy:.1%}"
         elif result.bundle is None:
@@ -301,6 +312,18 @@ class TrainPage(QWidget):
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("Idle")
         self.result_label.setText(f"Showing the training history of {bundle.info.name}")
+
+    def _show_cudnn_note(self) -> None:
+        """Say when the configuration would not use the fused cuDNN kernel on a GPU."""
+        from workbench.core import cudnn_notes
+
+        notes = cudnn_notes(self.state.config)
+        self.cudnn_label.setText(
+            "On a GPU this configuration trains without the fast cuDNN kernel: " + "; ".join(notes)
+            if notes
+            else ""
+        )
+        self.cudnn_label.setVisible(bool(notes))
 
     def _on_state_config(self) -> None:
         if self.task is None and self.form.config() != self.state.config:
