@@ -273,3 +273,15 @@ def test_fast_tokenize_matches_one_regex_pass_on_bbc():
         text = path.read_text(encoding="latin-1")
         assert tokenize(text) == tokenize_plain(text), path
         assert count_tokens(text) == len(tokenize(text)), path
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+def test_encode_matches_padded_sequences(padding, truncating):
+    texts = ["a b c d e f g", "b", "", "zz a a unknown words here", "c d"]
+    tok = Tokenizer(maxlen=4, padding=padding, truncating=truncating).fit(texts[:2])
+    encoded = tok.encode(texts)
+    for row, seq in zip(encoded.tolist(), tok.sequences(texts), strict=True):
+        cut = seq[-4:] if truncating == "pre" and len(seq) > 4 else seq[:4]
+        pad = [0] * (4 - len(cut))
+        assert row == (pad + cut if padding == "pre" else cut + pad)
