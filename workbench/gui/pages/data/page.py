@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import WorkbenchError, read_csv_header
+from workbench.gui.heap import collector_paused
 from workbench.gui.pages.data.views import ClassChart, DocumentsView, LengthHistogram
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskContext, TaskRunner
@@ -204,6 +205,10 @@ class DataPage(QWidget):
         fmt = format if format in FORMAT_CHOICES else "auto"
 
         def job(ctx: TaskContext) -> tuple:
+            with collector_paused():  # ~1M new long-lived objects for a big corpus
+                return load(ctx)
+
+        def load(ctx: TaskContext) -> tuple:
             from workbench.core import corpus_stats, load_corpus
 
             corpus, report = load_corpus(
