@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import types
 
 import numpy as np
 import pytest
@@ -41,18 +43,18 @@ def test_parallel_count_can_be_cancelled(monkeypatch):
         corpus_stats(corpus(), workers=2, cancel=cancel)
 
 
-def test_worker_choice():
+def test_worker_choice(monkeypatch):
     assert stats_module.token_workers(10, 3) == 3
     assert stats_module.token_workers(10, 0) == 1
     assert stats_module.token_workers(10) == 1  # small corpus: in-process
     big = stats_module.PARALLEL_MIN_DOCUMENTS
-    started = threading.Event()
-    finish = threading.Event()
-    helper = threading.Thread(target=lambda: (started.set(), finish.wait(5)))
+    for name in stats_module._NO_FORK_WITH:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert stats_module.token_workers(big) == min(2, os.cpu_count() or 1)  # the CLI case
+    seen = []
+    helper = threading.Thread(target=lambda: seen.append(stats_module.token_workers(big)))
     helper.start()
-    started.wait(5)
-    try:
-        assert stats_module.token_workers(big) == 1  # other threads running: no fork
-    finally:
-        finish.set()
-        helper.join()
+    helper.join()
+    assert seen == [1]  # not the main thread: no fork
+    monkeypatch.setitem(sys.modules, "tensorflow", types.ModuleType("tensorflow"))
+    assert stats_module.token_workers(big) == 1  # TensorFlow's threads: no fork

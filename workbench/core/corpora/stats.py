@@ -26,6 +26,7 @@ _CHECK_EVERY = 256
 PARALLEL_MIN_DOCUMENTS = 20_000
 """From this size on, a single-threaded process counts tokens in forked worker processes."""
 _PARALLEL_CHUNK = 4000
+_NO_FORK_WITH = ("tensorflow", "PySide6.QtCore")  # modules whose threads make fork unsafe
 _TEXTS: tuple[str, ...] = ()  # what forked workers count (inherited, never pickled)
 
 
@@ -93,9 +94,10 @@ def token_workers(n_documents: int, workers: int | None = None) -> int:
     """How many processes count the tokens of ``n_documents`` documents.
 
     ``workers`` if given; otherwise up to 2 (one per CPU) for corpora of at least
-    :data:`PARALLEL_MIN_DOCUMENTS` documents, on systems that fork, and only when this
-    process runs a single thread (the CLI): forking a process with other threads
-    running (the window, TensorFlow) is not safe, so there the count stays in-process.
+    :data:`PARALLEL_MIN_DOCUMENTS` documents, on systems that fork, when called from
+    the main thread of a process without Qt or TensorFlow loaded (the CLI): forking a
+    process whose other threads hold locks (the window, TensorFlow) is not safe, so
+    there the count stays in-process (in the window it runs in a background task).
     """
     if workers is not None:
         return max(1, int(workers))
@@ -103,7 +105,8 @@ def token_workers(n_documents: int, workers: int | None = None) -> int:
         n_documents < PARALLEL_MIN_DOCUMENTS
         or sys.platform == "win32"
         or "fork" not in multiprocessing.get_all_start_methods()
-        or threading.active_count() > 1
+        or threading.current_thread() is not threading.main_thread()
+        or any(name in sys.modules for name in _NO_FORK_WITH)
     ):
         return 1
     return max(1, min(2, os.cpu_count() or 1))
