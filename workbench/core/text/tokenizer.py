@@ -58,7 +58,7 @@ class _ChunkTokens(dict):
     """chunk -> tuple of its tokens, filled on first use, emptied when it grows too big."""
 
     def __missing__(self, chunk: str) -> tuple[str, ...]:
-        tokens = tuple(_TOKEN_RE.findall(chunk))
+        tokens = tuple(_TOKEN_RE.findall(_quotes_plain(chunk)))
         if len(self) >= CHUNK_CACHE_SIZE:
             self.clear()
         self[chunk] = tokens
@@ -69,7 +69,7 @@ class _ChunkCounts(dict):
     """chunk -> number of its tokens (same filling rule as :class:`_ChunkTokens`)."""
 
     def __missing__(self, chunk: str) -> int:
-        count = len(_TOKEN_RE.findall(chunk))
+        count = len(_TOKEN_RE.findall(_quotes_plain(chunk)))
         if len(self) >= CHUNK_CACHE_SIZE:
             self.clear()
         self[chunk] = count
@@ -87,18 +87,24 @@ def _normalise(text: str) -> str:
     return text
 
 
+def _quotes_plain(text: str) -> str:
+    return text if text.isascii() else text.translate(_QUOTES)
+
+
 def tokenize(text: str) -> list[str]:
     """Split ``text`` into lowercase GloVe 6B style tokens.
 
     >>> tokenize("The U.S. didn't grow 1.13% in 2004, said O'Neill.")
     ['the', 'u.s.', 'did', "n't", 'grow', '1.13', '%', 'in', '2004', ',', 'said', "o'neill", '.']
     """
-    return list(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, _normalise(text).split())))
+    # curly quotes become straight ones per chunk, when a chunk is first met (a whole
+    # text's str.translate costs more than its lookups)
+    return list(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, text.lower().split())))
 
 
 def count_tokens(text: str) -> int:
     """``len(tokenize(text))`` without building the token list (faster)."""
-    return sum(map(_CHUNK_COUNTS.__getitem__, _normalise(text).split()))
+    return sum(map(_CHUNK_COUNTS.__getitem__, text.lower().split()))
 
 
 def tokenize_plain(text: str) -> list[str]:
