@@ -260,10 +260,11 @@ class TrainPage(QWidget):
         if train.message:
             summary += f": {train.message}"
         summary += f" · {format_duration(train.elapsed_s)}"
-        if train.devices:
-            summary += f" · on {train.devices.get('description', '?')}"
-        if train.documents_per_s:
-            summary += f" · {train.documents_per_s:.0f} documents/s"
+        devices, speed = getattr(train, "devices", None), getattr(train, "documents_per_s", None)
+        if devices:
+            summary += f" · on {devices.get('description', '?')}"
+        if speed:
+            summary += f" · {speed:.0f} documents/s"
         if result.evaluation is not None:
             summary += f" · test accuracy {result.evaluation.accuracy:.1%}"
         elif result.bundle is None:
