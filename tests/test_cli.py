@@ -67,6 +67,9 @@ def test_train_json_last_line_has_result(tiny_run, tiny_corpus):
     assert set(data["per_class"]) == set(WORDS)
     assert data["status"] == "completed"
     assert data["corpus"]["skipped"] == 1  # the empty file
+    assert data["devices"]["strategy"] == "default"  # one CPU: no MirroredStrategy
+    assert data["devices"]["replicas"] == 1
+    assert data["documents_per_s"] > 0
     bundle_dir = Path(data["bundle"])
     assert bundle_dir.parent == tiny_run["models"]
     assert (bundle_dir / "bundle.json").is_file()
@@ -375,6 +378,8 @@ def test_ctrl_c_stops_training_and_saves_the_best_model(tmp_path, glove_file):
     assert "I0000" not in stderr  # TensorFlow's native log lines are filtered
     assert "stopping after this batch" in stderr
     assert "status: cancelled after" in out
+    assert "devices: /device:CPU:0, " in out  # where it trained, and documents/s
+    assert "documents/s" in out
     assert "test accuracy" in out
     for name in ("business", "politics", "sport"):
         assert name in out  # per-class table

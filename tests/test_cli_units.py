@@ -214,3 +214,22 @@ def test_python_m_workbench_help_and_usage_error():
     )
     assert done.returncode == 2
     assert_one_error_line(done.stderr, "--corpus")
+
+
+def test_train_summary_names_devices_speed_and_cudnn_notes(capsys):
+    import dataclasses
+    from types import SimpleNamespace
+
+    from workbench.cli.train import _print_devices
+    from workbench.core import TrainConfig
+
+    devices = {"description": "2 GPUs (MirroredStrategy: a, b)", "notes": ["note one"]}
+    train = SimpleNamespace(devices=devices, documents_per_s=1234.4)
+    config = dataclasses.replace(TrainConfig(), padding="pre")
+    _print_devices(SimpleNamespace(train=train, bundle=SimpleNamespace(config=config)))
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "devices: 2 GPUs (MirroredStrategy: a, b), 1234 documents/s"
+    assert out[1].strip() == "note: note one"
+    assert "no fused cuDNN kernel: padding='pre'" in out[2]
+    _print_devices(SimpleNamespace(train=train, bundle=SimpleNamespace(config=TrainConfig())))
+    assert "cuDNN" not in capsys.readouterr().out

@@ -35,6 +35,7 @@ def test_defaults_are_the_recommended_recipe():
         "seed": 0,
         "patience": 3,
         "class_weight": "none",
+        "mixed_precision": False,
         "val_fraction": 0.1,
         "test_fraction": 0.2,
     }

@@ -215,3 +215,73 @@ def test_bbc_tokens_are_better_covered_by_glove_than_a_naive_split(shared_data):
     ids = tok.encode(texts[:1780])
     assert ids.shape == (1780, 400)
     assert ids.max() < tok.vocab_size
+
+
+# --- the chunk-cache fast path gives exactly the one-pass regex tokens ---------------
+
+_WHITESPACE = [chr(c) for c in range(0x3000 + 1) if chr(c).isspace()]
+_PIECES = [
+    "don't", "O'Neill's", "U.S.", "e.g.", "1,000", "12:30", "1960s", "2nd", "5bn", "net-based",
+    "--", "...", "end.", "\u2019s", "\u201cq\u201d", "Café", "ΣΑΣ", "x'", "'", "n't", "a.b",
+    "3/4", "£5.5", "can't", "it'll", "ab'cd", "-", ".", "'s", "Ω", "ǅ", "_", "a_b", "x.y.z",
+]  # fmt: skip
+
+
+def test_fast_tokenize_matches_one_regex_pass_on_random_texts():
+    from workbench.core.text.tokenizer import count_tokens, tokenize_plain
+
+    rng = np.random.default_rng(0)
+    for _ in range(3000):
+        parts = []
+        for _ in range(int(rng.integers(0, 12))):
+            parts.append(_PIECES[int(rng.integers(len(_PIECES)))])
+            parts.append(_WHITESPACE[int(rng.integers(len(_WHITESPACE)))] * int(rng.integers(0, 3)))
+        text = "".join(parts)
+        assert tokenize(text) == tokenize_plain(text), repr(text)
+        assert count_tokens(text) == len(tokenize_plain(text)), repr(text)
+
+
+def test_every_whitespace_character_separates_tokens_like_the_regex():
+    from workbench.core.text.tokenizer import tokenize_plain
+
+    for space in [*_WHITESPACE, "\x1c", "\x85", "\u200b", "\ufeff"]:
+        text = f"don't{space}u.s.{space}end."
+        assert tokenize(text) == tokenize_plain(text), repr(space)
+
+
+def test_chunk_cache_is_bounded(monkeypatch):
+    from workbench.core.text import tokenizer as module
+
+    monkeypatch.setattr(module, "CHUNK_CACHE_SIZE", 5)
+    module._CHUNK_TOKENS.clear()
+    text = " ".join(f"w{i}," for i in range(40))
+    assert tokenize(text) == module.tokenize_plain(text)
+    assert len(module._CHUNK_TOKENS) <= 5
+    assert module.count_tokens(text) == 80
+    assert len(module._CHUNK_COUNTS) <= 5
+
+
+@pytest.mark.slow
+def test_fast_tokenize_matches_one_regex_pass_on_bbc():
+    from workbench.core import shared_data_dir
+    from workbench.core.text.tokenizer import count_tokens, tokenize_plain
+
+    data = shared_data_dir()
+    if data is None or not (data / "bbc").is_dir():
+        pytest.skip("BBC corpus not available")
+    for path in sorted((data / "bbc").glob("*/*.txt")):
+        text = path.read_text(encoding="latin-1")
+        assert tokenize(text) == tokenize_plain(text), path
+        assert count_tokens(text) == len(tokenize(text)), path
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+def test_encode_matches_padded_sequences(padding, truncating):
+    texts = ["a b c d e f g", "b", "", "zz a a unknown words here", "c d"]
+    tok = Tokenizer(maxlen=4, padding=padding, truncating=truncating).fit(texts[:2])
+    encoded = tok.encode(texts)
+    for row, seq in zip(encoded.tolist(), tok.sequences(texts), strict=True):
+        cut = seq[-4:] if truncating == "pre" and len(seq) > 4 else seq[:4]
+        pad = [0] * (4 - len(cut))
+        assert row == (pad + cut if padding == "pre" else cut + pad)

@@ -52,7 +52,7 @@ def test_folder_corpus_fills_report_charts_and_table(qtbot, page, tmp_path):
     assert len(page.class_chart.count_labels) == 2
     assert page.length_chart.counts.sum() + page.length_chart.outliers == 8
     assert page.length_chart.maxlen_line.value() == page.state.config.maxlen
-    assert page.documents.proxy.rowCount() == 8
+    assert page.documents.model.rowCount() == 8
     assert "Suggested maxlen" in page.length_note.text()
 
 
@@ -64,27 +64,57 @@ def test_maxlen_line_follows_config(qtbot, page, tmp_path):
     assert page.length_chart.maxlen_line.value() == 17
 
 
+def column(view, col):
+    return [view.model.index(r, col).data() for r in range(view.model.rowCount())]
+
+
 def test_filter_by_text_and_class_and_preview(qtbot, page, tmp_path):
     load(qtbot, page, write_folder_corpus(tmp_path / "c"))
     view = page.documents
-    view.search.setText("software")
-    view.apply_filter()
-    assert view.proxy.rowCount() == 4
+    view.search.setText("SOFTWARE")  # case-insensitive, after the debounce, in a task
+    qtbot.waitUntil(lambda: view.model.rowCount() == 4 and not view.is_busy())
+    assert set(column(view, 0)) == {"tech"}
+    assert view.count_label.text() == "4 of 8"
     view.search.setText("")
     view.class_combo.setCurrentText("sport")
-    assert view.proxy.rowCount() == 4
-    labels = {view.proxy.index(r, 0).data() for r in range(view.proxy.rowCount())}
-    assert labels == {"sport"}
+    qtbot.waitUntil(lambda: not view.is_busy())
+    assert set(column(view, 0)) == {"sport"}
+    assert view.model.rowCount() == 4
     view.select_row(0)
     assert "match goal team win" in view.preview.toPlainText()
+    view.class_combo.setCurrentIndex(0)  # all classes, no search: every document, at once
+    assert view.model.rowCount() == 8
+    assert not view.is_busy()
 
 
 def test_table_sorts_lengths_numerically(qtbot, page, tmp_path):
     load(qtbot, page, write_folder_corpus(tmp_path / "c"))
     view = page.documents
     view.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
-    lengths = [view.proxy.index(r, 1).data() for r in range(view.proxy.rowCount())]
+    qtbot.waitUntil(lambda: not view.is_busy())
+    lengths = column(view, 1)
     assert lengths == sorted(lengths)
+    assert lengths[0] < lengths[-1]
+    view.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: not view.is_busy())
+    assert column(view, 1) == sorted(lengths, reverse=True)
+    view.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: not view.is_busy())
+    lines = column(view, 2)
+    assert lines == sorted(lines, key=str.lower)
+
+
+def test_new_search_replaces_the_running_one(qtbot, page, tmp_path):
+    load(qtbot, page, write_folder_corpus(tmp_path / "c"))
+    view = page.documents
+    view.search.setText("software")
+    first = view.apply_filter()
+    view.search.setText("match")
+    second = view.apply_filter()
+    assert first is not second
+    assert first.is_cancel_requested()
+    qtbot.waitUntil(lambda: not view.is_busy())
+    assert set(column(view, 0)) == {"sport"}
 
 
 def test_missing_path_shows_inline_error_naming_it(qtbot, page, tmp_path):

@@ -89,7 +89,7 @@ def test_first_run_opens_sample_corpus_and_bundled_vectors(qtbot, window, monkey
     data = window.page("Data")
     qtbot.waitUntil(lambda: sum(data.class_chart.counts.values()) == len(corpus))
     assert data.length_chart.counts.sum() + data.length_chart.outliers == len(corpus)
-    assert data.documents.proxy.rowCount() == len(corpus)
+    assert data.documents.model.rowCount() == len(corpus)
     assert f"{len(corpus)} docs" in window.status.corpus.text()
     assert window.settings.get_str(keys.LAST_CORPUS) == str(sample_corpus_dir())
 

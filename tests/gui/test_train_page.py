@@ -557,3 +557,21 @@ def test_a_finished_run_calibrates_later_estimates(ready_page):
     work = training_work(page.form.config(), len(page.state.corpus))
     assert estimate.seconds_per_epoch == pytest.approx(30.0)
     assert work > 0
+
+
+def test_cudnn_note_follows_the_padding(qtbot):
+    import dataclasses
+
+    from workbench.gui.pages.train.page import TrainPage
+    from workbench.gui.state import AppState
+    from workbench.gui.tasks import TaskRunner
+
+    state = AppState()
+    page = TrainPage(state, TaskRunner())
+    qtbot.addWidget(page)
+    assert not page.cudnn_label.isVisibleTo(page)
+    state.set_config(dataclasses.replace(state.config, padding="pre"))
+    assert page.cudnn_label.isVisibleTo(page)
+    assert "padding='pre'" in page.cudnn_label.text()
+    state.set_config(dataclasses.replace(state.config, padding="post"))
+    assert not page.cudnn_label.isVisibleTo(page)

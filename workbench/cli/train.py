@@ -38,6 +38,8 @@ def train_result_dict(result: RunResult, corpus: Corpus, report: ImportReport) -
     data["epochs_run"] = result.train.epochs_run
     data["history"] = result.train.history
     data["message"] = result.train.message
+    data["devices"] = dict(result.train.devices)
+    data["documents_per_s"] = result.train.documents_per_s
     data["corpus"] = corpus_dict(corpus, report)
     return data
 
@@ -64,6 +66,7 @@ def _print_train_summary(result: RunResult, data: dict[str, Any], report: Import
             more = ", ..." if vectors.duplicates > len(vectors.duplicate_lines) else ""
             where = f" (line {where}{more})" if where else ""
             print(f"        skipped {vectors.duplicates:,} repeated words{where}")
+    _print_devices(result)
     cov = result.coverage
     if cov is not None:
         print(
@@ -80,6 +83,20 @@ def _print_train_summary(result: RunResult, data: dict[str, Any], report: Import
         print(f"bundle saved to: {data['bundle']}")
     else:
         print("no bundle saved")
+
+
+def _print_devices(result: RunResult) -> None:
+    """Where the run trained, its speed, and why it is off the cuDNN kernel if it is."""
+    from workbench.core import cudnn_notes
+
+    tr = result.train
+    if tr.devices:
+        speed = f", {tr.documents_per_s:.0f} documents/s" if tr.documents_per_s else ""
+        print(f"devices: {tr.devices.get('description', '?')}{speed}")
+        for note in tr.devices.get("notes", []):
+            print(f"        note: {note}")
+    for note in cudnn_notes(result.bundle.config) if result.bundle is not None else []:
+        print(f"        on a GPU, no fused cuDNN kernel: {note}")
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -121,6 +121,7 @@ _export(
     "train",
     "unregister_architecture",
 )
+_export("workbench.core.learning", "DevicePlan", "cudnn_notes")
 _export(
     "workbench.core.bundles",
     "BATCH_CHUNK",

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import re
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,10 +24,24 @@ PERCENTILES = {"p50": 50, "p90": 90, "p95": 95, "p99": 99}
 
 _FALLBACK_TOKEN = re.compile(r"\w+|[^\w\s]")
 _CHECK_EVERY = 256
+PARALLEL_MIN_DOCUMENTS = 20_000
+"""From this size on, a single-threaded process counts tokens in forked worker processes."""
+_PARALLEL_CHUNK = 4000
+_NO_FORK_WITH = ("tensorflow", "PySide6.QtCore")  # modules whose threads make fork unsafe
+_TEXTS: tuple[str, ...] = ()  # what forked workers count (inherited, never pickled)
 
 
 def _fallback_tokenize(text: str) -> list[str]:
     return _FALLBACK_TOKEN.findall(text.lower())
+
+
+def get_count_tokens() -> Callable[[str], int]:
+    """``workbench.core.text.tokenizer.count_tokens``, or a regex stand-in if missing."""
+    try:
+        from workbench.core.text.tokenizer import count_tokens
+    except ImportError:
+        return lambda text: len(_fallback_tokenize(text))
+    return count_tokens
 
 
 def get_tokenize() -> Callable[[str], list[str]]:
@@ -73,6 +91,79 @@ class CorpusStats:
         }
 
 
+def token_workers(n_documents: int, workers: int | None = None) -> int:
+    """How many processes count the tokens of ``n_documents`` documents.
+
+    ``workers`` if given; otherwise up to 2 (one per CPU) for corpora of at least
+    :data:`PARALLEL_MIN_DOCUMENTS` documents, on systems that fork, when called from
+    the main thread of a process without Qt or TensorFlow loaded (the CLI): forking a
+    process whose other threads hold locks (the window, TensorFlow) is not safe, so
+    there the count stays in-process (in the window it runs in a background task).
+    """
+    if workers is not None:
+        return max(1, int(workers))
+    if (
+        n_documents < PARALLEL_MIN_DOCUMENTS
+        or sys.platform == "win32"
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.current_thread() is not threading.main_thread()
+        or any(name in sys.modules for name in _NO_FORK_WITH)
+    ):
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _count_serial(texts: tuple[str, ...], tell: Throttle, cancel: CancelToken | None) -> np.ndarray:
+    count = get_count_tokens()
+    total = len(texts)
+    lengths = np.zeros(total, dtype=np.int64)
+    for start in range(0, total, _CHECK_EVERY):
+        check_cancelled(cancel)
+        tell(start / total, "Counting tokens")
+        stop = min(start + _CHECK_EVERY, total)
+        lengths[start:stop] = list(map(count, texts[start:stop]))
+    return lengths
+
+
+def _count_range(bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
+    start, stop = bounds
+    count = get_count_tokens()
+    return start, np.fromiter(map(count, _TEXTS[start:stop]), np.int64, stop - start)
+
+
+def _count_parallel(
+    texts: tuple[str, ...], jobs: int, tell: Throttle, cancel: CancelToken | None
+) -> np.ndarray | None:
+    """Token counts from ``jobs`` forked processes; None if they cannot be started."""
+    global _TEXTS
+    total = len(texts)
+    ranges = [(a, min(a + _PARALLEL_CHUNK, total)) for a in range(0, total, _PARALLEL_CHUNK)]
+    lengths = np.zeros(total, dtype=np.int64)
+    _TEXTS = texts
+    try:
+        pool = multiprocessing.get_context("fork").Pool(jobs)
+    except (OSError, ValueError):
+        _TEXTS = ()
+        return None
+    try:
+        pending = pool.imap_unordered(_count_range, ranges)
+        for done in range(len(ranges)):
+            check_cancelled(cancel)
+            tell(done / len(ranges), "Counting tokens")
+            while True:
+                try:
+                    start, part = pending.next(timeout=0.1)
+                    break
+                except multiprocessing.TimeoutError:
+                    check_cancelled(cancel)
+            lengths[start : start + len(part)] = part
+    finally:
+        pool.terminate()
+        pool.join()
+        _TEXTS = ()
+    return lengths
+
+
 def _percentiles(lengths: np.ndarray) -> dict[str, float]:
     keys = ("min", *PERCENTILES, "max", "mean")
     if lengths.size == 0:
@@ -89,22 +180,23 @@ def corpus_stats(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    workers: int | None = None,
 ) -> CorpusStats:
     """Count tokens per document (with the project tokenizer) and summarise them.
 
     An empty corpus gives zeros and the smallest suggested maxlen. Raises
-    ``Cancelled`` when ``cancel`` is set.
+    ``Cancelled`` when ``cancel`` is set. ``workers``: processes that count tokens
+    (None: see :func:`token_workers`; 1: in this process).
     """
     check_instance(corpus, Corpus, "corpus", function="corpus_stats")
-    tokenize = get_tokenize()
     tell = Throttle(progress)
     total = len(corpus)
-    lengths = np.zeros(total, dtype=np.int64)
-    for i, text in enumerate(corpus.texts):
-        if i % _CHECK_EVERY == 0:
-            check_cancelled(cancel)
-            tell(i / total, "Counting tokens")
-        lengths[i] = len(tokenize(text))
+    jobs = token_workers(total, workers)
+    lengths = None
+    if jobs > 1:
+        lengths = _count_parallel(corpus.texts, jobs, tell, cancel)
+    if lengths is None:
+        lengths = _count_serial(corpus.texts, tell, cancel)
     check_cancelled(cancel)
     tell(1.0, "Counting tokens")
     percentiles = _percentiles(lengths)

@@ -20,6 +20,7 @@ from workbench.core.learning.config import (
     TrainConfig,
     settings_by_group,
 )
+from workbench.core.learning.devices import DevicePlan, cudnn_notes
 from workbench.core.learning.evaluation import Evaluation, evaluate
 from workbench.core.learning.training import (
     ThrottledListener,
@@ -33,6 +34,7 @@ __all__ = [
     "PRESETS",
     "PRESET_DESCRIPTIONS",
     "Architecture",
+    "DevicePlan",
     "Evaluation",
     "MemoryEstimate",
     "MemoryPart",
@@ -44,6 +46,7 @@ __all__ = [
     "architecture_names",
     "build_model",
     "check_memory",
+    "cudnn_notes",
     "estimate_memory",
     "evaluate",
     "get_architecture",

@@ -96,6 +96,8 @@ class TrainResult:
     epochs_run: int = 0
     elapsed_s: float = 0.0
     model: object | None = None
+    devices: dict[str, Any] = field(default_factory=dict)  # DevicePlan.to_dict()
+    documents_per_s: float | None = None  # training documents per second of fit()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable summary (without the model)."""
@@ -106,6 +108,8 @@ class TrainResult:
             "best_epoch": self.best_epoch,
             "epochs_run": self.epochs_run,
             "elapsed_s": float(self.elapsed_s),
+            "devices": dict(self.devices),
+            "documents_per_s": self.documents_per_s,
         }
 
 
@@ -173,6 +177,9 @@ def train(
     run.on_best_epoch = on_best_epoch
     model = None
     error: str | None = None
+    devices: dict[str, Any] = {}
+    fit_s = 0.0
+    batch_size = config.batch_size if isinstance(config, TrainConfig) else 1
     try:
         if not isinstance(config, TrainConfig):
             raise ConfigError(f"config must be a TrainConfig, got {type(config).__name__}")
@@ -182,24 +189,34 @@ def train(
             run.monitor = "loss"
         if not _is_set(cancel):
             from workbench.core.learning.architectures.building import build_model
+            from workbench.core.learning.devices import plan_devices, plan_scope, replica_fit
 
-            model = build_model(
-                config,
-                vocab_size=vocab_size,
-                num_classes=num_classes,
-                embedding_matrix=embedding_matrix,
-            )
+            plan = plan_devices(config)
+            devices = plan.to_dict()
+            n_train, n_val, batch_size = replica_fit(plan, len(x_train), len(x_val), batch_size)
+            x_train, y_train = x_train[:n_train], y_train[:n_train]
+            x_val, y_val = x_val[:n_val], y_val[:n_val]
+            if len(x_val) == 0:
+                run.monitor = "loss"
+            with plan_scope(plan):
+                model = build_model(
+                    config,
+                    vocab_size=vocab_size,
+                    num_classes=num_classes,
+                    embedding_matrix=embedding_matrix,
+                )
         if _is_set(cancel):
             run.cancelled = True
         else:
-            run.steps = steps = math.ceil(len(x_train) / config.batch_size)
+            run.steps = steps = math.ceil(len(x_train) / batch_size)
             listener.on_train_begin(config.epochs, steps)
+            fit_started = time.perf_counter()
             _fit_detached(
                 model,
                 run,
                 x_train,
                 y_train,
-                batch_size=config.batch_size,
+                batch_size=batch_size,
                 epochs=config.epochs,
                 validation_data=(x_val, y_val) if len(x_val) else None,
                 class_weight=_class_weight(y_train, num_classes, config.class_weight),
@@ -207,6 +224,7 @@ def train(
                 verbose=0,
                 callbacks=keras_callbacks(run),
             )
+            fit_s = time.perf_counter() - fit_started
     except Exception as exc:  # every failure becomes status="failed"
         error = _one_line(exc)
 
@@ -226,7 +244,10 @@ def train(
         epochs_run=run.epochs_run,
         elapsed_s=time.perf_counter() - start,
         model=model,
+        devices=devices,
     )
+    if fit_s > 0 and run.epochs_run:
+        result.documents_per_s = run.epochs_run * len(x_train) / fit_s
     result.status, result.message = _outcome(run, error)
     listener.on_train_end(result)
     return result

@@ -305,6 +305,7 @@ def run_training(
     )
     provenance = run_provenance(corpus, splits, vecs, cover, dim)
     provenance["class_names"] = class_names
+    provenance["devices"] = dict(result.devices)
     run = RunResult(
         train=result,
         evaluation=None,

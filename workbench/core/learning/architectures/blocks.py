@@ -75,5 +75,7 @@ def softmax_model(config: TrainConfig, tokens: Any, x: Any, num_classes: int) ->
 
     if config.dropout > 0:
         x = layers.Dropout(config.dropout, name="dropout")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="classes")(x)
+    # under mixed precision the probabilities stay float32 (a float16 softmax loses them)
+    dtype = "float32" if getattr(config, "mixed_precision", False) else None
+    outputs = layers.Dense(num_classes, activation="softmax", name="classes", dtype=dtype)(x)
     return keras.Model(tokens, outputs, name="workbench_classifier")

@@ -212,6 +212,12 @@ class TrainConfig:
         group="training",
         choices=("none", "balanced"),
     )
+    mixed_precision: bool = setting(
+        False,
+        label="Mixed precision",
+        help="Compute in float16 (weights stay float32): faster on recent GPUs.",
+        group="training",
+    )
     # split
     val_fraction: float = setting(
         0.1,

@@ -230,7 +230,7 @@ class Legend(QWidget):
         self.scale = 0.0
         self.class_name = ""
         self.setFixedHeight(34)
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(240)
         self.setToolTip(
             "Weight of a word: how much it moves the log-odds of the class "
             "(blue: for the class, red: against it)"
@@ -293,6 +293,12 @@ class ExplanationView(QWidget):
             label.setWordWrap(True)
             label.setTextFormat(Qt.TextFormat.RichText)
 
+        for combo in (self.class_combo, self.method_combo):
+            # long class names must not widen the window (issue 12, item 19)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
         top = QHBoxLayout()
         top.addWidget(QLabel("Why"))
         top.addWidget(self.class_combo)
@@ -300,11 +306,14 @@ class ExplanationView(QWidget):
         top.addWidget(self.method_combo)
         top.addWidget(self.swap_button)
         top.addStretch(1)
-        top.addWidget(self.legend)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addWidget(self.status_label)
+        scale_row = QHBoxLayout()
+        scale_row.addWidget(self.status_label, 1)
+        scale_row.addWidget(self.legend)
+        layout.addLayout(scale_row)
+        self.text.setMinimumHeight(40)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.for_label)
         layout.addWidget(self.against_label)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import LABEL_VARIANTS, WorkbenchError, auto_csv_columns, read_csv_header
+from workbench.gui.heap import collector_paused
 
 if TYPE_CHECKING:
     from workbench.core import CorpusStats
@@ -173,7 +174,7 @@ class DataPage(QWidget):
         left_layout.addWidget(self.length_chart, 1)
         left_layout.addWidget(self.length_note)
         left_layout.addWidget(self.apply_maxlen_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.documents = DocumentsView()
+        self.documents = DocumentsView(tasks=tasks)
         # the report, split and charts scroll: many classes or a long report never make
         # the window taller than the screen
         left_scroll = QScrollArea()
@@ -264,6 +265,10 @@ class DataPage(QWidget):
         merge = "case" if self.merge_labels.isChecked() else None
 
         def job(ctx: TaskContext) -> tuple:
+            with collector_paused():  # ~1M new long-lived objects for a big corpus
+                return load(ctx)
+
+        def load(ctx: TaskContext) -> tuple:
             from workbench.core import corpus_stats, load_corpus
 
             corpus, report = load_corpus(

@@ -10,9 +10,9 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
+    Signal,
 )
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,6 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.gui.pages.data.table import RowQuery, SortKeys, first_line, visible_rows
+from workbench.gui.tasks import Task, TaskContext, TaskRunner
+
 if TYPE_CHECKING:
     from workbench.core import Corpus, CorpusStats
 
@@ -39,6 +42,8 @@ HIST_CLIP_PERCENTILE = 99  # longer documents are counted in a note, not drawn
 HORIZONTAL_AT = 12  # classes from which the class chart lies its bars down
 NAME_CHARS = 22  # class names longer than this are elided on a horizontal chart
 FIRST_LINE_CHARS = 200
+FIRST_LINES_KEPT = 5000  # first lines remembered for painting; the table shows ~50
+TASK_KIND = "documents"
 ALL_CLASSES = "All classes"
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -187,24 +192,23 @@ class LengthHistogram(pg.PlotWidget):
         self.maxlen_line.setValue(maxlen)
 
 
-def first_line(text: str) -> str:
-    """The first non-empty line of ``text``, cut to :data:`FIRST_LINE_CHARS`."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped:
-            return stripped[:FIRST_LINE_CHARS]
-    return ""
-
-
 class DocumentsModel(QAbstractTableModel):
-    """Label, length in tokens and first line of every document (sorts by value)."""
+    """Label, length in tokens and first line of the documents in ``rows`` (model/view).
+
+    ``rows`` holds corpus indices in display order; the view computes it in a task
+    (:func:`~workbench.gui.pages.data.table.visible_rows`), so a click on a header only
+    asks for a new order (:attr:`sort_requested`) and nothing runs per row here but
+    ``data()`` for the rows on screen.
+    """
 
     HEADERS = ("Label", "Tokens", "First line")
+    sort_requested = Signal(int, bool)  # column (-1: corpus order), descending
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.corpus: Corpus | None = None
         self.lengths = np.zeros(0, dtype=np.int64)
+        self.rows = np.zeros(0, dtype=np.int64)
         self._first_lines: dict[int, str] = {}
 
     def set_corpus(self, corpus: Corpus | None, stats: CorpusStats | None) -> None:
@@ -215,11 +219,22 @@ class DocumentsModel(QAbstractTableModel):
         self.lengths = (
             np.asarray(lengths) if lengths is not None and len(lengths) == n else np.zeros(n, int)
         )
+        self.rows = np.arange(n, dtype=np.int64)
         self._first_lines = {}
         self.endResetModel()
 
+    def set_rows(self, rows: np.ndarray) -> None:
+        """Show the documents at corpus indices ``rows``, in that order."""
+        self.beginResetModel()
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.endResetModel()
+
+    def source_row(self, row: int) -> int:
+        """The corpus index of table row ``row``."""
+        return int(self.rows[row])
+
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() or self.corpus is None else len(self.corpus)
+        return 0 if parent.isValid() or self.corpus is None else len(self.rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
@@ -229,69 +244,53 @@ class DocumentsModel(QAbstractTableModel):
             return self.HEADERS[section]
         return None
 
-    def first_line(self, row: int) -> str:
-        if row not in self._first_lines:
-            self._first_lines[row] = first_line(self.corpus.texts[row])
-        return self._first_lines[row]
+    def first_line(self, document: int) -> str:
+        if document not in self._first_lines:
+            if len(self._first_lines) > FIRST_LINES_KEPT:
+                self._first_lines.clear()
+            self._first_lines[document] = first_line(self.corpus.texts[document])
+        return self._first_lines[document]
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or self.corpus is None:
+        if not index.isValid() or self.corpus is None or index.row() >= len(self.rows):
             return None
-        row, column = index.row(), index.column()
+        document, column = int(self.rows[index.row()]), index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
             if column == 0:
-                return self.corpus.labels[row]
+                return self.corpus.labels[document]
             if column == 1:
-                return int(self.lengths[row])
-            return self.first_line(row)
+                return int(self.lengths[document])
+            return self.first_line(document)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-
-class DocumentsFilter(QSortFilterProxyModel):
-    """Keeps documents of one class (or all) whose full text contains the search words."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.label = ""
-        self.needle = ""
-        self.setSortRole(Qt.ItemDataRole.UserRole)
-
-    def set_filter(self, label: str, needle: str) -> None:
-        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
-            self.beginFilterChange()
-            self.label, self.needle = label, needle.strip().lower()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self.label, self.needle = label, needle.strip().lower()
-            self.invalidateFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
-        model = self.sourceModel()
-        corpus = getattr(model, "corpus", None)
-        if corpus is None:
-            return False
-        if self.label and corpus.labels[source_row] != self.label:
-            return False
-        return not self.needle or self.needle in corpus.texts[source_row].lower()
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Called by the view on a header click: the order is computed in a task."""
+        self.sort_requested.emit(column, order == Qt.SortOrder.DescendingOrder)
 
 
 class DocumentsView(QWidget):
-    """Filter box + class combo + sortable table + full-text preview of the selected row."""
+    """Filter box + class combo + sortable table + full-text preview of the selected row.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    Search, class filter and sort run in a ``"documents"`` task (a newer request
+    cancels the older one), so the GUI thread never walks the corpus.
+    """
+
+    def __init__(self, parent: QWidget | None = None, tasks: TaskRunner | None = None) -> None:
         super().__init__(parent)
+        self.tasks = tasks if tasks is not None else TaskRunner(self)
+        self.task: Task | None = None
         self.model = DocumentsModel(self)
-        self.proxy = DocumentsFilter(self)
-        self.proxy.setSourceModel(self.model)
+        self.keys: SortKeys | None = None
+        self.sort_column, self.sort_descending = -1, False
         self.search = QLineEdit(placeholderText="Search the text of every document…")
         self.search.setClearButtonEnabled(True)
         self.class_combo = QComboBox()
         self.class_combo.addItem(ALL_CLASSES)
         self.count_label = QLabel()
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         # fixed sizes: no per-row measuring, so big corpora show at once
         vertical = self.table.verticalHeader()
         vertical.setVisible(False)
@@ -303,6 +302,7 @@ class DocumentsView(QWidget):
         header.resizeSection(1, 70)
         header.setStretchLastSection(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # unsorted until a click
+        self.model.sort_requested.connect(self._sort)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
@@ -329,7 +329,12 @@ class DocumentsView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._show_current)
 
     def set_corpus(self, corpus: Corpus | None, stats: CorpusStats | None) -> None:
+        if self.task is not None:
+            self.task.cancel()
         self.model.set_corpus(corpus, stats)
+        self.keys = (
+            None if corpus is None else SortKeys(corpus.texts, corpus.labels, self.model.lengths)
+        )
         self.class_combo.blockSignals(True)
         self.class_combo.clear()
         self.class_combo.addItem(ALL_CLASSES)
@@ -339,23 +344,70 @@ class DocumentsView(QWidget):
         self.preview.clear()
         self.apply_filter()
 
-    def apply_filter(self) -> None:
-        self._debounce.stop()
+    def query(self) -> RowQuery:
+        """What the search box, class combo and sort header ask for now."""
         label = self.class_combo.currentText()
-        self.proxy.set_filter("" if label == ALL_CLASSES else label, self.search.text())
-        self.count_label.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()}")
+        return RowQuery(
+            label="" if label == ALL_CLASSES else label,
+            needle=self.search.text(),
+            column=self.sort_column,
+            descending=self.sort_descending,
+        )
 
-    def select_row(self, proxy_row: int) -> None:
-        """Select the ``proxy_row``-th visible document (and preview it)."""
-        self.table.selectRow(proxy_row)
-        self.table.setCurrentIndex(self.proxy.index(proxy_row, 0))
+    def apply_filter(self) -> Task | None:
+        """Recompute the shown rows (in a task unless every document shows unsorted)."""
+        self._debounce.stop()
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+        query, keys = self.query(), self.keys
+        if keys is None or query.is_plain:
+            self.model.set_rows(np.arange(len(self.model.lengths), dtype=np.int64))
+            self._show_count()
+            return None
+        self.count_label.setText("searching…" if query.needle.strip() else "sorting…")
+
+        def job(ctx: TaskContext) -> np.ndarray:
+            return visible_rows(keys, query, ctx.check_cancelled)
+
+        self.task = self.tasks.start(TASK_KIND, job)
+        self.task.done.connect(lambda rows, k=keys: self._rows_ready(k, rows))
+        return self.task
+
+    def _rows_ready(self, keys: SortKeys, rows: np.ndarray) -> None:
+        self.task = None
+        if keys is not self.keys:  # the corpus changed meanwhile
+            return
+        self.model.set_rows(rows)
+        self.preview.clear()
+        self._show_count()
+
+    def _show_count(self) -> None:
+        self.count_label.setText(f"{self.model.rowCount()} of {len(self.model.lengths)}")
+
+    def _sort(self, column: int, descending: bool) -> None:
+        if (column, descending) != (self.sort_column, self.sort_descending):
+            self.sort_column, self.sort_descending = column, descending
+            self.apply_filter()
+
+    def is_busy(self) -> bool:
+        """True while a search/sort is waiting or running."""
+        return self._debounce.isActive() or self.task is not None
+
+    def visible_rows(self) -> int:
+        return self.model.rowCount()
+
+    def select_row(self, row: int) -> None:
+        """Select the ``row``-th visible document (and preview it)."""
+        self.table.selectRow(row)
+        self.table.setCurrentIndex(self.model.index(row, 0))
 
     def _show_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         corpus = self.model.corpus
-        if corpus is None or not current.isValid():
+        if corpus is None or not current.isValid() or current.row() >= len(self.model.rows):
             self.preview.clear()
             return
-        row = self.proxy.mapToSource(current).row()
+        row = self.model.source_row(current.row())
         tokens = int(self.model.lengths[row]) if row < len(self.model.lengths) else 0
         self.preview.setPlainText(
             f"[{corpus.labels[row]} · {tokens} tokens · document {row + 1}]\n\n{corpus.texts[row]}"

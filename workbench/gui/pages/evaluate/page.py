@@ -135,7 +135,6 @@ class EvaluatePage(QWidget):
         report.addWidget(self.class_table, 2)
         report.addWidget(QLabel("Confusion matrix (rows: true class, columns: predicted)"))
         report.addWidget(self.confusion, 3)
-        report.addWidget(self.class_words, 2)
 
         docs = QWidget()
         docs_layout = QVBoxLayout(docs)
@@ -147,6 +146,8 @@ class EvaluatePage(QWidget):
         doc_split = QSplitter(Qt.Orientation.Vertical)
         doc_split.addWidget(self.doc_table)
         doc_split.addWidget(self.explanation_view)
+        # in the splitter, not the report: the window must fit a small screen (issue 12.19)
+        doc_split.addWidget(self.class_words)
         docs_layout.addWidget(doc_split, 1)
         content = QSplitter(Qt.Orientation.Horizontal)
         content.addWidget(self.report_widget)

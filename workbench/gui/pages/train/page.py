@@ -96,6 +96,10 @@ class TrainPage(QWidget):
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.messages = MessageBar()
+        self.cudnn_label = QLabel()
+        self.cudnn_label.setObjectName("trainCudnnNote")
+        self.cudnn_label.setWordWrap(True)
+        self.cudnn_label.setStyleSheet("color: #8a5300;")
         self.plots = TrainingPlots()
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
@@ -117,6 +121,7 @@ class TrainPage(QWidget):
         right_layout.addWidget(self.progress_bar)
         right_layout.addWidget(self.result_label)
         right_layout.addWidget(self.messages)
+        right_layout.addWidget(self.cudnn_label)
         vertical = QSplitter(Qt.Orientation.Vertical)
         vertical.addWidget(self.plots)
         vertical.addWidget(self.log)
@@ -142,10 +147,12 @@ class TrainPage(QWidget):
         state.corpus_changed.connect(self._update_estimate)
         state.vectors_changed.connect(self._update_estimate)
         state.vectors_changed.connect(self._update_embedding_editor)
+        state.config_changed.connect(self._show_cudnn_note)
         self._update_buttons()
         self._embedding_tip = self.form.editors["embedding_dim"].toolTip()
         self._update_embedding_editor()
         self._update_estimate()
+        self._show_cudnn_note()
 
     # --- public -------------------------------------------------------------
     def is_running(self) -> bool:
@@ -271,6 +278,11 @@ class TrainPage(QWidget):
         if train.message:
             summary += f": {train.message}"
         summary += f" · {format_duration(train.elapsed_s)}"
+        devices, speed = getattr(train, "devices", None), getattr(train, "documents_per_s", None)
+        if devices:
+            summary += f" · on {devices.get('description', '?')}"
+        if speed:
+            summary += f" · {speed:.0f} documents/s"
         if result.evaluation is not None:
             summary += f" · test accuracy {result.evaluation.accuracy:.1%}"
         elif result.bundle is None:
@@ -332,6 +344,18 @@ class TrainPage(QWidget):
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("Idle")
         self.result_label.setText(f"Showing the training history of {bundle.info.name}")
+
+    def _show_cudnn_note(self) -> None:
+        """Say when the configuration would not use the fused cuDNN kernel on a GPU."""
+        from workbench.core import cudnn_notes
+
+        notes = cudnn_notes(self.state.config)
+        self.cudnn_label.setText(
+            "On a GPU this configuration trains without the fast cuDNN kernel: " + "; ".join(notes)
+            if notes
+            else ""
+        )
+        self.cudnn_label.setVisible(bool(notes))
 
     def _on_state_config(self) -> None:
         if self.task is None and self.form.config() != self.state.config:
