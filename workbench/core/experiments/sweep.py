@@ -250,6 +250,10 @@ class SweepRunner:
         self._skip = threading.Event()
         self.current: int | None = None
 
+    def set_event_handler(self, on_event: Callable[[dict[str, Any]], None]) -> None:
+        """Where trial events go (e.g. a task's ``partial``, set in the worker)."""
+        self._on_event = on_event
+
     def skip(self) -> None:
         """End the trial now training (the next one starts)."""
         self._skip.set()

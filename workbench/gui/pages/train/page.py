@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -79,6 +80,13 @@ class TrainPage(QWidget):
         self.stop_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_button.setToolTip("Stop after the current batch and keep the best model (Esc)")
         self.stop_button.setEnabled(False)
+        self.sweep_button = QPushButton("Sweep…")
+        self.sweep_button.setToolTip("Train a grid or random search of these settings")
+        self.tensorboard_box = QCheckBox("TensorBoard logs")
+        self.tensorboard_box.setToolTip(
+            "Also write TensorBoard event files to <models>/tensorboard"
+        )
+        self.sweep_dialog = None
         self.reason_label = QLabel()
         self.reason_label.setObjectName("trainDisabledReason")
         self.reason_label.setStyleSheet("color: #8a5300;")
@@ -101,6 +109,8 @@ class TrainPage(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.sweep_button)
+        buttons.addWidget(self.tensorboard_box)
         buttons.addWidget(self.reason_label, 1)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -124,6 +134,7 @@ class TrainPage(QWidget):
 
         self.train_button.clicked.connect(self.start_training)
         self.stop_button.clicked.connect(self.stop_training)
+        self.sweep_button.clicked.connect(self.open_sweep)
         self.form.config_changed.connect(self.state.set_config)
         self.form.error_changed.connect(self._update_buttons)
         state.config_changed.connect(self._on_state_config)
@@ -171,6 +182,9 @@ class TrainPage(QWidget):
             config,
             vectors=vectors_argument(self.state.vectors, source),
             models_dir=self.state.models_dir,
+            tensorboard=self.state.models_dir / "tensorboard"
+            if self.tensorboard_box.isChecked()
+            else None,
         )
         task = self.tasks.start(TASK_KIND, job)
         self.task = task
@@ -182,6 +196,19 @@ class TrainPage(QWidget):
         task.finished.connect(self._on_finished)
         self._update_buttons()
         return task
+
+    def open_sweep(self) -> QWidget:
+        """Show the sweep window (over the form's current settings)."""
+        from workbench.gui.pages.train.sweep import SweepDialog
+
+        config = self.form.config()
+        if config is not None:
+            self.state.set_config(config)
+        if self.sweep_dialog is None:
+            self.sweep_dialog = SweepDialog(self.state, self.tasks, self)
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
+        return self.sweep_dialog
 
     def stop_training(self) -> None:
         """Ask the running training to stop after its current batch."""
