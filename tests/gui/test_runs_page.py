@@ -132,9 +132,7 @@ def test_a_run_training_elsewhere_is_followed_live(page, models, qtbot):
         qtbot.waitUntil(lambda: page.selected_ids() == [live], timeout=5000)
         assert page.curves.shown == [live]
         store.add_epoch(live, 1, {"loss": 0.2, "accuracy": 0.9})
-        qtbot.waitUntil(
-            lambda: len(page.curves.loss_plot.listDataItems()[0].xData) == 2, timeout=5000
-        )
+        qtbot.waitUntil(lambda: page.curves.points(0) == 2, timeout=5000)
         store.finish_run(live, status="completed", metrics={"accuracy": 0.97})
         qtbot.waitUntil(
             lambda: page.model.run_at(page.model.row_of(live)).status == "completed", timeout=5000

@@ -54,30 +54,63 @@ class RunCurves(QWidget):
         layout.addWidget(self.loss_plot)
         layout.addWidget(self.accuracy_plot)
         self.shown: list[int] = []  # run ids drawn, in colour order
+        self._curves: dict[int, list[pg.PlotCurveItem]] = {}
+        self._pool: list[pg.PlotCurveItem] = []
 
     def clear(self) -> None:
+        for curve in self._pool:
+            curve.setData([], [])
+            curve.hide()
         for plot in (self.loss_plot, self.accuracy_plot):
-            plot.clear()  # also empties the legend
+            plot.getPlotItem().legend.clear()
         self.shown = []
 
+    def _curve(self, number: int, plot: pg.PlotWidget) -> pg.PlotCurveItem:
+        """The ``number``-th pooled curve of ``plot`` (created once, reused after)."""
+        pool = self._curves.setdefault(id(plot), [])
+        while len(pool) <= number:
+            curve = pg.PlotCurveItem()
+            plot.addItem(curve)
+            pool.append(curve)
+            self._pool.append(curve)
+        return pool[number]
+
     def show_runs(self, runs: Sequence[tuple[int, str, dict[str, list[float]]]]) -> None:
-        """Draw ``(run id, label, history)`` for each run (at most MAX_OVERLAID)."""
+        """Draw ``(run id, label, history)`` for each run (at most MAX_OVERLAID).
+
+        Curves are pooled: selecting other runs only sets new data on them, which
+        keeps overlaying many runs quick.
+        """
         self.clear()
         runs = list(runs)[:MAX_OVERLAID]
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.disableAutoRange()  # one range update at the end, not one per curve
         for position, (run_id, label, history) in enumerate(runs):
             colour = run_colour(position, len(runs))
             for plot, key in ((self.loss_plot, "loss"), (self.accuracy_plot, "accuracy")):
-                for prefix, style in (("", Qt.PenStyle.SolidLine), ("val_", Qt.PenStyle.DashLine)):
+                for offset, (prefix, style) in enumerate(
+                    (("", Qt.PenStyle.SolidLine), ("val_", Qt.PenStyle.DashLine))
+                ):
+                    curve = self._curve(2 * position + offset, plot)
                     x, y = _epochs_axis(history.get(prefix + key, []))
-                    pen = pg.mkPen(colour, width=2, style=style)
-                    name = f"{run_id}: {label}" if not prefix else None
-                    plot.plot(
-                        x, y, pen=pen, name=name, symbol="o", symbolSize=4, symbolBrush=colour
-                    )
+                    curve.setPen(pg.mkPen(colour, width=2, style=style))
+                    curve.setData(x, y)
+                    curve.show()
+                    if not prefix:
+                        plot.getPlotItem().legend.addItem(curve, f"{run_id}: {label}")
             self.shown.append(run_id)
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.enableAutoRange()
 
     def curve_count(self) -> int:
-        return len(self.loss_plot.listDataItems()) + len(self.accuracy_plot.listDataItems())
+        """Curves drawn (two per run and plot: training and validation)."""
+        return sum(curve.isVisible() for curve in self._pool)
+
+    def points(self, run_position: int) -> int:
+        """Points of the training-loss curve of the ``run_position``-th run shown."""
+        pool = self._curves.get(id(self.loss_plot), [])
+        curve = pool[2 * run_position] if len(pool) > 2 * run_position else None
+        return 0 if curve is None or curve.xData is None else len(curve.xData)
 
     def legend_labels(self) -> list[str]:
         legend = self.loss_plot.getPlotItem().legend

@@ -114,7 +114,7 @@ class RunsPage(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
-        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter_edit.textChanged.connect(self.proxy.set_text)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.evaluate_button.clicked.connect(lambda: self.open_selected("Evaluate"))
         self.classify_button.clicked.connect(lambda: self.open_selected("Classify"))
