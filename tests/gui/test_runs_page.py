@@ -149,7 +149,8 @@ def _cli_train(corpus, models, *extra):
 
 def test_cli_and_window_runs_share_the_store_at_the_same_time(qtbot, runner, tmp_path):
     """A window training and a command-line training write one store at the same moment;
-    with a second CLI run, all three show on the Runs page with curves and config."""
+    with a second CLI run, all three show on the Runs page with curves and config.
+    The window run has the TensorBoard box ticked: its event files are written too."""
     from workbench.gui.pages.train.page import TrainPage
 
     models = tmp_path / "models"
@@ -161,6 +162,7 @@ def test_cli_and_window_runs_share_the_store_at_the_same_time(qtbot, runner, tmp
     state.set_corpus(corpus, report, None)
     state.set_tf_ready(True)
     train_page.form.set_config(tiny_config(epochs=3))
+    train_page.tensorboard_box.setChecked(True)
 
     cli = subprocess.Popen(
         _cli_train(corpus_dir, models, "--set", "epochs=3"),
@@ -197,4 +199,5 @@ def test_cli_and_window_runs_share_the_store_at_the_same_time(qtbot, runner, tmp
     assert window_run.source == "window"
     assert len(window_run.history["loss"]) == window_run.epochs_run >= 1
     assert window_run.config["epochs"] == 3
+    assert len(list(train_page.tensorboard_dir().glob("*/events.out.tfevents.*"))) == 1
     runs_page.close()

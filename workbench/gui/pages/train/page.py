@@ -8,6 +8,7 @@ bundle (already saved by the core) becomes the current model.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -84,7 +85,7 @@ class TrainPage(QWidget):
         self.sweep_button.setToolTip("Train a grid or random search of these settings")
         self.tensorboard_box = QCheckBox("TensorBoard logs")
         self.tensorboard_box.setToolTip(
-            "Also write TensorBoard event files to <models>/tensorboard"
+            "Also write TensorBoard event files to a 'tensorboard' folder beside the models folder"
         )
         self.sweep_dialog = None
         self.reason_label = QLabel()
@@ -182,9 +183,7 @@ class TrainPage(QWidget):
             config,
             vectors=vectors_argument(self.state.vectors, source),
             models_dir=self.state.models_dir,
-            tensorboard=self.state.models_dir / "tensorboard"
-            if self.tensorboard_box.isChecked()
-            else None,
+            tensorboard=self.tensorboard_dir() if self.tensorboard_box.isChecked() else None,
         )
         task = self.tasks.start(TASK_KIND, job)
         self.task = task
@@ -196,6 +195,10 @@ class TrainPage(QWidget):
         task.finished.connect(self._on_finished)
         self._update_buttons()
         return task
+
+    def tensorboard_dir(self) -> Path:
+        """Where the TensorBoard checkbox writes: beside (not in) the models folder."""
+        return Path(self.state.models_dir).parent / "tensorboard"
 
     def open_sweep(self) -> QWidget:
         """Show the sweep window (over the form's current settings)."""
