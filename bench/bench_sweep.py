@@ -5,8 +5,10 @@ corpus, in this process, without vectors. The separate runs call ``run_training`
 with no store and no listener (the training itself); the sweep goes through
 ``SweepRunner`` (planning, the store: run rows, every epoch and the batch curve,
 events). Order: separate, sweep, separate, sweep... (``--rounds``), so drift hits
-both; the first, tracing-heavy round is kept but reported apart. Prints the
-median seconds per trial of each and the overhead per trial.
+both (odd rounds run the sweep first); the first, tracing-heavy round is
+reported but left out of the medians. Prints the median seconds per trial of
+each and the overhead per trial, and - steadier on a shared machine - the time
+the sweep spent in the run store itself (every store call timed), per trial.
 
     python bench/bench_sweep.py [--rounds 3] [--docs 300] [--epochs 3]
 """
@@ -46,6 +48,20 @@ def make_corpus(docs: int) -> Corpus:
     return Corpus.from_documents(texts, labels, source="synthetic", format="memory")
 
 
+def _timed(method, spent: list[float]):
+    def wrapper(*args, **kwargs):
+        clock = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - clock
+
+    return wrapper
+
+
+STORE_CALLS = ("begin_run", "add_epoch", "add_batches", "update_run", "begin_sweep", "finish_sweep")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -54,30 +70,45 @@ def main() -> None:
     args = parser.parse_args()
     corpus = make_corpus(args.docs)
     base = TrainConfig(maxlen=40, embedding_dim=16, epochs=args.epochs, patience=0, batch_size=16)
-    separate, swept = [], []
-    for round_ in range(args.rounds):
+    separate: list[float] = []
+    swept: list[float] = []
+    in_store: list[float] = []
+
+    def run_separate() -> None:
         with tempfile.TemporaryDirectory() as out:
             clock = time.perf_counter()
             for units in UNITS:
-                run_training(
-                    corpus, dataclasses.replace(base, units=units), vectors=None, out_dir=out
-                )
+                config = dataclasses.replace(base, units=units)
+                run_training(corpus, config, vectors=None, out_dir=out)
             separate.append((time.perf_counter() - clock) / len(UNITS))
+
+    def run_sweep() -> None:
         with tempfile.TemporaryDirectory() as out, RunStore(out) as store:
+            spent = [0.0]
+            for name in STORE_CALLS:  # time every write the sweep makes
+                setattr(store, name, _timed(getattr(store, name), spent))
+            spec = SweepSpec(grid={"units": UNITS})
             clock = time.perf_counter()
-            result = SweepRunner(
-                store, corpus, base, SweepSpec(grid={"units": UNITS}), vectors=None, out_dir=out
-            ).run()
+            result = SweepRunner(store, corpus, base, spec, vectors=None, out_dir=out).run()
             swept.append((time.perf_counter() - clock) / len(UNITS))
+            in_store.append(spent[0] / len(UNITS))
             assert [t.status for t in result.trials] == ["completed"] * len(UNITS)
+
+    for round_ in range(args.rounds):
+        for step in (run_sweep, run_separate) if round_ % 2 else (run_separate, run_sweep):
+            step()
         print(
             f"round {round_ + 1}: separate {separate[-1]:.2f} s/trial, "
-            f"sweep {swept[-1]:.2f} s/trial"
+            f"sweep {swept[-1]:.2f} s/trial, in the store {1000 * in_store[-1]:.1f} ms/trial"
         )
     steady_sep, steady_sweep = separate[1:] or separate, swept[1:] or swept
     a, b = statistics.median(steady_sep), statistics.median(steady_sweep)
-    print(f"median (rounds 2..): separate {a:.2f} s/trial, sweep {b:.2f} s/trial, "
-          f"overhead {100 * (b - a) / a:+.1f} % per trial")  # fmt: skip
+    store_s = statistics.median(in_store)
+    print(
+        f"median (rounds 2..): separate {a:.2f} s/trial, sweep {b:.2f} s/trial, "
+        f"overhead {100 * (b - a) / a:+.1f} % per trial; in the run store "
+        f"{1000 * store_s:.1f} ms/trial ({100 * store_s / b:.2f} % of a trial)"
+    )
 
 
 if __name__ == "__main__":
