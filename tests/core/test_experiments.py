@@ -14,6 +14,7 @@ from tests.core.test_pipeline import CONFIG, make_corpus
 from workbench.core import (
     Cancelled,
     ConfigError,
+    CorpusError,
     RunStore,
     RunStoreError,
     SweepRunner,
@@ -184,13 +185,34 @@ def test_train_recorded_writes_the_run_as_it_goes(tmp_path):
     assert run.name == result.bundle_path.name
 
 
-def test_a_run_cancelled_before_training_is_recorded_cancelled(tmp_path):
+def test_a_run_that_never_began_training_leaves_nothing(tmp_path):
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(Cancelled):
         train_recorded(None, make_corpus(8), CONFIG, vectors=None, out_dir=tmp_path, cancel=cancel)
+    one_class = make_corpus(8).subset(range(8))  # a corpus of one class cannot be split
+    with pytest.raises(CorpusError):
+        train_recorded(None, one_class, CONFIG, vectors=None, out_dir=tmp_path)
+    assert not (tmp_path / "runs.sqlite").exists()
+
+
+def test_a_run_stopped_during_training_is_recorded_cancelled(tmp_path):
+    cancel = threading.Event()
+
+    class StopAfterFirstEpoch(TrainingListener):
+        def on_epoch_end(self, epoch, logs):
+            cancel.set()
+
+    config = dataclasses.replace(CONFIG, epochs=5)
+    result = train_recorded(
+        None, make_corpus(8), config, vectors=None, out_dir=tmp_path, cancel=cancel,
+        listener=StopAfterFirstEpoch(),
+    )  # fmt: skip
     with RunStore(tmp_path) as store:
-        assert [r.status for r in store.list_runs()] == ["cancelled"]
+        run = store.get_run(result.run_id)
+    assert run.status == "cancelled"
+    assert run.epochs_run == 1
+    assert run.bundle == str(result.bundle_path)
 
 
 # --- sweeps -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ summary). TensorFlow is imported when the first event is written.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,19 @@ def _safe_name(name: str) -> str:
 class TensorBoardListener(TrainingListener):
     """Writes a run's scalars and hyper-parameters under ``logdir/<run name>``."""
 
-    def __init__(self, logdir: str | Path, run_name: str, config: TrainConfig) -> None:
-        self.folder = Path(logdir) / _safe_name(run_name)
+    def __init__(
+        self, logdir: str | Path, run_name: str | Callable[[], str], config: TrainConfig
+    ) -> None:
+        self._logdir = Path(logdir)
+        self._name = run_name  # or a function giving it when the first event is written
         self._config = config
         self._writer: Any = None
+
+    @property
+    def folder(self) -> Path:
+        if not isinstance(self._name, str):
+            self._name = self._name()
+        return self._logdir / _safe_name(self._name)
 
     def _open(self) -> Any:
         if self._writer is None:

@@ -108,36 +108,57 @@ def cross_validate(
 
     folds = stratified_folds(list(corpus.labels), k, seed=config.seed)
     models_dir = Path(out_dir) if out_dir is not None else default_models_dir()
-    owned = not isinstance(store, RunStore)
-    db = store if isinstance(store, RunStore) else RunStore(store or models_dir)
     name = name or f"{default_stem(corpus, config)}-cv{k}"
+    target = store if isinstance(store, RunStore) else (store or models_dir)
+    opened: list[RunStore] = []
+    parents: list[int] = []
+
+    def db() -> RunStore:  # opened when the first fold begins training
+        if isinstance(store, RunStore):
+            return store
+        if not opened:
+            opened.append(RunStore(target))
+        return opened[0]
+
+    def parent(_fold_run: int | None = None) -> int:
+        if not parents:
+            parents.append(
+                begin_recorded_run(
+                    db(), corpus, config, name=name, vectors=vectors, source=source, kind="cv"
+                )
+            )
+        return parents[0]
+
+    result = CrossValResult(k=k, run_id=None, per_fold=[])
+    oof: list[dict[str, Any] | None] = [None] * len(corpus)
     try:
-        parent = begin_recorded_run(
-            db, corpus, config, name=name, vectors=vectors, source=source, kind="cv"
-        )
-        result = CrossValResult(k=k, run_id=parent, per_fold=[])
-        oof: list[dict[str, Any] | None] = [None] * len(corpus)
         try:
             for i, fold in enumerate(folds):
                 if cancel is not None and cancel.is_set():
                     result.status = "cancelled"
                     break
                 result.per_fold.append(
-                    _run_fold(db, corpus, config, i, k, fold, oof, runner=runner,
-                              vectors=vectors, models_dir=models_dir, name=name,
-                              source=source, listener_for=listener_for, cancel=cancel,
-                              progress=progress, tensorboard=tensorboard, parent=parent)
+                    _run_fold(target, db, parent, corpus, config, i, k, fold, oof, runner=runner,
+                              vectors=vectors, models_dir=models_dir, name=name, source=source,
+                              listener_for=listener_for, cancel=cancel, progress=progress,
+                              tensorboard=tensorboard)
                 )  # fmt: skip
                 if result.per_fold[-1]["status"] == "cancelled":
                     result.status = "cancelled"
                     break
         except BaseException as exc:
-            status = "cancelled" if isinstance(exc, Cancelled | KeyboardInterrupt) else "failed"
-            db.finish_run(parent, status=status, message=str(exc)[:500], extra=result.summary())
+            if parents:
+                failed = "cancelled" if isinstance(exc, Cancelled | KeyboardInterrupt) else "failed"
+                db().finish_run(
+                    parents[0], status=failed, message=str(exc)[:500], extra=result.summary()
+                )
             raise
         result.oof = [item for item in oof if item is not None]
+        if not parents:
+            return result  # cancelled before any fold began training: nothing recorded
+        result.run_id = parents[0]
         summary = result.summary()
-        db.set_artifact(parent, "oof", result.oof)
+        db().set_artifact(result.run_id, "oof", result.oof)
         metrics = {
             "accuracy": summary["accuracy_mean"],
             "macro_f1": summary["macro_f1_mean"],
@@ -145,18 +166,20 @@ def cross_validate(
             "macro_f1_sd": summary["macro_f1_sd"],
         }
         message = f"{len(result.per_fold)}/{k} folds"
-        db.finish_run(
-            parent, status=result.status, message=message, metrics=metrics,
+        db().finish_run(
+            result.run_id, status=result.status, message=message, metrics=metrics,
             extra={"folds": summary}, epochs_run=0,
         )  # fmt: skip
         return result
     finally:
-        if owned:
-            db.close()
+        for item in opened:
+            item.close()
 
 
 def _run_fold(
-    db: RunStore,
+    target: RunStore | str | Path,
+    db: Callable[[], RunStore],
+    parent: Callable[[int | None], int],
     corpus: Corpus,
     config: TrainConfig,
     i: int,
@@ -173,7 +196,6 @@ def _run_fold(
     cancel: CancelToken | None,
     progress: ProgressCallback | None,
     tensorboard: str | Path | None,
-    parent: int,
 ) -> dict[str, Any]:
     in_fold = np.zeros(len(corpus), dtype=bool)
     in_fold[fold] = True
@@ -188,7 +210,7 @@ def _run_fold(
 
     try:
         run = train_recorded(
-            db, fold_corpus, config, runner=runner,
+            target, fold_corpus, config, runner=runner, on_begin=parent,
             listener=listener_for(i) if listener_for is not None else None,
             vectors=vectors, out_dir=models_dir, name=f"{name}-fold{i + 1}", source=source,
             kind="cv-fold", tensorboard=tensorboard, cancel=cancel, progress=fold_progress,
@@ -196,7 +218,7 @@ def _run_fold(
         )  # fmt: skip
     except Cancelled:
         return {"fold": i + 1, "status": "cancelled", "accuracy": None, "macro_f1": None}
-    db.update_run(run.run_id, extra={"cv_run": parent, "fold": i + 1, "k": k})
+    db().update_run(run.run_id, extra={"cv_run": parent(None), "fold": i + 1, "k": k})
     ev = run.evaluation
     if ev is not None:
         # the test split lists the fold's documents in corpus order

@@ -51,18 +51,23 @@ class ListenerChain(TrainingListener):
 
 
 class RunRecorder(TrainingListener):
-    """Writes a run's epochs and (throttled) batch curve to ``store`` under ``run_id``."""
+    """Writes a run's epochs and (throttled) batch curve to ``store``.
+
+    ``run`` is the run's id, or a function that adds the run's row and returns its
+    id: it is called when training begins, so a run that fails while preparing
+    (a one-class corpus, an unreadable vectors file) leaves nothing behind.
+    """
 
     def __init__(
         self,
-        store: RunStore,
-        run_id: int,
+        store: RunStore | Callable[[], RunStore],
+        run: int | Callable[[], int],
         *,
         interval: float = BATCH_INTERVAL_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.store = store
-        self.run_id = run_id
+        self._store = store
+        self._run = run
         self._interval = interval
         self._clock = clock
         self._steps = 1
@@ -70,8 +75,19 @@ class RunRecorder(TrainingListener):
         self._last_point = -1e18
         self._last_flush = clock()
 
+    @property
+    def store(self) -> RunStore:
+        return self._store if isinstance(self._store, RunStore) else self._store()
+
+    @property
+    def run_id(self) -> int:
+        if not isinstance(self._run, int):
+            self._run = self._run()
+        return self._run
+
     def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None:
         self._steps = max(int(steps_per_epoch), 1)
+        self.run_id  # noqa: B018 - the run's row is added now
 
     def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
         now = self._clock()
@@ -199,37 +215,58 @@ def train_recorded(
     from workbench.core.paths import default_models_dir
 
     models_dir = Path(out_dir) if out_dir is not None else default_models_dir()
-    owned = not isinstance(store, RunStore)
-    db = store if isinstance(store, RunStore) else RunStore(store or models_dir)
-    try:
-        name = name or default_stem(corpus, config)
-        run_id = begin_recorded_run(
-            db, corpus, config, name=name, vectors=vectors, source=source,
-            kind=kind, sweep_id=sweep_id,
-        )  # fmt: skip
-        if on_begin is not None:
-            on_begin(run_id)
-        board = None
-        if tensorboard is not None:
-            from workbench.core.experiments.board import TensorBoardListener
+    name = name or default_stem(corpus, config)
+    opened: list[RunStore] = []
+    run_ids: list[int] = []
 
-            board = TensorBoardListener(tensorboard, f"{run_id:05d}-{name}", config)
-        chain = ListenerChain(RunRecorder(db, run_id), board, listener, *listeners)
+    def db() -> RunStore:  # opened when first needed: a failed preparation writes nothing
+        if isinstance(store, RunStore):
+            return store
+        if not opened:
+            opened.append(RunStore(store or models_dir))
+        return opened[0]
+
+    def begin() -> int:
+        if not run_ids:
+            run_ids.append(
+                begin_recorded_run(
+                    db(),
+                    corpus,
+                    config,
+                    name=name,
+                    vectors=vectors,
+                    source=source,
+                    kind=kind,
+                    sweep_id=sweep_id,
+                )
+            )
+            if on_begin is not None:
+                on_begin(run_ids[0])
+        return run_ids[0]
+
+    board = None
+    if tensorboard is not None:
+        from workbench.core.experiments.board import TensorBoardListener
+
+        board = TensorBoardListener(tensorboard, lambda: f"{begin():05d}-{name}", config)
+    chain = ListenerChain(RunRecorder(db, begin), board, listener, *listeners)
+    try:
         try:
             result = runner(
                 corpus, config, vectors=vectors, listener=chain, out_dir=models_dir,
                 name=name, **kwargs,
             )  # fmt: skip
         except BaseException as exc:
-            status = "cancelled" if isinstance(exc, Cancelled | KeyboardInterrupt) else "failed"
-            message = str(exc) or type(exc).__name__
-            db.finish_run(run_id, status=status, message=message.splitlines()[0][:500])
+            if run_ids:  # training had begun: the run ends here
+                status = "cancelled" if isinstance(exc, Cancelled | KeyboardInterrupt) else "failed"
+                message = (str(exc) or type(exc).__name__).splitlines()[0][:500]
+                db().finish_run(run_ids[0], status=status, message=message)
             raise
-        finish_recorded_run(db, run_id, result)
+        finish_recorded_run(db(), begin(), result)
         if board is not None:
             board.write_result(result)
-        result.run_id = run_id
+        result.run_id = run_ids[0]
         return result
     finally:
-        if owned:
-            db.close()
+        for item in opened:
+            item.close()
