@@ -196,6 +196,15 @@ def test_a_run_that_never_began_training_leaves_nothing(tmp_path):
     assert not (tmp_path / "runs.sqlite").exists()
 
 
+def test_a_broken_store_stops_the_recording_not_the_training(tmp_path, caplog):
+    (tmp_path / "runs.sqlite").write_text("not a database at all" * 100)
+    result = train_recorded(None, make_corpus(8), CONFIG, vectors=None, out_dir=tmp_path)
+    assert result.train.status == "completed"
+    assert result.bundle_path is not None
+    assert result.run_id is None
+    assert "no longer recorded" in caplog.text
+
+
 def test_a_run_stopped_during_training_is_recorded_cancelled(tmp_path):
     cancel = threading.Event()
 

@@ -10,6 +10,7 @@ and the command line record the same way.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,12 +18,13 @@ from typing import Any
 
 from workbench.core.corpora.corpus import Corpus
 from workbench.core.errors import Cancelled
-from workbench.core.experiments.store import RunStore, corpus_fingerprint
+from workbench.core.experiments.store import RunStore, RunStoreError, corpus_fingerprint
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.training import TrainingListener
 from workbench.core.runs.pipeline import RunResult, run_training
 from workbench.core.runs.provenance import default_stem
 
+log = logging.getLogger(__name__)
 BATCH_INTERVAL_S = 0.5  # at most ~2 running-curve points per second
 FLUSH_INTERVAL_S = 2.0  # buffered batch points are written at least this often
 
@@ -74,6 +76,7 @@ class RunRecorder(TrainingListener):
         self._pending: list[tuple[float, Any, Any]] = []
         self._last_point = -1e18
         self._last_flush = clock()
+        self.error: str | None = None  # why recording stopped, if it did
 
     @property
     def store(self) -> RunStore:
@@ -85,9 +88,19 @@ class RunRecorder(TrainingListener):
             self._run = self._run()
         return self._run
 
+    def safely(self, write: Callable[[], Any]) -> None:
+        """A store that fails (disk full, read-only) stops the recording, not the training."""
+        if self.error is not None:
+            return
+        try:
+            write()
+        except RunStoreError as exc:
+            self.error = str(exc)
+            log.warning("the run is no longer recorded: %s", exc)
+
     def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None:
         self._steps = max(int(steps_per_epoch), 1)
-        self.run_id  # noqa: B018 - the run's row is added now
+        self.safely(lambda: self.run_id)  # the run's row is added now
 
     def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
         now = self._clock()
@@ -100,7 +113,7 @@ class RunRecorder(TrainingListener):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         self.flush()
-        self.store.add_epoch(self.run_id, epoch, logs)
+        self.safely(lambda: self.store.add_epoch(self.run_id, epoch, logs))
 
     def on_train_end(self, result: Any) -> None:
         self.flush()
@@ -109,7 +122,7 @@ class RunRecorder(TrainingListener):
         self._last_flush = self._clock()
         rows, self._pending = self._pending, []
         if rows:
-            self.store.add_batches(self.run_id, rows)
+            self.safely(lambda: self.store.add_batches(self.run_id, rows))
 
 
 def vectors_label(vectors: Any) -> str:
@@ -249,7 +262,8 @@ def train_recorded(
         from workbench.core.experiments.board import TensorBoardListener
 
         board = TensorBoardListener(tensorboard, lambda: f"{begin():05d}-{name}", config)
-    chain = ListenerChain(RunRecorder(db, begin), board, listener, *listeners)
+    recorder = RunRecorder(db, begin)
+    chain = ListenerChain(recorder, board, listener, *listeners)
     try:
         try:
             result = runner(
@@ -257,15 +271,15 @@ def train_recorded(
                 name=name, **kwargs,
             )  # fmt: skip
         except BaseException as exc:
-            if run_ids:  # training had begun: the run ends here
+            if run_ids and recorder.error is None:  # training had begun: the run ends here
                 status = "cancelled" if isinstance(exc, Cancelled | KeyboardInterrupt) else "failed"
                 message = (str(exc) or type(exc).__name__).splitlines()[0][:500]
-                db().finish_run(run_ids[0], status=status, message=message)
+                recorder.safely(lambda: db().finish_run(run_ids[0], status=status, message=message))
             raise
-        finish_recorded_run(db(), begin(), result)
+        recorder.safely(lambda: finish_recorded_run(db(), begin(), result))
         if board is not None:
             board.write_result(result)
-        result.run_id = run_ids[0]
+        result.run_id = run_ids[0] if run_ids and recorder.error is None else None
         return result
     finally:
         for item in opened:
