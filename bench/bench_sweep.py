@@ -8,7 +8,8 @@ events). Order: separate, sweep, separate, sweep... (``--rounds``), so drift hit
 both (odd rounds run the sweep first); the first, tracing-heavy round is
 reported but left out of the medians. Prints the median seconds per trial of
 each and the overhead per trial, and - steadier on a shared machine - the time
-the sweep spent in the run store itself (every store call timed), per trial.
+the sweep spent in the run store itself (every store call timed), per trial,
+and the process CPU time of each side.
 
     python bench/bench_sweep.py [--rounds 3] [--docs 300] [--epochs 3]
 """
@@ -73,14 +74,16 @@ def main() -> None:
     separate: list[float] = []
     swept: list[float] = []
     in_store: list[float] = []
+    cpu = {"separate": [], "sweep": []}  # process CPU seconds per trial (all threads)
 
     def run_separate() -> None:
         with tempfile.TemporaryDirectory() as out:
-            clock = time.perf_counter()
+            clock, used = time.perf_counter(), time.process_time()
             for units in UNITS:
                 config = dataclasses.replace(base, units=units)
                 run_training(corpus, config, vectors=None, out_dir=out)
             separate.append((time.perf_counter() - clock) / len(UNITS))
+            cpu["separate"].append((time.process_time() - used) / len(UNITS))
 
     def run_sweep() -> None:
         with tempfile.TemporaryDirectory() as out, RunStore(out) as store:
@@ -88,9 +91,10 @@ def main() -> None:
             for name in STORE_CALLS:  # time every write the sweep makes
                 setattr(store, name, _timed(getattr(store, name), spent))
             spec = SweepSpec(grid={"units": UNITS})
-            clock = time.perf_counter()
+            clock, used = time.perf_counter(), time.process_time()
             result = SweepRunner(store, corpus, base, spec, vectors=None, out_dir=out).run()
             swept.append((time.perf_counter() - clock) / len(UNITS))
+            cpu["sweep"].append((time.process_time() - used) / len(UNITS))
             in_store.append(spent[0] / len(UNITS))
             assert [t.status for t in result.trials] == ["completed"] * len(UNITS)
 
@@ -99,11 +103,18 @@ def main() -> None:
             step()
         print(
             f"round {round_ + 1}: separate {separate[-1]:.2f} s/trial, "
-            f"sweep {swept[-1]:.2f} s/trial, in the store {1000 * in_store[-1]:.1f} ms/trial"
+            f"sweep {swept[-1]:.2f} s/trial (CPU {cpu['separate'][-1]:.2f} vs "
+            f"{cpu['sweep'][-1]:.2f} s/trial), in the store {1000 * in_store[-1]:.1f} ms/trial"
         )
     steady_sep, steady_sweep = separate[1:] or separate, swept[1:] or swept
     a, b = statistics.median(steady_sep), statistics.median(steady_sweep)
     store_s = statistics.median(in_store)
+    c_sep = statistics.median(cpu["separate"][1:] or cpu["separate"])
+    c_sweep = statistics.median(cpu["sweep"][1:] or cpu["sweep"])
+    print(
+        f"process CPU (rounds 2..): separate {c_sep:.2f} s/trial, sweep {c_sweep:.2f} s/trial, "
+        f"overhead {100 * (c_sweep - c_sep) / c_sep:+.1f} % per trial"
+    )
     print(
         f"median (rounds 2..): separate {a:.2f} s/trial, sweep {b:.2f} s/trial, "
         f"overhead {100 * (b - a) / a:+.1f} % per trial; in the run store "
