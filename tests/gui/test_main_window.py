@@ -40,12 +40,12 @@ def _wait_for_cancel(ctx: TaskContext) -> None:
     ctx.check_cancelled()
 
 
-def test_six_pages_in_order(window):
-    assert window.page_list.count() == 6
-    titles = [window.page_list.item(i).text() for i in range(6)]
-    assert titles == ["Data", "Vectors", "Train", "Evaluate", "Classify", "Models"]
-    assert window.stack.count() == 6
-    for title in ("Data", "Vectors", "Models"):
+def test_seven_pages_in_order(window):
+    assert window.page_list.count() == 7
+    titles = [window.page_list.item(i).text() for i in range(7)]
+    assert titles == ["Data", "Vectors", "Train", "Evaluate", "Classify", "Models", "Runs"]
+    assert window.stack.count() == 7
+    for title in ("Data", "Vectors", "Models", "Runs"):
         assert not isinstance(window.page(title), PlaceholderPage)
 
 
@@ -55,7 +55,7 @@ def test_lazy_window_builds_pages_on_demand(qtbot):
     assert window.pages == {}
     assert all(shell.page is None for shell in window.shells)
     data = window.page("Data")
-    assert len(window.pages) == 6
+    assert len(window.pages) == 7
     assert window.shells[0].page is data
     window.build_pages()  # again: nothing rebuilt
     assert window.page("Data") is data
@@ -74,7 +74,7 @@ def test_ctrl_number_shortcuts_switch_pages(qtbot, window):
         assert window.stack.currentIndex() == index
         assert window.current_page_title() == PAGES[index][0]
     assert [a.shortcut().toString() for a in window.page_actions] == [
-        f"Ctrl+{i}" for i in range(1, 7)
+        f"Ctrl+{i}" for i in range(1, 8)
     ]
 
 

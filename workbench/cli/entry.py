@@ -30,6 +30,8 @@ COMMAND_MODULES = {
     "classify": "classify",
     "inspect": "inspect",
     "config": "config",
+    "runs": "runs",
+    "sweep": "sweep",
 }
 
 FORMAT_CHOICES = ("auto", "folder", "csv", "jsonl", "fasttext", "sectioned")
@@ -42,6 +44,8 @@ usage: {PROG}                    open the window
        {PROG} classify BUNDLE [TEXT ...] [--file F] [--csv F --out OUT.csv]
        {PROG} inspect PATH [--corpus PATH | --vectors PATH]
        {PROG} config [--preset NAME] [--set KEY=VALUE ...]
+       {PROG} runs [show ID | compare ID ID ...] [--models DIR]
+       {PROG} sweep --corpus PATH (--grid KEY=V1,V2 | --random KEY=LOW:HIGH)... [--trials N]
 run '{PROG} --help' or '{PROG} COMMAND --help' for details"""
 
 
@@ -140,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="models folder (default: models/)")
     p.add_argument("--name", help="bundle name (default: from the corpus and the time)")
     _add_json(p, "the result (last line)")
+    _add_experiment_options(p)
+    p.add_argument(
+        "--folds",
+        type=int,
+        metavar="K",
+        help="cross-validate: K models on K stratified folds, mean +- sd of the scores",
+    )
 
     p = sub.add_parser(
         "evaluate",
@@ -238,7 +249,61 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sets(p)
     p.add_argument("--keys", action="store_true", help="list the keys with their help instead")
     _add_json(p, "the config")
+    _add_experiment_parsers(sub, debug)
     return parser
+
+
+def _add_experiment_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tensorboard", metavar="DIR", help="also write TensorBoard event files under DIR"
+    )
+
+
+def _add_experiment_parsers(
+    sub: argparse._SubParsersAction, debug: argparse.ArgumentParser
+) -> None:
+    """``runs`` and ``sweep`` (the run store of a models folder)."""
+    p = sub.add_parser(
+        "runs",
+        parents=[debug],
+        help="list, show or compare the recorded training runs",
+        description="Every training run (window or command line) is recorded in "
+        "<models folder>/runs.sqlite. 'runs' lists them newest first, 'runs show ID' "
+        "shows one, 'runs compare ID ID ...' shows the config fields that differ and "
+        "the metrics side by side.",
+    )
+    p.add_argument("action", nargs="?", choices=("list", "show", "compare"), help="what to do")
+    p.add_argument("ids", nargs="*", metavar="ID", help="run id(s)")
+    p.add_argument("--models", metavar="DIR", help="models folder (default: models/)")
+    _add_json(p, "the runs")
+
+    p = sub.add_parser(
+        "sweep",
+        parents=[debug],
+        help="train a grid or random search of configs, each a recorded run",
+        description="Train one run per trial, one after another, and report the best. "
+        "--grid KEY=V1,V2 tries every value (all combinations of several grids); "
+        "--random KEY=LOW:HIGH draws --trials values (log-uniform over two decades or more). "
+        "Ctrl-C stops the sweep and keeps the finished trials.",
+    )
+    p.add_argument("--corpus", required=True, metavar="PATH", help="corpus file or folder")
+    _add_format(p)
+    _add_columns(p)
+    p.add_argument("--vectors", default="bundled", metavar="PATH|bundled|none", help="word vectors")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--config", metavar="FILE.toml", help="base config file")
+    group.add_argument("--preset", choices=PRESET_CHOICES, help="base preset")
+    _add_sets(p)
+    p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...", help="grid axis")
+    p.add_argument("--random", action="append", default=[], metavar="KEY=LOW:HIGH", help="range")
+    p.add_argument("--trials", type=int, metavar="N", help="random draws (default 4)")
+    p.add_argument("--sweep-seed", type=int, default=0, metavar="S", help="seed of the draws")
+    p.add_argument(
+        "--metric", choices=("accuracy", "macro_f1"), default="accuracy", help="what 'best' means"
+    )
+    p.add_argument("--out", metavar="DIR", help="models folder (default: models/)")
+    _add_json(p, "the trials and the best run (last line)")
+    _add_experiment_options(p)
 
 
 def _error(message: str) -> None:

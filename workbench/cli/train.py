@@ -102,7 +102,7 @@ def _print_devices(result: RunResult) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     """``workbench train``: load, split, train, evaluate and save a bundle."""
     from workbench.cli.progress import PhaseProgress, StatusLine, TrainProgress, sigint_sets
-    from workbench.core import run_training
+    from workbench.core import train_recorded
 
     config = load_config(args)
     vectors = vectors_arg(args.vectors)
@@ -118,7 +118,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         corpus, report = load_corpus_arg(
             args, args.corpus, progress=PhaseProgress(line), cancel=cancel
         )
-        result = run_training(
+        if getattr(args, "folds", None) is not None:
+            return _cross_validate(args, corpus, report, config, vectors, line, cancel)
+        result = train_recorded(
+            None,
             corpus,
             config,
             vectors=vectors,
@@ -127,9 +130,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             progress=PhaseProgress(line),
             out_dir=args.out,
             name=args.name,
+            source="cli",
+            tensorboard=getattr(args, "tensorboard", None),
         )
     line.clear()
     data = train_result_dict(result, corpus, report)
+    data["run_id"] = result.run_id
     if args.json:
         print(dumps(data), flush=True)
     else:
@@ -144,3 +150,60 @@ def cmd_train(args: argparse.Namespace) -> int:
     if status == "cancelled":
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _cross_validate(
+    args: argparse.Namespace,
+    corpus: Corpus,
+    report: ImportReport,
+    config: Any,
+    vectors: Any,
+    line: Any,
+    cancel: threading.Event,
+) -> int:
+    """``train --folds K``: K models on K stratified folds, mean +- sd of the scores."""
+    from workbench.cli.progress import PhaseProgress, TrainProgress
+    from workbench.core import cross_validate
+
+    if args.folds < 2:
+        raise UsageError(f"--folds must be >= 2, got {args.folds}")
+    result = cross_validate(
+        corpus,
+        config,
+        args.folds,
+        vectors=vectors,
+        out_dir=args.out,
+        name=args.name,
+        source="cli",
+        listener_for=lambda fold: TrainProgress(line),
+        cancel=cancel,
+        progress=PhaseProgress(line),
+        tensorboard=getattr(args, "tensorboard", None),
+    )
+    line.clear()
+    folds = result.summary()
+    if args.json:
+        data = {
+            "status": result.status,
+            "run_id": result.run_id,
+            "corpus": corpus_dict(corpus, report),
+            "accuracy": folds["accuracy_mean"],
+            "macro_f1": folds["macro_f1_mean"],
+            "folds": folds,
+        }
+        print(dumps(data), flush=True)
+    else:
+        print(f"corpus: {corpus.source}: {report.summary()}")
+        print(f"{folds['k']}-fold cross-validation ({result.status}), run {result.run_id}")
+        for fold in folds["per_fold"]:
+            print(
+                f"  fold {fold['fold']}: {fold['status']}, "
+                f"{metrics_summary(fold['accuracy'], fold['macro_f1'])}"
+            )
+        if folds["accuracy_mean"] is not None:
+            print(
+                f"accuracy {100 * folds['accuracy_mean']:.2f} "
+                f"+- {100 * folds['accuracy_sd']:.2f} %, "
+                f"macro F1 {folds['macro_f1_mean']:.4f} +- {folds['macro_f1_sd']:.4f}"
+            )
+    return EXIT_INTERRUPTED if result.status == "cancelled" else EXIT_OK

@@ -8,7 +8,9 @@ and ``from workbench.core import load_corpus`` imports only the corpora package.
 Sub-packages, lowest layer first (a package imports only those below it):
 ``corpora`` (corpora, formats, splits, statistics) and ``text`` (tokenizer,
 vectors); ``learning`` (config, architectures, training, evaluation); ``bundles``
-(saved models, prediction); ``runs`` (pipeline, child-process runner).
+(saved models, prediction); ``explain`` (word-level explanations); ``runs``
+(pipeline, child-process runner, estimates); ``experiments`` (run store,
+recording, sweeps, cross-validation).
 """
 
 from __future__ import annotations
@@ -178,6 +180,29 @@ _export(
     "estimate_training_time",
     "measured_throughput",
     "training_work",
+)
+_export(
+    "workbench.core.experiments",
+    "RUN_STATUSES",
+    "CrossValResult",
+    "ListenerChain",
+    "RunRecord",
+    "RunRecorder",
+    "RunStore",
+    "RunStoreError",
+    "SweepResult",
+    "SweepRunner",
+    "SweepSpec",
+    "TensorBoardListener",
+    "TrialOutcome",
+    "config_diff",
+    "corpus_fingerprint",
+    "cross_validate",
+    "parse_grid",
+    "parse_range",
+    "plan_sweep",
+    "stratified_folds",
+    "train_recorded",
 )
 
 __all__ = sorted(_API)

@@ -73,6 +73,7 @@ class RunResult:
     provenance: dict = field(default_factory=dict)
     elapsed_s: float = 0.0
     save_error: str | None = None  # why saving failed (the model is still in ``bundle``)
+    run_id: int | None = None  # the run's id in the run store, when it was recorded
 
     @property
     def status(self) -> str:

@@ -49,6 +49,7 @@ PAGES = (
     ("Evaluate", "workbench.gui.pages.evaluate.page", "EvaluatePage"),
     ("Classify", "workbench.gui.pages.classify.page", "ClassifyPage"),
     ("Models", "workbench.gui.pages.models.page", "ModelsPage"),
+    ("Runs", "workbench.gui.pages.runs.page", "RunsPage"),
 )
 WAIT_ON_CLOSE_MS = 15_000
 

@@ -93,20 +93,27 @@ def training_job(
     *,
     vectors: Vectors | str | None,
     models_dir: Path,
+    tensorboard: Path | None = None,
 ) -> Callable[[TaskContext], RunResult]:
     """A ``TaskRunner`` job that trains, evaluates and saves a model; returns the ``RunResult``.
 
     TensorFlow trains in a child process (``run_training_isolated``): its graph
     building holds the GIL for ~50 ms at a time, which would stall the window. The
     test split is scored at each new best epoch, so Stop has only the saving left.
+    The run is recorded in the models folder's run store (``runs.sqlite``) from this
+    process; ``tensorboard`` also writes TensorBoard event files there.
     """
 
     def run(ctx: TaskContext) -> RunResult:
-        from workbench.core import run_training_isolated
+        from workbench.core import run_training_isolated, train_recorded
 
-        return run_training_isolated(
+        return train_recorded(
+            None,
             corpus,
             config,
+            runner=run_training_isolated,
+            source="window",
+            tensorboard=tensorboard,
             vectors=vectors,
             listener=PartialListener(ctx.partial),
             cancel=ctx.cancel,

@@ -8,11 +8,13 @@ bundle (already saved by the core) becomes the current model.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -80,6 +82,13 @@ class TrainPage(QWidget):
         self.stop_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_button.setToolTip("Stop after the current batch and keep the best model (Esc)")
         self.stop_button.setEnabled(False)
+        self.sweep_button = QPushButton("Sweep…")
+        self.sweep_button.setToolTip("Train a grid or random search of these settings")
+        self.tensorboard_box = QCheckBox("TensorBoard logs")
+        self.tensorboard_box.setToolTip(
+            "Also write TensorBoard event files to a 'tensorboard' folder beside the models folder"
+        )
+        self.sweep_dialog = None
         self.reason_label = QLabel()
         self.reason_label.setObjectName("trainDisabledReason")
         self.reason_label.setStyleSheet("color: #8a5300;")
@@ -112,6 +121,8 @@ class TrainPage(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.sweep_button)
+        buttons.addWidget(self.tensorboard_box)
         buttons.addWidget(self.reason_label, 1)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -137,6 +148,7 @@ class TrainPage(QWidget):
 
         self.train_button.clicked.connect(self.start_training)
         self.stop_button.clicked.connect(self.stop_training)
+        self.sweep_button.clicked.connect(self.open_sweep)
         self.form.config_changed.connect(self.state.set_config)
         self.form.error_changed.connect(self._update_buttons)
         state.config_changed.connect(self._on_state_config)
@@ -195,6 +207,7 @@ class TrainPage(QWidget):
             config,
             vectors=vectors_argument(self.state.vectors, source),
             models_dir=self.state.models_dir,
+            tensorboard=self.tensorboard_dir() if self.tensorboard_box.isChecked() else None,
         )
         task = self.tasks.start(TASK_KIND, job)
         self.task = task
@@ -206,6 +219,23 @@ class TrainPage(QWidget):
         task.finished.connect(self._on_finished)
         self._update_buttons()
         return task
+
+    def tensorboard_dir(self) -> Path:
+        """Where the TensorBoard checkbox writes: beside (not in) the models folder."""
+        return Path(self.state.models_dir).parent / "tensorboard"
+
+    def open_sweep(self) -> QWidget:
+        """Show the sweep window (over the form's current settings)."""
+        from workbench.gui.pages.train.sweep import SweepDialog
+
+        config = self.form.config()
+        if config is not None:
+            self.state.set_config(config)
+        if self.sweep_dialog is None:
+            self.sweep_dialog = SweepDialog(self.state, self.tasks, self)
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
+        return self.sweep_dialog
 
     def stop_training(self) -> None:
         """Ask the running training to stop after its current batch."""
