@@ -87,6 +87,7 @@ _export(
     "evaluate",
     "train",
 )
+_export("workbench.core.learning", "BaselineResult", "baseline_comparison", "train_baseline")
 _export(
     "workbench.core.bundles",
     "Bundle",

@@ -60,7 +60,8 @@ def build_model(
         trainable=config.trainable_embedding,
         name="embedding",
     )
-    x = embedding(tokens)
+    sequence = _rnn_input(tokens, config)
+    x = embedding(sequence)
     if matrix is not None:
         embedding.set_weights([matrix])
     if config.dropout > 0:
@@ -79,7 +80,7 @@ def build_model(
             x = rnn_class(config.units, return_sequences=return_sequences, name=name)(x)
 
     if pooled_over_time:
-        valid = ops.expand_dims(ops.not_equal(tokens, 0), axis=-1)  # [n, maxlen, 1]
+        valid = ops.expand_dims(ops.not_equal(sequence, 0), axis=-1)  # [n, maxlen, 1]
         if config.pooling == "max":
             x = ops.max(ops.where(valid, x, _NEG_LARGE), axis=1)
         else:
@@ -91,7 +92,10 @@ def build_model(
 
     if config.dropout > 0:
         x = layers.Dropout(config.dropout, name="dropout")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="classes")(x)
+    if config.wide_ngrams:
+        outputs = _wide_and_deep(x, tokens, config, vocab_size, num_classes)
+    else:
+        outputs = layers.Dense(num_classes, activation="softmax", name="classes")(x)
     model = keras.Model(tokens, outputs, name="workbench_classifier")
     model.compile(
         optimizer=_optimizer(keras, config),
@@ -99,6 +103,26 @@ def build_model(
         metrics=["accuracy"],
     )
     return model
+
+
+def _rnn_input(tokens: Any, config: TrainConfig) -> Any:
+    """The token ids the recurrent branch reads: the first ``rnn_maxlen`` (0 = all)."""
+    if config.rnn_maxlen and config.rnn_maxlen < config.maxlen:
+        return tokens[:, : config.rnn_maxlen]
+    return tokens
+
+
+def _wide_and_deep(
+    deep: Any, tokens: Any, config: TrainConfig, vocab_size: int, num_classes: int
+) -> Any:
+    """Softmax over the deep branch's class scores plus the bag-of-n-grams branch's."""
+    from keras import layers
+
+    from workbench.core.learning.wide import wide_logits
+
+    deep_logits = layers.Dense(num_classes, name="deep_logits")(deep)
+    wide = wide_logits(tokens, config, vocab_size=vocab_size, num_classes=num_classes)
+    return layers.Activation("softmax", name="classes")(deep_logits + wide)
 
 
 def _optimizer(keras: Any, config: TrainConfig) -> Any:

@@ -28,6 +28,7 @@ from workbench.core.bundles.predict import Predictor, runner_for
 from workbench.core.corpora.corpus import Corpus
 from workbench.core.corpora.split import split_corpus
 from workbench.core.errors import BundleError, ConfigError, CorpusError
+from workbench.core.learning.baseline import BaselineResult, train_baseline
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.evaluation import Evaluation, evaluate
 from workbench.core.learning.training import TrainingListener, TrainResult, train
@@ -63,6 +64,7 @@ class RunResult:
     provenance: dict = field(default_factory=dict)
     elapsed_s: float = 0.0
     save_error: str | None = None  # why saving failed (the model is still in ``bundle``)
+    baseline: BaselineResult | None = None  # the linear baseline on the same splits
 
     @property
     def status(self) -> str:
@@ -89,6 +91,7 @@ class RunResult:
             "coverage": self.coverage.to_dict() if self.coverage else None,
             "vectors": self.vectors_report.to_dict() if self.vectors_report else None,
             "save_error": self.save_error,
+            "baseline": self.baseline.to_dict() if self.baseline else None,
         }
 
 
@@ -313,13 +316,16 @@ def run_training(
         report(_TRAIN_END, "evaluating on the test split")
         probs = scorer.probabilities(result.best_epoch, result.model)
         run.evaluation = evaluate(y_test, probs, class_names, texts=list(splits.test.texts))
+        if config.baseline:
+            run.baseline = _run_baseline(splits, (y_train, y_val, y_test), class_names, report)
+    metrics = _metrics_with_baseline(run.evaluation, run.baseline)
 
     info = build_info_dict(
         name=name or "unsaved model",
         class_names=class_names,
         config=config,
         history=result.history,
-        metrics=run.evaluation,
+        metrics=metrics,
         provenance=provenance,
     )
     bundle_info = info_from_dict(info, None)
@@ -335,7 +341,7 @@ def run_training(
                 class_names=class_names,
                 config=config,
                 history=result.history,
-                metrics=run.evaluation,
+                metrics=metrics,
                 provenance=provenance,
                 name=target.name,
             )
@@ -353,6 +359,33 @@ def run_training(
     run.elapsed_s = time.perf_counter() - start
     report(1.0, f"done: {result.message}")
     return run
+
+
+def _run_baseline(
+    splits: Any, labels: tuple[np.ndarray, ...], class_names: list[str], report: _Progress
+) -> BaselineResult | None:
+    """The linear baseline on the run's splits (None when it cannot be fitted)."""
+    y_train, y_val, y_test = labels
+    try:
+        return train_baseline(
+            splits.train.texts,
+            y_train,
+            splits.test.texts,
+            y_test,
+            len(class_names),
+            val_texts=splits.valid.texts,
+            y_val=y_val,
+            progress=lambda message: report(_TRAIN_END, message),
+        )
+    except (ConfigError, MemoryError):
+        return None
+
+
+def _metrics_with_baseline(evaluation: Evaluation | None, baseline: BaselineResult | None) -> Any:
+    """The test metrics to store in the bundle, with the baseline's figures beside them."""
+    if evaluation is None or baseline is None:
+        return evaluation
+    return {**evaluation.to_dict(), "baseline": baseline.to_dict()}
 
 
 def evaluate_bundle(

@@ -49,6 +49,9 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
         "bidirectional",
         "pooling",
         "dropout",
+        "rnn_maxlen",
+        "wide_ngrams",
+        "wide_buckets",
     ),
     "training": (
         "optimizer",
@@ -58,6 +61,7 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
         "seed",
         "patience",
         "class_weight",
+        "baseline",
     ),
     "split": ("val_fraction", "test_fraction"),
 }
@@ -84,6 +88,11 @@ _HELP: dict[str, str] = {
     "seed": "Random seed for weights and shuffling (same seed, same run where TF allows).",
     "patience": "Stop after this many epochs without a lower validation loss (0 = never).",
     "class_weight": "'balanced' weighs rare classes up in the loss; 'none' weighs all equally.",
+    "rnn_maxlen": "Tokens the recurrent layers read (the first ones; 0 = all maxlen).",
+    "wide_ngrams": "Bag-of-n-grams branch beside the recurrent one over all maxlen tokens: "
+    "0 = off, 1 = words, 2 = words and word bigrams.",
+    "wide_buckets": "Hash buckets for the word bigrams of the bag-of-n-grams branch.",
+    "baseline": "Also train a TF-IDF linear baseline (seconds) and report it beside the model.",
     "val_fraction": "Share of the whole corpus held out for validation.",
     "test_fraction": "Share of the whole corpus held out for the final test.",
 }
@@ -111,6 +120,9 @@ class TrainConfig:
     bidirectional: bool = True
     pooling: str = "max"
     dropout: float = 0.3
+    rnn_maxlen: int = 0
+    wide_ngrams: int = 0
+    wide_buckets: int = 262144
     # training
     optimizer: str = "adam"
     learning_rate: float = 2e-3
@@ -119,6 +131,7 @@ class TrainConfig:
     seed: int = 0
     patience: int = 3
     class_weight: str = "none"
+    baseline: bool = True
     # split
     val_fraction: float = 0.1
     test_fraction: float = 0.2
@@ -229,6 +242,9 @@ _INT_MIN: dict[str, int] = {
     "epochs": 1,
     "seed": 0,
     "patience": 0,
+    "rnn_maxlen": 0,
+    "wide_ngrams": 0,
+    "wide_buckets": 1,
 }
 
 
@@ -289,6 +305,8 @@ def _check_float_range(name: str, value: float) -> float:
 
 
 def _check_combination(config: TrainConfig) -> None:
+    if config.wide_ngrams > 2:
+        raise ConfigError(f"wide_ngrams must be 0, 1 or 2, got {config.wide_ngrams}")
     total = config.val_fraction + config.test_fraction
     if total >= 1:
         raise ConfigError(
