@@ -25,6 +25,17 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def _epoch_printer() -> object:
+    from workbench.core import TrainingListener
+
+    class EpochPrinter(TrainingListener):
+        def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+            shown = " ".join(f"{k} {v:.4f}" for k, v in logs.items())
+            print(f"  epoch {epoch + 1}: {shown} ({time.strftime('%H:%M:%S')})", file=sys.stderr)
+
+    return EpochPrinter()
+
+
 def run(args: argparse.Namespace) -> None:
     from workbench.core import PRESETS, load_corpus, run_training
 
@@ -33,7 +44,9 @@ def run(args: argparse.Namespace) -> None:
     for seed in args.seeds:
         config = base.with_overrides([f"seed={seed}"])
         start = time.perf_counter()
-        result = run_training(corpus, config, vectors=args.vectors, save=False)
+        result = run_training(
+            corpus, config, vectors=args.vectors, save=False, listener=_epoch_printer()
+        )
         elapsed = time.perf_counter() - start
         ev = result.evaluation
         best = result.train.best_epoch

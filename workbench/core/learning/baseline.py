@@ -136,7 +136,7 @@ def fit_softmax(
     bias = tf.Variable(tf.zeros((num_classes,), tf.float32))
     optimizer = tf.keras.optimizers.Adam(learning_rate=learning_rate)
 
-    @tf.function
+    @tf.function(autograph=False)
     def step() -> Any:
         with tf.GradientTape() as tape:
             logits = tf.sparse.sparse_dense_matmul(x, weights) + bias
