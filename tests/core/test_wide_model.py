@@ -1,6 +1,8 @@
-"""The wide-and-deep model: bag-of-n-grams branch beside the recurrent one; rnn_maxlen."""
+"""Wide and deep: a bag-of-n-grams linear part fused with the recurrent model; rnn_maxlen."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from workbench.core import (
     load_bundle,
     run_training,
 )
+from workbench.core.learning.wide import WEIGHTS
 
 
 def test_wide_fields_are_checked():
@@ -27,46 +30,36 @@ def test_wide_fields_are_checked():
     assert "wide_ngrams = 2" in TrainConfig(wide_ngrams=2).to_toml()
 
 
-@pytest.mark.parametrize("ngrams", [1, 2])
-def test_wide_branch_builds_with_named_layers(ngrams):
-    config = CONFIG.with_overrides([f"wide_ngrams={ngrams}", "wide_buckets=64", "rnn_maxlen=8"])
-    model = build_model(config, vocab_size=50, num_classes=3)
-    names = {layer.name for layer in model.layers}
-    assert "wide_unigrams" in names
-    assert ("wide_bigrams" in names) == (ngrams == 2)
-    ids = np.zeros((2, config.maxlen), dtype=np.int32)
-    ids[0, :12] = np.arange(2, 14)
-    probs = np.asarray(model.predict(ids, verbose=0))
-    assert probs.shape == (2, 3)
-    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
-
-
-def test_wide_branch_sees_tokens_the_recurrent_layers_do_not():
-    # the recurrent branch reads 4 tokens; the bag of words all 20: a word placed at
-    # position 10 must change the prediction once its wide weights are set
-    config = CONFIG.with_overrides(["wide_ngrams=1", "rnn_maxlen=4"])
+def test_rnn_maxlen_limits_what_the_recurrent_layers_read():
+    config = CONFIG.with_overrides(["rnn_maxlen=4"])
     model = build_model(config, vocab_size=10, num_classes=3)
-    layer = model.get_layer("wide_unigrams")
-    weights = np.zeros((10, 3), dtype=np.float32)
-    weights[7] = [0.0, 0.0, 5.0]
-    layer.set_weights([weights])
-    plain = np.zeros((1, config.maxlen), dtype=np.int32)
-    plain[0, :11] = 2
-    marked = plain.copy()
-    marked[0, 10] = 7
-    p_plain = np.asarray(model.predict(plain, verbose=0))[0]
-    p_marked = np.asarray(model.predict(marked, verbose=0))[0]
-    assert p_marked[2] > p_plain[2] + 0.1
+    first = np.zeros((1, config.maxlen), dtype=np.int32)
+    first[0, :4] = [2, 3, 4, 5]
+    longer = first.copy()
+    longer[0, 4:12] = 7  # beyond the 4 tokens the LSTM reads
+    a = np.asarray(model.predict(first, verbose=0))
+    b = np.asarray(model.predict(longer, verbose=0))
+    assert np.allclose(a, b, atol=1e-6)
 
 
-def test_wide_and_deep_bundle_saves_loads_and_predicts_the_same(tmp_path):
-    config = CONFIG.with_overrides(["wide_ngrams=2", "wide_buckets=128", "rnn_maxlen=10"])
+@pytest.mark.parametrize("ngrams", [1, 2])
+def test_wide_and_deep_run_saves_loads_and_predicts_the_same(tmp_path, ngrams):
+    config = CONFIG.with_overrides([f"wide_ngrams={ngrams}", "wide_buckets=128", "rnn_maxlen=10"])
     corpus = make_corpus()
     result = run_training(corpus, config, vectors=None, out_dir=tmp_path, name="wide")
     assert result.train.status == "completed"
-    texts = list(corpus.texts[:5])
+    wide = result.provenance["wide"]
+    assert wide["ngrams"] == ngrams
+    assert wide["weight"] in WEIGHTS
+    assert wide["val_loss"] >= 0
+    names = {layer.name for layer in result.bundle.model.layers}
+    assert {"wide_idf", "wide_scores", "wide_bias"} <= names
+    texts = list(corpus.texts[:6])
     before = Predictor(result.bundle).predict_proba(texts)
+    assert np.allclose(before.sum(axis=1), 1.0, atol=1e-5)
     loaded = load_bundle(result.bundle_path)
-    assert loaded.config.wide_ngrams == 2
+    assert loaded.config.wide_ngrams == ngrams
     after = Predictor(loaded).predict_proba(texts)
     assert np.allclose(before, after, atol=1e-5)
+    stored = json.loads((result.bundle_path / "bundle.json").read_text())
+    assert stored["provenance"]["wide"]["weight"] == wide["weight"]

@@ -92,10 +92,7 @@ def build_model(
 
     if config.dropout > 0:
         x = layers.Dropout(config.dropout, name="dropout")(x)
-    if config.wide_ngrams:
-        outputs = _wide_and_deep(x, tokens, config, vocab_size, num_classes)
-    else:
-        outputs = layers.Dense(num_classes, activation="softmax", name="classes")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="classes")(x)
     model = keras.Model(tokens, outputs, name="workbench_classifier")
     model.compile(
         optimizer=_optimizer(keras, config),
@@ -110,19 +107,6 @@ def _rnn_input(tokens: Any, config: TrainConfig) -> Any:
     if config.rnn_maxlen and config.rnn_maxlen < config.maxlen:
         return tokens[:, : config.rnn_maxlen]
     return tokens
-
-
-def _wide_and_deep(
-    deep: Any, tokens: Any, config: TrainConfig, vocab_size: int, num_classes: int
-) -> Any:
-    """Softmax over the deep branch's class scores plus the bag-of-n-grams branch's."""
-    from keras import layers
-
-    from workbench.core.learning.wide import wide_logits
-
-    deep_logits = layers.Dense(num_classes, name="deep_logits")(deep)
-    wide = wide_logits(tokens, config, vocab_size=vocab_size, num_classes=num_classes)
-    return layers.Activation("softmax", name="classes")(deep_logits + wide)
 
 
 def _optimizer(keras: Any, config: TrainConfig) -> Any:

@@ -27,11 +27,12 @@ from workbench.core.bundles.bundle import (
 from workbench.core.bundles.predict import Predictor, runner_for
 from workbench.core.corpora.corpus import Corpus
 from workbench.core.corpora.split import split_corpus
-from workbench.core.errors import BundleError, ConfigError, CorpusError
+from workbench.core.errors import BundleError, Cancelled, ConfigError, CorpusError
 from workbench.core.learning.baseline import BaselineResult, train_baseline
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.evaluation import Evaluation, evaluate
 from workbench.core.learning.training import TrainingListener, TrainResult, train
+from workbench.core.learning.wide import fuse_wide
 from workbench.core.progress import CancelToken, ProgressCallback, Throttle, check_cancelled
 from workbench.core.runs.provenance import default_stem, run_provenance
 from workbench.core.text.tokenizer import Tokenizer
@@ -297,6 +298,11 @@ def run_training(
     )
     provenance = run_provenance(corpus, splits, vecs, cover, dim)
     provenance["class_names"] = class_names
+    if config.wide_ngrams and result.model is not None and result.epochs_run:
+        report(_TRAIN_END, "fitting the bag-of-n-grams part")
+        data = (x_train, y_train, x_val, y_val)
+        provenance["wide"] = _fuse_wide(result, data, config, tokenizer, len(class_names), cancel)
+        scorer = _TestScorer(x_test, config.maxlen, every_best=False)  # the fused model's
     run = RunResult(
         train=result,
         evaluation=None,
@@ -359,6 +365,31 @@ def run_training(
     run.elapsed_s = time.perf_counter() - start
     report(1.0, f"done: {result.message}")
     return run
+
+
+def _fuse_wide(
+    result: TrainResult,
+    data: tuple[np.ndarray, ...],
+    config: TrainConfig,
+    tokenizer: Tokenizer,
+    num_classes: int,
+    cancel: CancelToken | None,
+) -> dict:
+    """Replace ``result.model`` by the wide-and-deep model (kept as is when cancelled)."""
+    try:
+        fused, info = fuse_wide(
+            result.model,
+            data,
+            config,
+            vocab_size=tokenizer.vocab_size,
+            num_classes=num_classes,
+            predict=lambda model, x: runner_for(model, config.maxlen)(x),
+            cancel=cancel,
+        )
+    except Cancelled:
+        return {"skipped": "cancelled: the model is the recurrent part alone"}
+    result.model = fused
+    return info.to_dict()
 
 
 def _run_baseline(
