@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> None:
             "epochs_run": result.train.epochs_run,
             "elapsed_s": round(elapsed, 1),
             "baseline": result.baseline.to_dict() if result.baseline else None,
+            "wide": result.provenance.get("wide"),
         }
         print(json.dumps(row), flush=True)
         if args.log:

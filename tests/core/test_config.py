@@ -17,7 +17,7 @@ def test_defaults_are_the_recommended_recipe():
     assert config.to_dict() == {
         "max_words": 20000,
         "min_count": 1,
-        "maxlen": 400,
+        "maxlen": 1500,
         "padding": "post",
         "truncating": "post",
         "embedding_dim": 50,
@@ -28,6 +28,9 @@ def test_defaults_are_the_recommended_recipe():
         "bidirectional": True,
         "pooling": "max",
         "dropout": 0.3,
+        "rnn_maxlen": 400,
+        "wide_ngrams": 2,
+        "wide_buckets": 262144,
         "optimizer": "adam",
         "learning_rate": 2e-3,
         "batch_size": 32,
@@ -35,6 +38,7 @@ def test_defaults_are_the_recommended_recipe():
         "seed": 0,
         "patience": 3,
         "class_weight": "none",
+        "baseline": True,
         "val_fraction": 0.1,
         "test_fraction": 0.2,
     }
@@ -52,6 +56,7 @@ def test_seed_article_preset():
         0,
     )
     assert (seed.optimizer, seed.learning_rate) == ("adam", 1e-3)
+    assert (seed.wide_ngrams, seed.rnn_maxlen) == (0, 0)  # the seed article's plain LSTM
 
 
 def test_config_is_frozen():

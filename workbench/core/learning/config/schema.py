@@ -1,7 +1,9 @@
 """Training configuration: one frozen, validated dataclass with TOML and ``--set`` support.
 
 ``TrainConfig()`` is the recommended recipe (GloVe-initialised BiLSTM whose outputs are
-max-pooled over time). Every value is checked in ``__post_init__``; a bad one raises
+max-pooled over time, reading the first 400 tokens, fused with a TF-IDF-style linear model
+of the words and word bigrams of the first 1500 tokens: "wide and deep"). Every value is
+checked in ``__post_init__``; a bad one raises
 :class:`~workbench.core.errors.ConfigError` naming it (``"units must be >= 1, got 0"``).
 
 TOML layout: :meth:`TrainConfig.to_toml` writes one ``[train]`` table, each key preceded
@@ -108,7 +110,7 @@ class TrainConfig:
     # text
     max_words: int = 20000
     min_count: int = 1
-    maxlen: int = 400
+    maxlen: int = 1500
     padding: str = "post"
     truncating: str = "post"
     # model
@@ -120,8 +122,8 @@ class TrainConfig:
     bidirectional: bool = True
     pooling: str = "max"
     dropout: float = 0.3
-    rnn_maxlen: int = 0
-    wide_ngrams: int = 0
+    rnn_maxlen: int = 400
+    wide_ngrams: int = 2
     wide_buckets: int = 262144
     # training
     optimizer: str = "adam"
@@ -376,6 +378,8 @@ PRESETS: dict[str, TrainConfig] = {
     "seed-article": TrainConfig(
         max_words=5000,
         maxlen=100,
+        rnn_maxlen=0,
+        wide_ngrams=0,
         units=150,
         bidirectional=False,
         pooling="last",
