@@ -87,8 +87,8 @@ def table(path: str) -> None:
     for row in rows:
         groups.setdefault((row["corpus"], row["label"]), []).append(row)
     print(
-        "| corpus | recipe | seeds | val acc (recurrent part) | test acc | test macro F1 | baseline acc "
-        "| baseline F1 | wins | min/run |"
+        "| corpus | recipe | seeds | val acc (recurrent part) | test acc | test macro F1 "
+        "| baseline acc | baseline F1 | wins | min/run |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for (corpus, label), items in groups.items():
