@@ -1,8 +1,9 @@
 """Accuracy acceptance: the default recipe on the full BBC corpus (slow, runs in CI).
 
 ``workbench train --corpus <data>/bbc --vectors bundled --json`` with the default
-config must reach at least 97.5 % test accuracy (5 classes). Takes a few minutes
-on a CPU; skipped where the reference data is absent.
+config (wide and deep, see bench/RESULTS.md) must reach at least MIN_ACCURACY test
+accuracy (5 classes, seed 0) and beat the built-in linear baseline on the same split.
+Takes a few minutes on a CPU; skipped where the reference data is absent.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 
 import pytest
 
-MIN_ACCURACY = 0.975
+MIN_ACCURACY = 0.984  # 98.42 % measured at seed 0 (bench/RESULTS.md, issue 10)
 
 
 @pytest.mark.slow
@@ -48,3 +49,6 @@ def test_default_recipe_reaches_target_accuracy_on_bbc(shared_data, tmp_path):
     assert result["bundle"] is not None
     assert result["corpus"]["documents"] >= 2220  # all 2,225 articles, bar broken files
     assert result["accuracy"] >= MIN_ACCURACY
+    baseline = result["baseline"]
+    print(f"  linear baseline: accuracy {baseline['accuracy']:.4f}, F1 {baseline['macro_f1']:.4f}")
+    assert result["accuracy"] > baseline["accuracy"]

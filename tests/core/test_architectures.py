@@ -128,7 +128,13 @@ def test_unregistered_architecture_is_refused():
 
 def test_registered_architecture_trains_saves_loads_and_predicts(registered, tmp_path):
     config = TrainConfig(
-        architecture=NAME, maxlen=20, embedding_dim=8, max_words=200, epochs=1, batch_size=8
+        architecture=NAME,
+        maxlen=20,
+        embedding_dim=8,
+        max_words=200,
+        epochs=1,
+        batch_size=8,
+        wide_ngrams=0,  # the registered model alone, not fused with the n-gram part
     )
     corpus = make_corpus(per_class=10)
     result = run_training(corpus, config, vectors=None, out_dir=tmp_path)

@@ -17,7 +17,7 @@ def test_defaults_are_the_recommended_recipe():
     assert config.to_dict() == {
         "max_words": 20000,
         "min_count": 1,
-        "maxlen": 400,
+        "maxlen": 1500,
         "padding": "post",
         "truncating": "post",
         "embedding_dim": 50,
@@ -28,6 +28,9 @@ def test_defaults_are_the_recommended_recipe():
         "bidirectional": True,
         "pooling": "max",
         "dropout": 0.3,
+        "rnn_maxlen": 400,
+        "wide_ngrams": 2,
+        "wide_buckets": 262144,
         "optimizer": "adam",
         "learning_rate": 2e-3,
         "batch_size": 32,
@@ -36,6 +39,7 @@ def test_defaults_are_the_recommended_recipe():
         "patience": 3,
         "class_weight": "none",
         "mixed_precision": False,
+        "baseline": True,
         "val_fraction": 0.1,
         "test_fraction": 0.2,
     }
@@ -60,6 +64,7 @@ def test_seed_article_preset_is_the_articles_recipe():
     assert "half the embedding width" in description
     assert "10 epochs" in description
     assert set(PRESET_DESCRIPTIONS) == set(PRESETS)
+    assert (seed.wide_ngrams, seed.rnn_maxlen) == (0, 0)  # the seed article's plain LSTM
 
 
 def test_config_is_frozen():
@@ -305,7 +310,10 @@ def test_memory_estimate_counts_the_parameters_keras_builds():
     [
         ({"units": 100_000}, "lower units (now 100000) or layers (now 1)"),
         ({"max_words": 10_000_000, "embedding_dim": 4096}, "lower max_words"),
-        ({"maxlen": 100_000, "batch_size": 4096}, "lower maxlen (now 100000) or batch_size"),
+        (
+            {"maxlen": 100_000, "rnn_maxlen": 0, "batch_size": 4096},
+            "lower maxlen (now 100000) or batch_size",
+        ),
     ],
 )
 def test_a_model_too_big_for_memory_is_refused_naming_the_settings(overrides, lower):

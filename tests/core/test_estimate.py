@@ -17,7 +17,7 @@ from workbench.core.runs.estimate import DEFAULT_THROUGHPUT, format_estimate
 
 
 def test_work_grows_with_documents_maxlen_units_and_layers():
-    base = TrainConfig()
+    base = TrainConfig(maxlen=400, rnn_maxlen=0)  # the recurrent part reads every token
     work = training_work(base, 1000)
     assert training_work(base, 2000) == pytest.approx(2 * work)
     assert training_work(dataclasses.replace(base, maxlen=800), 1000) == pytest.approx(2 * work)

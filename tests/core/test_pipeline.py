@@ -42,6 +42,7 @@ CONFIG = TrainConfig(
     patience=0,
     dropout=0.0,
     learning_rate=0.01,
+    wide_ngrams=0,  # the recurrent model alone (wide and deep: test_wide_model.py)
 )
 
 

@@ -478,7 +478,11 @@ def test_estimate_shown_by_train_and_follows_config(ready_page, tmp_path):
     assert page.estimate().total_s == pytest.approx(4 * seconds)
     assert page.estimate_label.text() != first
     page.state.set_config(
-        dataclasses.replace(page.state.config, maxlen=page.state.config.maxlen * 2)
+        dataclasses.replace(
+            page.state.config,
+            maxlen=page.state.config.maxlen * 2,
+            rnn_maxlen=page.state.config.rnn_maxlen * 2,
+        )
     )
     assert page.estimate().total_s == pytest.approx(8 * seconds)
     page.state.set_corpus(None, None, None)

@@ -41,10 +41,13 @@ def train_result_dict(result: RunResult, corpus: Corpus, report: ImportReport) -
     data["devices"] = dict(result.train.devices)
     data["documents_per_s"] = result.train.documents_per_s
     data["corpus"] = corpus_dict(corpus, report)
+    data["baseline"] = result.baseline.to_dict() if result.baseline is not None else None
     return data
 
 
 def _print_train_summary(result: RunResult, data: dict[str, Any], report: ImportReport) -> None:
+    from workbench.core import baseline_comparison
+
     tr = result.train
     print(f"corpus: {data['corpus']['source']} ({data['corpus']['format']}): {report.summary()}")
     for line in report_lines(report):
@@ -76,6 +79,11 @@ def _print_train_summary(result: RunResult, data: dict[str, Any], report: Import
     ev = result.evaluation
     if ev is not None:
         print(f"test {metrics_summary(ev.accuracy, ev.macro_f1)}")
+        base = result.baseline
+        if base is not None:
+            print(f"linear baseline {metrics_summary(base.accuracy, base.macro_f1)}")
+            config = result.bundle.config if result.bundle is not None else {}
+            print(baseline_comparison(config, ev.accuracy, base))
         print(per_class_table(ev.per_class))
     else:
         print("no test metrics (no epoch finished)")

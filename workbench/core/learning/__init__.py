@@ -12,6 +12,11 @@ from workbench.core.learning.architectures import (
     register_architecture,
     unregister_architecture,
 )
+from workbench.core.learning.baseline import (
+    BaselineResult,
+    baseline_comparison,
+    train_baseline,
+)
 from workbench.core.learning.config import (
     GROUP_TITLES,
     PRESET_DESCRIPTIONS,
@@ -34,6 +39,7 @@ __all__ = [
     "PRESETS",
     "PRESET_DESCRIPTIONS",
     "Architecture",
+    "BaselineResult",
     "DevicePlan",
     "Evaluation",
     "MemoryEstimate",
@@ -44,6 +50,7 @@ __all__ = [
     "TrainResult",
     "TrainingListener",
     "architecture_names",
+    "baseline_comparison",
     "build_model",
     "check_memory",
     "cudnn_notes",
@@ -53,5 +60,6 @@ __all__ = [
     "register_architecture",
     "settings_by_group",
     "train",
+    "train_baseline",
     "unregister_architecture",
 ]

@@ -95,7 +95,8 @@ def training_work(config: TrainConfig, n_documents: int, embedding_dim: int | No
         inputs = directions * units
     n_train = n_documents * max(0.0, 1.0 - config.val_fraction - config.test_fraction)
     n_val = n_documents * config.val_fraction
-    return per_token * config.maxlen * (n_train + _VALIDATION_SHARE * n_val)
+    steps = min(config.rnn_maxlen, config.maxlen) if config.rnn_maxlen else config.maxlen
+    return per_token * steps * (n_train + _VALIDATION_SHARE * n_val)
 
 
 def measured_throughput(work_per_epoch: float, epochs_run: int, elapsed_s: float) -> float | None:

@@ -29,11 +29,13 @@ from workbench.core.bundles.bundle import (
 from workbench.core.bundles.predict import Predictor, runner_for
 from workbench.core.corpora.corpus import Corpus
 from workbench.core.corpora.split import split_corpus
-from workbench.core.errors import BundleError, ConfigError, CorpusError
+from workbench.core.errors import BundleError, Cancelled, ConfigError, CorpusError
 from workbench.core.learning.architectures.building import check_memory
+from workbench.core.learning.baseline import BaselineResult, train_baseline
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.evaluation import Evaluation, evaluate
 from workbench.core.learning.training import TrainingListener, TrainResult, train
+from workbench.core.learning.wide import fuse_wide
 from workbench.core.progress import (
     CancelToken,
     ProgressCallback,
@@ -74,6 +76,7 @@ class RunResult:
     elapsed_s: float = 0.0
     save_error: str | None = None  # why saving failed (the model is still in ``bundle``)
     run_id: int | None = None  # the run's id in the run store, when it was recorded
+    baseline: BaselineResult | None = None  # the linear baseline on the same splits
 
     @property
     def status(self) -> str:
@@ -100,6 +103,7 @@ class RunResult:
             "coverage": self.coverage.to_dict() if self.coverage else None,
             "vectors": self.vectors_report.to_dict() if self.vectors_report else None,
             "save_error": self.save_error,
+            "baseline": self.baseline.to_dict() if self.baseline else None,
         }
 
 
@@ -307,6 +311,11 @@ def run_training(
     provenance = run_provenance(corpus, splits, vecs, cover, dim)
     provenance["class_names"] = class_names
     provenance["devices"] = dict(result.devices)
+    if config.wide_ngrams and result.model is not None and result.epochs_run:
+        report(_TRAIN_END, "fitting the bag-of-n-grams part")
+        data = (x_train, y_train, x_val, y_val)
+        provenance["wide"] = _fuse_wide(result, data, config, tokenizer, len(class_names), cancel)
+        scorer = _TestScorer(x_test, config.maxlen, every_best=False)  # the fused model's
     run = RunResult(
         train=result,
         evaluation=None,
@@ -326,6 +335,9 @@ def run_training(
         report(_TRAIN_END, "evaluating on the test split")
         probs = scorer.probabilities(result.best_epoch, result.model)
         run.evaluation = evaluate(y_test, probs, class_names, texts=list(splits.test.texts))
+        if config.baseline:
+            run.baseline = _run_baseline(splits, (y_train, y_val, y_test), class_names, report)
+    metrics = _metrics_with_baseline(run.evaluation, run.baseline)
 
     status = run_status(
         result.status,
@@ -340,7 +352,7 @@ def run_training(
         class_names=class_names,
         config=config,
         history=result.history,
-        metrics=run.evaluation,
+        metrics=metrics,
         provenance=provenance,
         status=status,
     )
@@ -357,7 +369,7 @@ def run_training(
                 class_names=class_names,
                 config=config,
                 history=result.history,
-                metrics=run.evaluation,
+                metrics=metrics,
                 provenance=provenance,
                 replace=False,  # another run may take the same name meanwhile
                 status=status,
@@ -376,6 +388,58 @@ def run_training(
     run.elapsed_s = time.perf_counter() - start
     report(1.0, f"done: {result.message}")
     return run
+
+
+def _fuse_wide(
+    result: TrainResult,
+    data: tuple[np.ndarray, ...],
+    config: TrainConfig,
+    tokenizer: Tokenizer,
+    num_classes: int,
+    cancel: CancelToken | None,
+) -> dict:
+    """Replace ``result.model`` by the wide-and-deep model (kept as is when cancelled)."""
+    try:
+        fused, info = fuse_wide(
+            result.model,
+            data,
+            config,
+            vocab_size=tokenizer.vocab_size,
+            num_classes=num_classes,
+            predict=lambda model, x: runner_for(model, config.maxlen)(x),
+            cancel=cancel,
+        )
+    except Cancelled:
+        return {"skipped": "cancelled: the model is the recurrent part alone"}
+    result.model = fused
+    return info.to_dict()
+
+
+def _run_baseline(
+    splits: Any, labels: tuple[np.ndarray, ...], class_names: list[str], report: _Progress
+) -> BaselineResult | None:
+    """The linear baseline on the run's splits (None when it cannot be fitted)."""
+    y_train, y_val, y_test = labels
+    try:
+        return train_baseline(
+            splits.train.texts,
+            y_train,
+            splits.test.texts,
+            y_test,
+            len(class_names),
+            val_texts=splits.valid.texts,
+            y_val=y_val,
+            progress=lambda message: report(_TRAIN_END, message),
+        )
+    except (ConfigError, MemoryError):
+        return None
+
+
+def _metrics_with_baseline(evaluation: Evaluation | None, baseline: BaselineResult | None) -> Any:
+    """The test metrics to store in the bundle, with the baseline's figures beside them."""
+    if evaluation is None or baseline is None:
+        return evaluation
+    return {**evaluation.to_dict(), "baseline": baseline.to_dict()}
 
 
 def evaluate_bundle(

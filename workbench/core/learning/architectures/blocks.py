@@ -32,7 +32,9 @@ def embedded_tokens(
     """``(tokens input, embedded and dropped-out sequence)`` for a model's start.
 
     The embedding is initialised from ``matrix`` when given and fine-tuned when
-    ``config.trainable_embedding``; dropout follows when ``config.dropout`` > 0.
+    ``config.trainable_embedding``; dropout follows when ``config.dropout`` > 0. The
+    sequence holds the first ``config.rnn_maxlen`` tokens (all when 0); the rest is
+    read by the bag-of-n-grams part only (:mod:`workbench.core.learning.wide`).
     """
     import keras
     from keras import layers
@@ -45,7 +47,8 @@ def embedded_tokens(
         trainable=config.trainable_embedding,
         name="embedding",
     )
-    x = embedding(tokens)
+    read = getattr(config, "rnn_maxlen", 0)
+    x = embedding(tokens[:, :read] if read and read < config.maxlen else tokens)
     if matrix is not None:
         embedding.set_weights([matrix])
     if config.dropout > 0:
@@ -57,7 +60,10 @@ def masked_pool(tokens: Any, x: Any, how: str) -> Any:
     """``"max"`` or ``"mean"`` of sequence ``x`` ``[n, maxlen, d]`` over the non-padding steps."""
     from keras import ops
 
-    valid = ops.expand_dims(ops.not_equal(tokens, 0), axis=-1)  # [n, maxlen, 1]
+    steps = x.shape[1]
+    if steps is not None and steps < tokens.shape[1]:  # the sequence read only the start
+        tokens = tokens[:, :steps]
+    valid = ops.expand_dims(ops.not_equal(tokens, 0), axis=-1)  # [n, steps, 1]
     if how == "max":
         x = ops.max(ops.where(valid, x, _NEG_LARGE), axis=1)
     else:

@@ -120,7 +120,8 @@ def _memory(kind: str) -> Any:
             per_direction = gates * units * (width + units) + biases
             weights += directions * per_direction
             width = directions * units
-        steps = config.maxlen
+        read = getattr(config, "rnn_maxlen", 0)
+        steps = min(read, config.maxlen) if read else config.maxlen
         return [
             MemoryPart(("max_words", "embedding_dim"), vocab_size * dim, 2 * steps * dim),
             MemoryPart(

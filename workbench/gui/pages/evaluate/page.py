@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import WorkbenchError
+from workbench.core import WorkbenchError, baseline_comparison
 from workbench.gui.pages.classify.highlight import ExplanationView
 from workbench.gui.pages.evaluate.class_words import ClassWordsPanel, explain_document
 from workbench.gui.pages.evaluate.confusion import ConfusionMatrixView
@@ -96,6 +96,11 @@ class EvaluatePage(QWidget):
         self.accuracy_card = MetricCard("Accuracy")
         self.macro_card = MetricCard("Macro F1")
         self.weighted_card = MetricCard("Weighted F1")
+        self.baseline_label = QLabel()  # "BiLSTM 97.8% - linear baseline 98.2%"
+        self.baseline_label.setToolTip(
+            "A TF-IDF linear model trained in seconds on the same training split "
+            "and scored on the same test split"
+        )
         self.class_table = read_only_table(CLASS_COLUMNS)
         # numbers as wide as their header text (never cut), the class name takes the rest
         class_header = self.class_table.horizontalHeader()
@@ -131,6 +136,7 @@ class EvaluatePage(QWidget):
         report.addWidget(self.report_title)
         report.addWidget(self.notes_label)
         report.addLayout(cards)
+        report.addWidget(self.baseline_label)
         report.addWidget(QLabel("Per class"))
         report.addWidget(self.class_table, 2)
         report.addWidget(QLabel("Confusion matrix (rows: true class, columns: predicted)"))
@@ -199,6 +205,9 @@ class EvaluatePage(QWidget):
         self.accuracy_card.set_value(evaluation.accuracy)
         self.macro_card.set_value(evaluation.macro_f1)
         self.weighted_card.set_value(evaluation.weighted_f1)
+        versus = stored_baseline_text(self.state.bundle, evaluation)
+        self.baseline_label.setText(versus)
+        self.baseline_label.setVisible(bool(versus))
         self._fill_class_table(evaluation)
         self.confusion.set_matrix(evaluation.class_names, evaluation.confusion)
         self.stack.setCurrentIndex(1)
@@ -515,3 +524,23 @@ if __name__ == "__main__":  # python -m workbench.gui.pages.evaluate.page [model
             prepare=load_bundle_arg,
         )
     )
+
+
+def stored_baseline_text(bundle: object, evaluation: Evaluation) -> str:
+    """The model-versus-baseline line when ``evaluation`` is the bundle's own test score.
+
+    A bundle stores its linear baseline's figures on the training run's test split; they
+    are only comparable with that split's evaluation, not with one on another corpus.
+    """
+    metrics = getattr(bundle, "metrics", None)
+    if not isinstance(metrics, dict) or not metrics.get("baseline"):
+        return ""
+    same = metrics.get("accuracy") == evaluation.accuracy and metrics.get("confusion") == [
+        list(row) for row in evaluation.confusion
+    ]
+    if not same:
+        return ""
+    text = baseline_comparison(
+        getattr(bundle, "config", None), evaluation.accuracy, metrics["baseline"]
+    )
+    return f"{text} (same test split)" if text else ""

@@ -1,0 +1,142 @@
+"""The built-in linear baseline (TF-IDF + softmax regression) and where its figures go."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from tests.core.test_pipeline import CONFIG, TOPICS, make_corpus
+from workbench.core import (
+    BaselineResult,
+    ConfigError,
+    TrainConfig,
+    baseline_comparison,
+    load_bundle,
+    read_bundle_info,
+    run_training,
+    train_baseline,
+)
+from workbench.core.learning.baseline import L2_CHOICES, TfidfFeatures
+
+
+def _labels(corpus):
+    index = {name: i for i, name in enumerate(TOPICS)}
+    return np.array([index[label] for label in corpus.labels])
+
+
+def test_features_keep_terms_of_min_df_documents_with_bigrams():
+    features = TfidfFeatures(min_df=2)
+    rows = features.fit_transform(["red apple pie", "red apple tart", "blue sky"])
+    assert set(features.vocabulary) == {"red", "apple", "red apple"}
+    assert rows.shape == (3, 3)
+    assert rows.indptr.tolist() == [0, 3, 6, 6]  # the last document has no kept term
+    unigram_only = TfidfFeatures(ngrams=1, min_df=1)
+    unigram_only.fit_transform(["red apple pie"])
+    assert "red apple" not in unigram_only.vocabulary
+
+
+def test_features_are_sublinear_tfidf_with_unit_norm():
+    features = TfidfFeatures(ngrams=1, min_df=1)
+    rows = features.fit_transform(["cat cat cat cat dog", "dog bird", "bird"])
+    first = dict(zip(rows.indices[0:2].tolist(), rows.data[0:2].tolist(), strict=True))
+    cat, dog = features.vocabulary["cat"], features.vocabulary["dog"]
+    assert math.isclose(sum(v * v for v in first.values()), 1.0, rel_tol=1e-5)
+    idf_cat = 1 + math.log(4 / 2)  # in 1 of 3 documents, smoothed
+    idf_dog = 1 + math.log(4 / 3)  # in 2 of 3 documents
+    ratio = ((1 + math.log(4)) * idf_cat) / (1 * idf_dog)
+    assert math.isclose(first[cat] / first[dog], ratio, rel_tol=1e-5)
+    unseen = features.transform(["zebra"])
+    assert unseen.indptr.tolist() == [0, 0]
+
+
+def test_baseline_learns_the_topics_and_reports_figures():
+    corpus = make_corpus(per_class=20)
+    test = make_corpus(per_class=6, seed=1)
+    valid = make_corpus(per_class=4, seed=2)
+    result = train_baseline(
+        corpus.texts,
+        _labels(corpus),
+        test.texts,
+        _labels(test),
+        3,
+        val_texts=valid.texts,
+        y_val=_labels(valid),
+    )
+    assert result.accuracy == 1.0
+    assert result.macro_f1 == 1.0
+    assert result.val_accuracy == 1.0
+    assert result.l2 == L2_CHOICES[0]  # ties go to the strongest penalty
+    assert result.features > 30
+    assert result.elapsed_s > 0
+
+
+def test_baseline_without_test_or_validation_split():
+    corpus = make_corpus(per_class=5)
+    result = train_baseline(corpus.texts, _labels(corpus), [], [], 3)
+    assert result.accuracy is None
+    assert result.macro_f1 is None
+    assert result.val_accuracy is None
+
+
+@pytest.mark.parametrize(
+    ("texts", "labels", "classes", "message"),
+    [
+        (["a b", "c d"], [0], 2, "2 training texts but 1 labels"),
+        (["a b"], [0], 1, "num_classes must be an integer >= 2"),
+        ([], [], 2, "cannot fit the baseline on 0 texts"),
+    ],
+)
+def test_baseline_bad_inputs_raise_config_error(texts, labels, classes, message):
+    with pytest.raises(ConfigError, match=message):
+        train_baseline(texts, np.array(labels, dtype=int), [], [], classes)
+
+
+def test_baseline_result_round_trip_and_malformed_data():
+    result = BaselineResult(0.98, 0.97, 0.96, 1e-5, 1234, 2.5)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert BaselineResult.from_dict(data) == result
+    assert BaselineResult.from_dict("junk") is None
+    partial = BaselineResult.from_dict({"accuracy": "high", "macro_f1": True})
+    assert partial is not None
+    assert partial.accuracy is None
+    assert partial.macro_f1 is None
+
+
+def test_comparison_text_names_model_and_both_figures():
+    text = baseline_comparison(TrainConfig(), 0.978, {"accuracy": 0.982})
+    assert text == "BiLSTM 97.8% - linear baseline 98.2%"
+    wide = TrainConfig(rnn="gru", bidirectional=False, wide_ngrams=2)
+    assert baseline_comparison(wide, 0.99, BaselineResult(0.98, 0.98, None, 0, 0, 0)) == (
+        "GRU + n-grams 99.0% - linear baseline 98.0%"
+    )
+    assert baseline_comparison(TrainConfig(), None, {"accuracy": 0.9}) == ""
+    assert baseline_comparison(TrainConfig(), 0.9, None) == ""
+
+
+def test_run_training_reports_baseline_in_result_json_and_bundle(tmp_path):
+    result = run_training(make_corpus(), CONFIG, vectors=None, out_dir=tmp_path, name="b")
+    assert result.baseline is not None
+    assert 0 <= result.baseline.accuracy <= 1
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["baseline"]["accuracy"] == result.baseline.accuracy
+    assert data["baseline"]["macro_f1"] == result.baseline.macro_f1
+    stored = json.loads((result.bundle_path / "bundle.json").read_text())["metrics"]
+    assert stored["baseline"]["accuracy"] == result.baseline.accuracy
+    assert stored["accuracy"] == result.evaluation.accuracy  # the model's own figures stay
+    assert read_bundle_info(result.bundle_path).accuracy == result.evaluation.accuracy
+    loaded = load_bundle(result.bundle_path)
+    assert loaded.metrics["baseline"]["macro_f1"] == result.baseline.macro_f1
+    assert loaded.evaluation().accuracy == result.evaluation.accuracy
+
+
+def test_baseline_can_be_switched_off(tmp_path):
+    config = CONFIG.with_overrides(["baseline=false"])
+    result = run_training(make_corpus(), config, vectors=None, out_dir=tmp_path, name="b")
+    assert result.baseline is None
+    assert result.to_dict()["baseline"] is None
+    stored = json.loads((result.bundle_path / "bundle.json").read_text())["metrics"]
+    assert "baseline" not in stored
+    assert "accuracy" in stored

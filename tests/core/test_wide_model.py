@@ -1,0 +1,65 @@
+"""Wide and deep: a bag-of-n-grams linear part fused with the recurrent model; rnn_maxlen."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.core.test_pipeline import CONFIG, make_corpus
+from workbench.core import (
+    ConfigError,
+    Predictor,
+    TrainConfig,
+    build_model,
+    load_bundle,
+    run_training,
+)
+from workbench.core.learning.wide import WEIGHTS
+
+
+def test_wide_fields_are_checked():
+    with pytest.raises(ConfigError, match="wide_ngrams must be <= 2, got 3"):
+        TrainConfig(wide_ngrams=3)
+    with pytest.raises(ConfigError, match="wide_buckets must be >= 1, got 0"):
+        TrainConfig(wide_buckets=0)
+    with pytest.raises(ConfigError, match="rnn_maxlen must be >= 0, got -1"):
+        TrainConfig().with_overrides(["rnn_maxlen=-1"])
+    assert "wide_ngrams" in TrainConfig.field_help()
+    assert "wide_ngrams = 2" in TrainConfig(wide_ngrams=2).to_toml()
+
+
+def test_rnn_maxlen_limits_what_the_recurrent_layers_read():
+    config = CONFIG.with_overrides(["rnn_maxlen=4"])
+    model = build_model(config, vocab_size=10, num_classes=3)
+    first = np.zeros((1, config.maxlen), dtype=np.int32)
+    first[0, :4] = [2, 3, 4, 5]
+    longer = first.copy()
+    longer[0, 4:12] = 7  # beyond the 4 tokens the LSTM reads
+    a = np.asarray(model.predict(first, verbose=0))
+    b = np.asarray(model.predict(longer, verbose=0))
+    assert np.allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize("ngrams", [1, 2])
+def test_wide_and_deep_run_saves_loads_and_predicts_the_same(tmp_path, ngrams):
+    config = CONFIG.with_overrides([f"wide_ngrams={ngrams}", "wide_buckets=128", "rnn_maxlen=10"])
+    corpus = make_corpus()
+    result = run_training(corpus, config, vectors=None, out_dir=tmp_path, name="wide")
+    assert result.train.status == "completed"
+    wide = result.provenance["wide"]
+    assert wide["ngrams"] == ngrams
+    assert wide["weight"] in WEIGHTS
+    assert wide["val_loss"] >= 0
+    names = {layer.name for layer in result.bundle.model.layers}
+    assert {"wide_idf", "wide_scores", "wide_bias"} <= names
+    texts = list(corpus.texts[:6])
+    before = Predictor(result.bundle).predict_proba(texts)
+    assert np.allclose(before.sum(axis=1), 1.0, atol=1e-5)
+    loaded = load_bundle(result.bundle_path)
+    assert loaded.config.wide_ngrams == ngrams
+    after = Predictor(loaded).predict_proba(texts)
+    assert np.allclose(before, after, atol=1e-5)
+    stored = json.loads((result.bundle_path / "bundle.json").read_text())
+    assert stored["provenance"]["wide"]["weight"] == wide["weight"]

@@ -1,0 +1,44 @@
+"""The model-versus-baseline line of the Train and Evaluate pages."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from workbench.core import BaselineResult, TrainConfig, evaluate
+from workbench.gui.pages.evaluate.page import stored_baseline_text
+from workbench.gui.pages.train.page import _baseline_suffix
+
+
+def _evaluation(correct: int):
+    y_true = np.array([0, 0, 1, 1])
+    probs = np.zeros((4, 2))
+    for i, label in enumerate(y_true):
+        right = i < correct
+        probs[i, label if right else 1 - label] = 1.0
+    return evaluate(y_true, probs, ["a", "b"])
+
+
+def test_evaluate_page_line_only_for_the_bundles_own_test_split():
+    own = _evaluation(3)
+    metrics = {**own.to_dict(), "baseline": {"accuracy": 1.0, "macro_f1": 1.0}}
+    bundle = SimpleNamespace(metrics=metrics, config=TrainConfig())
+    assert stored_baseline_text(bundle, own) == (
+        "BiLSTM + n-grams 75.0% - linear baseline 100.0% (same test split)"
+    )
+    other_corpus = _evaluation(2)
+    assert stored_baseline_text(bundle, other_corpus) == ""
+    without = SimpleNamespace(metrics=own.to_dict(), config=TrainConfig())
+    assert stored_baseline_text(without, own) == ""
+    assert stored_baseline_text(None, own) == ""
+
+
+def test_train_page_summary_suffix():
+    evaluation = _evaluation(4)
+    bundle = SimpleNamespace(config=TrainConfig(wide_ngrams=2))
+    baseline = BaselineResult(0.75, 0.7, None, 1e-5, 10, 1.0)
+    result = SimpleNamespace(evaluation=evaluation, bundle=bundle, baseline=baseline)
+    assert _baseline_suffix(result) == " (BiLSTM + n-grams 100.0% - linear baseline 75.0%)"
+    result.baseline = None
+    assert _baseline_suffix(result) == ""

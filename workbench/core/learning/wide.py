@@ -1,0 +1,199 @@
+"""The "wide" part of a wide-and-deep classifier: a linear model over a bag of n-grams.
+
+After the recurrent ("deep") model has trained, :func:`fuse_wide` fits a TF-IDF-style
+linear softmax model on the same token ids (words, and with ``wide_ngrams=2`` word
+bigrams hashed into ``wide_buckets`` buckets), a convex problem solved in seconds, and
+returns one Keras model whose class scores are the deep model's log-probabilities plus
+``weight`` times the linear model's scores. The weight is chosen on the validation
+split (:data:`WEIGHTS`, by validation log loss); the test split is never looked at.
+
+Features, the same in numpy (fitting) and in the Keras graph (predicting): every token
+(bigram) occurrence adds its inverse document frequency ``1 + log((1 + n) / (1 + df))``
+to its term; the document's vector is divided by ``sqrt(sum of idf**2 over its
+occurrences)`` (the L2 norm when no term repeats). Padding (id 0) and out-of-vocabulary
+tokens (id 1) count for nothing. The wide part reads all ``maxlen`` tokens, the deep
+part the first ``rnn_maxlen``. Built from Keras layers and ``keras.ops`` only, so a saved
+model loads without custom objects. Keras is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from workbench.core.learning.baseline import SparseRows, fit_softmax, predict_proba
+from workbench.core.learning.config.schema import TrainConfig
+from workbench.core.progress import CancelToken, check_cancelled
+
+HASH_MULTIPLIER = 7919  # a prime; (left * 7919 + right) mod buckets hashes a bigram
+WEIGHTS: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
+"""Candidate weights of the wide part's scores (0 = the deep model alone)."""
+L2_CHOICES: tuple[float, ...] = (1e-4, 1e-5, 1e-6)
+"""Candidate L2 penalties of the wide part, chosen by validation accuracy."""
+
+
+@dataclass(frozen=True)
+class WideInfo:
+    """How the wide part was fitted and mixed in (stored in the run's provenance)."""
+
+    ngrams: int
+    buckets: int
+    l2: float
+    weight: float
+    val_accuracy: float | None
+    val_loss: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ngrams": self.ngrams,
+            "buckets": self.buckets,
+            "l2": self.l2,
+            "weight": self.weight,
+            "val_accuracy": self.val_accuracy,
+            "val_loss": self.val_loss,
+        }
+
+
+def _term_ids(x: np.ndarray, config: TrainConfig, vocab_size: int) -> tuple[np.ndarray, ...]:
+    """Column ids ``[n, terms]`` (-1 = none): words, then hashed bigrams after them."""
+    x = np.asarray(x, dtype=np.int64)
+    words = np.where(x >= 2, x, -1)
+    if config.wide_ngrams < 2 or x.shape[1] < 2:
+        return (words,)
+    left, right = x[:, :-1], x[:, 1:]
+    pairs = (left * HASH_MULTIPLIER + right) % config.wide_buckets + vocab_size
+    pairs = np.where((left >= 2) & (right >= 2), pairs, -1)
+    return words, pairs
+
+
+def _rows(x: np.ndarray, config: TrainConfig, vocab_size: int, idf: np.ndarray) -> SparseRows:
+    ids = np.concatenate(_term_ids(x, config, vocab_size), axis=1)
+    n = ids.shape[0]
+    valid = ids >= 0
+    weights = np.where(valid, idf[np.where(valid, ids, 0)], 0.0)
+    norms = np.sqrt((weights**2).sum(axis=1))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum(valid.sum(axis=1))
+    values = (weights / np.maximum(norms, 1e-12)[:, None])[valid]
+    return SparseRows(indptr, ids[valid], values.astype(np.float32), (n, len(idf)))
+
+
+def _idf(x: np.ndarray, config: TrainConfig, vocab_size: int) -> np.ndarray:
+    columns = vocab_size + (config.wide_buckets if config.wide_ngrams >= 2 else 0)
+    df = np.zeros(columns, dtype=np.float64)
+    for part in _term_ids(x, config, vocab_size):
+        for row in part:
+            present = np.unique(row[row >= 0])
+            df[present] += 1
+    n = len(x)
+    return (1.0 + np.log((1.0 + n) / (1.0 + df))).astype(np.float32)
+
+
+def _log_loss(probs: np.ndarray, y: np.ndarray) -> float:
+    picked = probs[np.arange(len(y)), y]
+    return float(-np.mean(np.log(np.maximum(picked, 1e-7))))
+
+
+def _mix(deep: np.ndarray, wide_logits: np.ndarray, weight: float) -> np.ndarray:
+    scores = np.log(np.maximum(deep, 1e-7)) + weight * wide_logits
+    scores -= scores.max(axis=1, keepdims=True)
+    probs = np.exp(scores)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def fuse_wide(
+    deep_model: Any,
+    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    config: TrainConfig,
+    *,
+    vocab_size: int,
+    num_classes: int,
+    predict: Callable[[Any, np.ndarray], np.ndarray],
+    cancel: CancelToken | None = None,
+) -> tuple[Any, WideInfo]:
+    """Fit the wide part on ``(x_train, y_train, x_val, y_val)`` and fuse it with ``deep_model``.
+
+    ``predict(model, x)`` returns a model's probabilities (the caller's compiled runner).
+    Without a validation split the wide part gets weight 1 and L2 ``L2_CHOICES[1]``.
+    """
+    x_train, y_train, x_val, y_val = data
+    idf = _idf(x_train, config, vocab_size)
+    rows_train = _rows(x_train, config, vocab_size, idf)
+    has_val = len(x_val) > 0
+    rows_val = _rows(x_val, config, vocab_size, idf) if has_val else None
+    best: tuple[float, float, np.ndarray, np.ndarray] | None = None
+    for l2 in L2_CHOICES if has_val else (L2_CHOICES[1],):
+        check_cancelled(cancel)
+        weights, bias = fit_softmax(rows_train, y_train, num_classes, l2=l2, cancel=cancel)
+        accuracy = -math.inf
+        if rows_val is not None:
+            accuracy = float(np.mean(predict_proba(rows_val, weights, bias).argmax(1) == y_val))
+        if best is None or accuracy > best[1]:
+            best = (l2, accuracy, weights, bias)
+    if best is None:  # unreachable: at least one penalty is tried
+        raise RuntimeError("no wide model was fitted")
+    l2, _, weights, bias = best
+    chosen, val_accuracy, val_loss = 1.0, None, None
+    if rows_val is not None:
+        wide_val = np.log(np.maximum(predict_proba(rows_val, weights, bias), 1e-12))
+        deep_val = predict(deep_model, x_val)
+        scored = []
+        for weight in WEIGHTS:
+            probs = _mix(deep_val, wide_val, weight)
+            scored.append(
+                (_log_loss(probs, y_val), weight, float(np.mean(probs.argmax(1) == y_val)))
+            )
+        val_loss, chosen, val_accuracy = min(scored)
+    fused = _fused_model(deep_model, config, idf, weights, bias, chosen)
+    info = WideInfo(config.wide_ngrams, config.wide_buckets, l2, chosen, val_accuracy, val_loss)
+    return fused, info
+
+
+def _fused_model(
+    deep_model: Any,
+    config: TrainConfig,
+    idf: np.ndarray,
+    weights: np.ndarray,
+    bias: np.ndarray,
+    weight: float,
+) -> Any:
+    """``softmax(log p_deep + weight * log_softmax(wide scores))`` as one Keras model."""
+    import keras
+    from keras import layers, ops
+
+    tokens = keras.Input(shape=(config.maxlen,), dtype="int32", name="tokens")
+    deep = deep_model(tokens)
+    columns = len(idf)
+    vocab_size = columns - (config.wide_buckets if config.wide_ngrams >= 2 else 0)
+    term_weight = layers.Embedding(columns, 1, trainable=False, name="wide_idf")
+    term_scores = layers.Embedding(columns, weights.shape[1], trainable=False, name="wide_scores")
+    parts = [(tokens, ops.cast(ops.greater_equal(tokens, 2), "float32"))]
+    if config.wide_ngrams >= 2 and config.maxlen >= 2:
+        left, right = tokens[:, :-1], tokens[:, 1:]
+        pairs = ops.mod(left * HASH_MULTIPLIER + right, config.wide_buckets) + vocab_size
+        both = ops.logical_and(ops.greater_equal(left, 2), ops.greater_equal(right, 2))
+        parts.append((pairs, ops.cast(both, "float32")))
+    total = None
+    squares = None
+    for ids, valid in parts:
+        w = ops.squeeze(term_weight(ids), -1) * valid  # [n, steps]
+        s = ops.sum(term_scores(ids) * ops.expand_dims(w, -1), axis=1)  # [n, classes]
+        q = ops.sum(w * w, axis=1, keepdims=True)
+        total = s if total is None else total + s
+        squares = q if squares is None else squares + q
+    constant = ops.zeros_like(tokens[:, :1])  # [n, 1]: looks up the one bias row
+    wide_bias = layers.Embedding(1, weights.shape[1], trainable=False, name="wide_bias")
+    wide = total / ops.sqrt(ops.maximum(squares, 1e-12)) + ops.squeeze(wide_bias(constant), 1)
+    wide = wide - ops.logsumexp(wide, axis=1, keepdims=True)
+    scores = ops.log(ops.maximum(deep, 1e-7)) + weight * wide
+    outputs = layers.Activation("softmax", name="classes")(scores)
+    model = keras.Model(tokens, outputs, name="workbench_wide_and_deep")
+    term_weight.set_weights([idf.reshape(-1, 1)])
+    term_scores.set_weights([weights.astype(np.float32)])
+    wide_bias.set_weights([bias.reshape(1, -1).astype(np.float32)])
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
