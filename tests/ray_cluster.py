@@ -104,9 +104,7 @@ def stop_head(head: Head) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             head.process.wait(timeout=30)
         time.sleep(1.0)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)  # whatever is left of the group
-        except ProcessLookupError:
-            pass
     head.process.wait(timeout=10)
     shutil.rmtree(head.temp_dir, ignore_errors=True)
