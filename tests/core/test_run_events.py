@@ -312,3 +312,33 @@ def test_the_staged_corpus_keeps_predefined_splits(tmp_path):
     assert sorted(zip(back.texts, back.labels, back.splits, strict=True)) == sorted(
         zip(corpus.texts, corpus.labels, corpus.splits, strict=True)
     )
+
+
+def test_a_job_failure_names_the_error_the_job_printed():
+    from workbench.core import RayRun
+
+    backend = RayBackend("127.0.0.1:8265", vectors_on_cluster=True)
+    run = RayRun(backend, None, "raysubmit_x", vectors_on_cluster=True)
+    run.handle_line("2026-11-29 INFO job_manager.py -- Runtime env is setting up.", None, None)
+    run.handle_line("workbench: error: vectors file not found: /nfs/glove.txt", None, None)
+    text = run._failure_text("FAILED")
+    assert "raysubmit_x failed without a result" in text
+    assert "vectors file not found: /nfs/glove.txt" in text
+    assert "must exist on the cluster" in text
+    assert "ray job logs raysubmit_x" in text
+
+
+def test_a_job_log_line_by_line_drives_the_listener():
+    from workbench.core import RayRun
+
+    out = io.StringIO()
+    writer = EventWriter(out)
+    writer.on_train_begin(1, 2)
+    writer.on_epoch_end(0, {"loss": 0.5})
+    writer.emit("result", result={"status": "completed"})
+    run = RayRun(RayBackend("127.0.0.1:8265"), None, "j", vectors_on_cluster=False)
+    recorder = Recorder()
+    for line in ["Running entrypoint for job j", *_lines(out)]:
+        run.handle_line(line, recorder, None)
+    assert [c[0] for c in recorder.calls] == ["begin", "epoch"]
+    assert run._result == {"status": "completed"}

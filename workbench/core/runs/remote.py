@@ -385,6 +385,8 @@ class RayRun:
                     if progress is not None:
                         progress(-1.0, f"stopping Ray job {self.job_id}")
                 status = self.status()
+                if status == "PENDING" and progress is not None:
+                    progress(-1.0, f"Ray job {self.job_id} is waiting for room on the cluster")
                 self._read_new_lines(listener, progress)
                 if status in _TERMINAL:
                     break
