@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,7 +41,10 @@ def start_head(tmp_path_factory: pytest.TempPathFactory) -> Head:
         pytest.skip('Ray is not installed (pip install -e ".[ray]")')
     ray_cli = Path(sys.executable).with_name("ray")
     if not ray_cli.exists():
-        pytest.skip(f"no 'ray' command beside {sys.executable}")
+        found = shutil.which("ray")
+        if found is None:
+            pytest.skip(f"no 'ray' command beside {sys.executable} or on PATH")
+        ray_cli = Path(found)
     # Ray's socket paths must stay short: a temp folder of its own, not pytest's
     temp_dir = Path(tempfile.mkdtemp(prefix="wbray-"))
     log = tmp_path_factory.mktemp("ray") / "head.log"
@@ -93,8 +97,6 @@ def start_head(tmp_path_factory: pytest.TempPathFactory) -> Head:
 
 def stop_head(head: Head) -> None:
     """End the head's process group (SIGTERM, then SIGKILL) and remove its temp folder."""
-    import shutil
-
     try:
         pgid = os.getpgid(head.process.pid)
     except ProcessLookupError:
