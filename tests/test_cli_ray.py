@@ -86,3 +86,44 @@ def test_events_stream_a_run_and_its_bundle(corpus, tmp_path):
     bundle = load_bundle(folder)
     assert bundle.info.class_names == ["finance", "politics", "sport"]
     assert bundle.info.class_names == load_bundle(out_dir / "tiny").info.class_names
+
+
+def test_sigterm_stops_an_events_run_and_keeps_the_best_epoch(corpus, tmp_path):
+    """What Ray's stop_job sends: the run stops after the batch and still reports."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH")) if p)
+    command = [sys.executable, "-m", "workbench", "train", "--corpus", str(corpus), *TINY]
+    command += ["--set", "epochs=500", "--out", str(tmp_path / "m"), "--events"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    try:
+        events = []
+        for line in process.stdout:
+            events.append(parse_event_line(line))
+            if events[-1] is not None and events[-1]["event"] == "epoch":
+                process.send_signal(signal.SIGTERM)
+                break
+        rest, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130
+    events += [parse_event_line(line) for line in rest.splitlines()]
+    result = events[-1]
+    assert result["event"] == "result"
+    assert result["result"]["status"] == "cancelled"
+    assert 1 <= result["result"]["epochs_run"] < 500
+    assert load_bundle(result["result"]["bundle"]).info.class_names == [
+        "finance",
+        "politics",
+        "sport",
+    ]

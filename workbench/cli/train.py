@@ -96,9 +96,9 @@ def _ray_address(args: argparse.Namespace) -> str | None:
 
 
 @contextmanager
-def _sigterm_sets(event: threading.Event) -> Iterator[None]:
+def _sigterm_sets(event: threading.Event, *, enabled: bool) -> Iterator[None]:
     """While active, SIGTERM (Ray's stop_job) sets ``event`` as a first Ctrl-C does."""
-    if threading.current_thread() is not threading.main_thread():
+    if not enabled or threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: event.set())
@@ -130,7 +130,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     def first_interrupt() -> None:
         line.println("stopping after this batch, keeping the best model (Ctrl-C again to abort)")
 
-    with sigint_sets(cancel, first_interrupt), _sigterm_sets(cancel):
+    remote = args.events or address is not None  # a job, or the client of one
+    with sigint_sets(cancel, first_interrupt), _sigterm_sets(cancel, enabled=remote):
         corpus, report = load_corpus_arg(
             args, args.corpus, progress=PhaseProgress(line), cancel=cancel
         )
