@@ -342,3 +342,15 @@ def test_a_job_log_line_by_line_drives_the_listener():
         run.handle_line(line, recorder, None)
     assert [c[0] for c in recorder.calls] == ["begin", "epoch"]
     assert run._result == {"status": "completed"}
+
+
+def test_too_much_to_upload_is_refused_before_anything_is_sent(tmp_path, monkeypatch):
+    from workbench.core import RayJobError, TrainConfig
+    from workbench.core.runs import remote
+
+    vectors = tmp_path / "big.txt"
+    vectors.write_text("word 0.1 0.2\n" * 2000)
+    monkeypatch.setattr(remote, "UPLOAD_LIMIT_BYTES", 10_000)
+    corpus = Corpus.from_documents(["a b", "c d"], ["x", "y"], source="s", format="csv")
+    with pytest.raises(RayJobError, match="--ray-vectors-on-cluster"):
+        RayBackend("127.0.0.1:8265").start(corpus, TrainConfig(), vectors=str(vectors))

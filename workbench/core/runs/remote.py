@@ -237,15 +237,13 @@ class RayBackend:
         source = VectorsSource.parse(vectors)
         if not self.vectors_on_cluster:
             source.check()
-        client = _client(self.address)
+        upload_vectors = source.is_file and not self.vectors_on_cluster
         staging = Path(tempfile.mkdtemp(prefix="workbench-ray-"))
         try:
             corpus_path = _write_corpus(corpus, staging / "corpus")
             (staging / "config.toml").write_text(config.to_toml(), encoding="utf-8")
-            if source.is_file and not self.vectors_on_cluster:
-                (staging / "vectors").mkdir()
-                shutil.copy2(Path(str(source.path)).expanduser(), staging / "vectors")
-            size = _size(staging)
+            vectors_file = Path(str(source.path)).expanduser() if upload_vectors else None
+            size = _size(staging) + (vectors_file.stat().st_size if vectors_file else 0)
             if size > UPLOAD_LIMIT_BYTES:
                 raise RayJobError(
                     f"the corpus and vectors to upload take {size / 2**20:.0f} MiB, more than a "
@@ -253,6 +251,10 @@ class RayBackend:
                     "where the cluster's machines see it and pass that path with "
                     "--ray-vectors-on-cluster"
                 )
+            if vectors_file is not None:
+                (staging / "vectors").mkdir()
+                shutil.copy2(vectors_file, staging / "vectors")
+            client = _client(self.address)
             package = Path(__file__).resolve().parents[2]
             runtime_env = {
                 "working_dir": str(staging),
