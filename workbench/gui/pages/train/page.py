@@ -394,7 +394,7 @@ class TrainPage(QWidget):
         from workbench.core import measured_throughput, training_work
 
         train = result.train
-        if result.provenance.get("ray_job"):  # measured on the cluster, not here
+        if (getattr(result, "provenance", None) or {}).get("ray_job"):  # ran on a cluster
             return
         # short runs are mostly start-up time: they would make later estimates too long
         if train.status not in ("completed", "early_stopped") or train.elapsed_s < MEASURE_MIN_S:
