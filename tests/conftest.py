@@ -30,3 +30,20 @@ def shared_data() -> Path:
     if path is None:
         pytest.skip("reference data (../shared/data or $WORKBENCH_DATA) not present")
     return path
+
+
+@pytest.fixture(scope="session")
+def ray_head(tmp_path_factory):
+    """A local Ray head (2 CPUs) for the session; its job-submission address.
+
+    Skips where Ray is not installed. Started in its own process group with
+    ``ray start --block`` and ended by signalling that group, so only the processes
+    it started are stopped.
+    """
+    from tests.ray_cluster import start_head, stop_head
+
+    head = start_head(tmp_path_factory)
+    try:
+        yield head.address
+    finally:
+        stop_head(head)

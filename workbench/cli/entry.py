@@ -97,6 +97,33 @@ def _add_sets(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_ray(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--events",
+        action="store_true",
+        help="print one JSON line per training event on stdout (begin, batch - at most "
+        "5 a second -, epoch, end, progress, then the result); SIGTERM then stops like Ctrl-C",
+    )
+    p.add_argument(
+        "--send-bundle",
+        action="store_true",
+        help="with --events: also print the saved bundle as 'bundle' events (base64 "
+        "pieces of a tar.gz), so it can come back from a remote job's log",
+    )
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run the training as a job on the Ray cluster at ADDRESS, its job-submission "
+        "address (http://HEAD:8265); the corpus, config and vectors file travel with the "
+        'job and the bundle comes back here (needs: pip install -e ".[ray]")',
+    )
+    p.add_argument(
+        "--ray-vectors-on-cluster",
+        action="store_true",
+        help="with --ray: --vectors names a file on the cluster's machines (not uploaded)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full ``workbench`` argument parser."""
     debug = _Parser(add_help=False)
@@ -151,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="cross-validate: K models on K stratified folds, mean +- sd of the scores",
     )
+    _add_ray(p)
 
     p = sub.add_parser(
         "evaluate",

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +23,7 @@ from workbench.cli.common import (
     report_lines,
     vectors_arg,
 )
-from workbench.cli.output import dumps, metrics_summary, per_class_table
+from workbench.cli.output import dumps, metrics_summary, per_class_table, to_jsonable
 
 if TYPE_CHECKING:
     from workbench.core import Corpus, ImportReport, RunResult
@@ -107,47 +111,111 @@ def _print_devices(result: RunResult) -> None:
         print(f"        on a GPU, no fused cuDNN kernel: {note}")
 
 
+def _ray_address(args: argparse.Namespace) -> str | None:
+    """The checked ``--ray`` address (None without it); usage errors for bad combinations."""
+    from workbench.core import ConfigError, RayJobError, normalise_ray_address, ray_missing_reason
+
+    if getattr(args, "send_bundle", False) and not getattr(args, "events", False):
+        raise UsageError("--send-bundle needs --events")
+    address = getattr(args, "ray", None)
+    if address is None:
+        if getattr(args, "ray_vectors_on_cluster", False):
+            raise UsageError("--ray-vectors-on-cluster needs --ray ADDRESS")
+        return None
+    try:
+        address = normalise_ray_address(address)
+    except ConfigError as exc:
+        raise UsageError(f"--ray: {exc}") from exc
+    reason = ray_missing_reason()
+    if reason is not None:
+        raise RayJobError(f"--ray: {reason}")
+    return address
+
+
+@contextmanager
+def _sigterm_sets(event: threading.Event, *, enabled: bool) -> Iterator[None]:
+    """While active, SIGTERM (Ray's stop_job) sets ``event`` as a first Ctrl-C does."""
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: event.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """``workbench train``: load, split, train, evaluate and save a bundle."""
     from workbench.cli.progress import PhaseProgress, StatusLine, TrainProgress, sigint_sets
-    from workbench.core import train_recorded
+    from workbench.core import EventWriter, run_training, submit_training, train_recorded
 
     config = load_config(args)
-    vectors = vectors_arg(args.vectors)
+    address = _ray_address(args)
+    if address is not None and args.ray_vectors_on_cluster:
+        from workbench.core import VectorsSource
+
+        vectors = VectorsSource.parse(args.vectors)  # a path on the cluster: not checked here
+    else:
+        vectors = vectors_arg(args.vectors)
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out must be a folder, got the file {args.out}")
     line = StatusLine(sys.stderr)
     cancel = threading.Event()
+    events = EventWriter(sys.stdout) if args.events else None
 
     def first_interrupt() -> None:
         line.println("stopping after this batch, keeping the best model (Ctrl-C again to abort)")
 
-    with sigint_sets(cancel, first_interrupt):
+    remote = args.events or address is not None  # a job, or the client of one
+    with sigint_sets(cancel, first_interrupt), _sigterm_sets(cancel, enabled=remote):
         corpus, report = load_corpus_arg(
             args, args.corpus, progress=PhaseProgress(line), cancel=cancel
         )
         if getattr(args, "folds", None) is not None:
             return _cross_validate(args, corpus, report, config, vectors, line, cancel)
-        result = train_recorded(
-            None,
-            corpus,
-            config,
-            vectors=vectors,
-            listener=TrainProgress(line),
-            cancel=cancel,
-            progress=PhaseProgress(line),
-            out_dir=args.out,
-            name=args.name,
-            source="cli",
-            tensorboard=getattr(args, "tensorboard", None),
-        )
+        options: dict[str, Any] = {
+            "vectors": vectors,
+            "listener": events if events is not None else TrainProgress(line),
+            "cancel": cancel,
+            "progress": events.progress if events is not None else PhaseProgress(line),
+            "out_dir": args.out,
+            "name": args.name,
+        }
+        if events is not None:  # this process is a job on a cluster: its client records
+            result = run_training(corpus, config, **options)
+        else:
+            runner = run_training
+            if address is not None:
+                runner = functools.partial(
+                    submit_training,
+                    address=address,
+                    vectors_on_cluster=args.ray_vectors_on_cluster,
+                )
+            result = train_recorded(
+                None,
+                corpus,
+                config,
+                runner=runner,
+                source="cli" if address is None else "cli-ray",
+                tensorboard=getattr(args, "tensorboard", None),
+                **options,
+            )
     line.clear()
     data = train_result_dict(result, corpus, report)
     data["run_id"] = result.run_id
+    if result.provenance.get("ray_job"):
+        data["ray_job"] = result.provenance["ray_job"]
+    if events is not None:
+        if args.send_bundle and result.bundle_path is not None:
+            events.send_bundle(result.bundle_path)
+        events.emit("result", result=to_jsonable(data))
     if args.json:
         print(dumps(data), flush=True)
-    else:
+    elif events is None:
         _print_train_summary(result, data, report)
+        if data.get("ray_job"):
+            print(f"ran on the Ray cluster at {address} as job {data['ray_job']}")
     status = result.train.status
     if status == "failed":
         print(f"workbench: error: training failed: {result.train.message}", file=sys.stderr)

@@ -205,6 +205,22 @@ _export(
     "stratified_folds",
     "train_recorded",
 )
+_export(
+    "workbench.core.runs.events",
+    "EventWriter",
+    "parse_event_line",
+    "replay_event",
+)
+_export(
+    "workbench.core.runs.remote",
+    "RAY_INSTALL_HINT",
+    "RayBackend",
+    "RayJobError",
+    "RayRun",
+    "normalise_ray_address",
+    "ray_missing_reason",
+    "submit_training",
+)
 
 __all__ = sorted(_API)
 

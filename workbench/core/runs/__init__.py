@@ -8,8 +8,12 @@ from workbench.core.runs.estimate import (
 )
 from workbench.core.runs.isolated import TrainingProcessError, run_training_isolated
 from workbench.core.runs.pipeline import RunResult, evaluate_bundle, run_training
+from workbench.core.runs.remote import RayBackend, RayJobError, RayRun, submit_training
 
 __all__ = [
+    "RayBackend",
+    "RayJobError",
+    "RayRun",
     "RunResult",
     "TimeEstimate",
     "TrainingProcessError",
@@ -18,5 +22,6 @@ __all__ = [
     "measured_throughput",
     "run_training",
     "run_training_isolated",
+    "submit_training",
     "training_work",
 ]

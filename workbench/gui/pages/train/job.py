@@ -123,3 +123,34 @@ def training_job(
         )
 
     return run
+
+
+def ray_training_job(
+    corpus: Corpus,
+    config: TrainConfig,
+    *,
+    vectors: VectorsSource | str,
+    models_dir: Path,
+    address: str,
+) -> Callable[[TaskContext], RunResult]:
+    """A ``TaskRunner`` job like :func:`training_job`, run as a job on a Ray cluster.
+
+    ``vectors`` is the source (the cluster loads it, a file travels with the job);
+    Stop stops the job, and the bundle comes back into ``models_dir``.
+    """
+
+    def run(ctx: TaskContext) -> RunResult:
+        from workbench.core import submit_training
+
+        return submit_training(
+            corpus,
+            config,
+            address=address,
+            vectors=VectorsSource.parse(vectors),
+            listener=PartialListener(ctx.partial),
+            cancel=ctx.cancel,
+            progress=ctx.progress,
+            out_dir=models_dir,
+        )
+
+    return run

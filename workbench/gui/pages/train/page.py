@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from workbench.core import TrainingClock, format_duration
 from workbench.gui.pages.train.config_form import ConfigForm
-from workbench.gui.pages.train.job import training_job, vectors_argument
+from workbench.gui.pages.train.job import ray_training_job, training_job, vectors_argument
 from workbench.gui.pages.train.plots import TrainingPlots
+from workbench.gui.pages.train.run_on import RunOnChoice
 from workbench.gui.settings import qsettings
 from workbench.gui.state import AppState
 from workbench.gui.tasks import Task, TaskRunner
@@ -128,6 +129,9 @@ class TrainPage(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(buttons)
+        self.run_on = RunOnChoice()
+        self.run_on.changed.connect(self._update_buttons)
+        right_layout.addWidget(self.run_on)
         right_layout.addWidget(self.estimate_label)
         right_layout.addWidget(self.progress_bar)
         right_layout.addWidget(self.result_label)
@@ -178,7 +182,7 @@ class TrainPage(QWidget):
             return "Load a corpus first"
         if not self.state.tf_ready:
             return "TensorFlow is still loading…"
-        return self.form.error()
+        return self.form.error() or self.run_on.error()
 
     def start_training(self) -> Task | None:
         """Start a training task with the form's settings (no-op if Train is disabled)."""
@@ -202,13 +206,22 @@ class TrainPage(QWidget):
             f"Training on {len(corpus)} documents ({len(corpus.class_names)} classes), "
             f"vectors: {source}, epochs ≤ {config.epochs}"
         )
-        job = training_job(
-            corpus,
-            config,
-            vectors=vectors_argument(self.state.vectors, source),
-            models_dir=self.state.models_dir,
-            tensorboard=self.tensorboard_dir() if self.tensorboard_box.isChecked() else None,
-        )
+        address = self.run_on.address()
+        tensorboard = self.tensorboard_dir() if self.tensorboard_box.isChecked() else None
+        if address is not None:
+            self.run_on.remember()
+            self._log(f"Running on the Ray cluster at {address}")
+            job = ray_training_job(
+                corpus, config, vectors=source, models_dir=self.state.models_dir, address=address
+            )
+        else:
+            job = training_job(
+                corpus,
+                config,
+                vectors=vectors_argument(self.state.vectors, source),
+                models_dir=self.state.models_dir,
+                tensorboard=tensorboard,
+            )
         task = self.tasks.start(TASK_KIND, job)
         self.task = task
         task.progress.connect(self._on_progress)
@@ -445,6 +458,8 @@ class TrainPage(QWidget):
         from workbench.core import measured_throughput, training_work
 
         train = result.train
+        if (getattr(result, "provenance", None) or {}).get("ray_job"):  # ran on a cluster
+            return
         # short runs are mostly start-up time: they would make later estimates too long
         if train.status not in ("completed", "early_stopped") or train.elapsed_s < MEASURE_MIN_S:
             return
