@@ -101,3 +101,14 @@ def test_front_ends_use_the_core_api_only():
                         if a.name not in core.__all__
                     ]
     assert not offences, "\n".join(offences)
+
+
+def test_the_command_line_offers_every_corpus_format():
+    """``cli/entry.py`` lists the formats without importing the core (``--help`` stays
+    instant); this keeps its list equal to the core's format table."""
+    from workbench.cli.entry import FORMAT_CHOICES
+    from workbench.core import FORMATS
+    from workbench.core.corpora.formats.registry import READERS
+
+    assert ("auto", *FORMATS) == FORMAT_CHOICES
+    assert set(READERS) == set(FORMATS)

@@ -106,9 +106,9 @@ def test_baseline_result_round_trip_and_malformed_data():
 
 
 def test_comparison_text_names_model_and_both_figures():
-    text = baseline_comparison(TrainConfig(), 0.978, {"accuracy": 0.982})
+    text = baseline_comparison(TrainConfig(wide_ngrams=0), 0.978, {"accuracy": 0.982})
     assert text == "BiLSTM 97.8% - linear baseline 98.2%"
-    wide = TrainConfig(rnn="gru", bidirectional=False, wide_ngrams=2)
+    wide = TrainConfig(architecture="gru", bidirectional=False, wide_ngrams=2)
     assert baseline_comparison(wide, 0.99, BaselineResult(0.98, 0.98, None, 0, 0, 0)) == (
         "GRU + n-grams 99.0% - linear baseline 98.0%"
     )

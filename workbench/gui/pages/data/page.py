@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import LABEL_VARIANTS, WorkbenchError, auto_csv_columns, read_csv_header
+from workbench.core import (
+    FORMATS,
+    LABEL_VARIANTS,
+    WorkbenchError,
+    auto_csv_columns,
+    read_csv_header,
+)
 from workbench.gui.heap import collector_paused
 
 if TYPE_CHECKING:
@@ -40,7 +46,7 @@ from workbench.gui.tasks import Task, TaskContext, TaskRunner
 from workbench.gui.widgets import MessageBar, TaskProgress, finish_sentence
 
 TASK_KIND = "corpus"
-FORMAT_CHOICES = ("auto", "folder", "csv", "jsonl", "fasttext", "sectioned")
+FORMAT_CHOICES = ("auto", *FORMATS)
 AUTO_COLUMN = "(auto)"
 CSV_SUFFIXES = (".csv", ".tsv")
 ISSUES_SHOWN = 2000
