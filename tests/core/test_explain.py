@@ -229,10 +229,22 @@ def test_bucket_sizes_cover_the_rows_with_little_padding():
 def test_a_trained_model_points_at_the_class_words(tmp_path):
     from tests.gui.tiny_model import WORDS, train_tiny
 
-    _, result = train_tiny(tmp_path, epochs=6, units=8)
+    _, result = train_tiny(tmp_path, epochs=6, units=8, wide_ngrams=0)
     ex = Explainer(Predictor.from_path(result.bundle_path))
     text = "the bread and the cheese of the soup in a salad"
     for method in ("occlusion", "ig"):
         e = ex.explain(text, method=method)
         assert e.label == "food"
         assert e.top_for(1)[0].token in WORDS["food"]
+
+
+def test_integrated_gradients_refuse_a_fused_wide_and_deep_model_clearly(tmp_path):
+    from tests.gui.tiny_model import train_tiny
+    from workbench.core import WorkbenchError
+
+    _, result = train_tiny(tmp_path, epochs=1, units=4, wide_ngrams=2)
+    ex = Explainer(Predictor.from_path(result.bundle_path))
+    text = "the bread and the cheese"
+    assert ex.explain(text, method="occlusion").tokens  # occlusion explains any model
+    with pytest.raises(WorkbenchError, match=r"bag-of-n-grams part.*\(occlusion\)"):
+        ex.explain(text, method="ig")

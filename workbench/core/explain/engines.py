@@ -127,6 +127,9 @@ def _occlusion_runner_for(model: Any, maxlen: int) -> _OcclusionRunner:
         return runner
 
 
+WIDE_AND_DEEP_NAME = "workbench_wide_and_deep"  # the fused model of learning/wide.py
+
+
 class _GradientEngine:
     """Integrated gradients for one model, its compiled graph built once."""
 
@@ -137,6 +140,12 @@ class _GradientEngine:
         layer = next((x for x in model.layers if isinstance(x, keras.layers.Embedding)), None)
         if layer is None:
             raise WorkbenchError("integrated gradients need a model with an Embedding layer")
+        if getattr(model, "name", "") == WIDE_AND_DEEP_NAME:
+            # the n-gram part reads token ids, not the embedding: no path to integrate along
+            raise WorkbenchError(
+                "integrated gradients explain a recurrent model alone; this model adds a "
+                "bag-of-n-grams part (wide_ngrams), so use leave-one-word-out (occlusion)"
+            )
         self.maxlen = int(maxlen)
         self._embedding = layer
         injected = _injected_layer_class(keras)(layer.output_dim)
