@@ -183,3 +183,16 @@ def sigint_sets(event: threading.Event, on_first: Callable[[], None]) -> Iterato
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def sigterm_sets(event: threading.Event, *, enabled: bool) -> Iterator[None]:
+    """While active, SIGTERM (Ray's stop_job) sets ``event`` as a first Ctrl-C does."""
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: event.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import functools
-import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,22 +129,15 @@ def _ray_address(args: argparse.Namespace) -> str | None:
     return address
 
 
-@contextmanager
-def _sigterm_sets(event: threading.Event, *, enabled: bool) -> Iterator[None]:
-    """While active, SIGTERM (Ray's stop_job) sets ``event`` as a first Ctrl-C does."""
-    if not enabled or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: event.set())
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     """``workbench train``: load, split, train, evaluate and save a bundle."""
-    from workbench.cli.progress import PhaseProgress, StatusLine, TrainProgress, sigint_sets
+    from workbench.cli.progress import (
+        PhaseProgress,
+        StatusLine,
+        TrainProgress,
+        sigint_sets,
+        sigterm_sets,
+    )
     from workbench.core import EventWriter, run_training, submit_training, train_recorded
 
     config = load_config(args)
@@ -168,7 +158,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         line.println("stopping after this batch, keeping the best model (Ctrl-C again to abort)")
 
     remote = args.events or address is not None  # a job, or the client of one
-    with sigint_sets(cancel, first_interrupt), _sigterm_sets(cancel, enabled=remote):
+    with sigint_sets(cancel, first_interrupt), sigterm_sets(cancel, enabled=remote):
         corpus, report = load_corpus_arg(
             args, args.corpus, progress=PhaseProgress(line), cancel=cancel
         )

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from workbench.core.errors import ConfigError
-from workbench.core.learning.architectures.recurrent import resolved_units
+from workbench.core.learning.architectures.recurrent import GATES, resolved_units
 from workbench.core.learning.config.schema import TrainConfig
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
 # multiply-adds per second: the default BBC run (1,557 training documents, maxlen 400,
 # BiLSTM 64 over 50-d vectors, 9-10 s per epoch on 2 CPU cores)
 DEFAULT_THROUGHPUT = 4.0e9
-_GATES = {"lstm": 4, "gru": 3}
 _VALIDATION_SHARE = 1.0 / 3.0  # a forward pass costs about a third of a training step
 
 
@@ -86,7 +85,7 @@ def training_work(config: TrainConfig, n_documents: int, embedding_dim: int | No
     width = int(embedding_dim) if embedding_dim else config.embedding_dim
     directions = 2 if config.bidirectional else 1
     # recurrent cost per token; other registered architectures are costed as an LSTM
-    gates = _GATES.get(config.architecture, 4)
+    gates = GATES.get(config.architecture, 4)
     units = resolved_units(config.units, width) or width
     per_token = 0.0
     inputs = width

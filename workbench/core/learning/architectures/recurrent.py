@@ -31,7 +31,7 @@ from workbench.core.learning.architectures.registry import (
 if TYPE_CHECKING:
     from workbench.core.learning.config.schema import TrainConfig
 
-_GATES = {"lstm": 4, "gru": 3}
+GATES = {"lstm": 4, "gru": 3}  # weight matrices per recurrent cell (memory, time estimates)
 
 
 def resolved_units(units: int, dim: int | None) -> int | None:
@@ -106,7 +106,7 @@ def _tag(kind: str) -> Any:
 
 
 def _memory(kind: str) -> Any:
-    gates = _GATES[kind]
+    gates = GATES[kind]
 
     def memory(
         config: TrainConfig, vocab_size: int, num_classes: int, dim: int
