@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 
+import numpy as np
 import pytest
 
 from workbench.core import (
@@ -238,13 +239,34 @@ def test_a_trained_model_points_at_the_class_words(tmp_path):
         assert e.top_for(1)[0].token in WORDS["food"]
 
 
-def test_integrated_gradients_refuse_a_fused_wide_and_deep_model_clearly(tmp_path):
+def test_integrated_gradients_explain_a_fused_wide_and_deep_model_completely(tmp_path):
+    from tests.gui.tiny_model import WORDS, train_tiny
+
+    _, result = train_tiny(tmp_path, epochs=6, units=8, wide_ngrams=2)
+    assert result.provenance["wide"]["weight"] > 0  # the n-gram part takes part
+    ex = Explainer(Predictor.from_path(result.bundle_path))
+    text = "the bread and the cheese of the soup in a salad"
+    e = ex.explain(text, method="ig", steps=64)
+    assert e.label == "food"
+    assert e.top_for(1)[0].token in WORDS["food"]
+    # completeness over the whole model: recurrent and n-gram parts together
+    assert abs(e.completeness_gap) <= 0.05 * max(1.0, abs(e.target_delta))
+    # the rebuilt graph gives the saved model's own probabilities
+    plain = ex.explain(text, method="occlusion").probabilities
+    assert e.probabilities == pytest.approx(plain, abs=1e-4)
+
+
+def test_integrated_gradients_refuse_a_fused_model_without_its_mixing_weight(tmp_path):
+    import keras
+
     from tests.gui.tiny_model import train_tiny
     from workbench.core import WorkbenchError
+    from workbench.core.explain.engines import integrated_gradients
 
     _, result = train_tiny(tmp_path, epochs=1, units=4, wide_ngrams=2)
-    ex = Explainer(Predictor.from_path(result.bundle_path))
-    text = "the bread and the cheese"
-    assert ex.explain(text, method="occlusion").tokens  # occlusion explains any model
-    with pytest.raises(WorkbenchError, match=r"bag-of-n-grams part.*\(occlusion\)"):
-        ex.explain(text, method="ig")
+    fused = Predictor.from_path(result.bundle_path).bundle.model
+    deep = next(x for x in fused.layers if isinstance(x, keras.Model))
+    tokens = keras.Input(shape=(deep.input_shape[1],), dtype="int32")
+    older = keras.Model(tokens, deep(tokens), name="workbench_wide_and_deep")  # no wide layers
+    with pytest.raises(WorkbenchError, match=r"saved before.*\(occlusion\)"):
+        integrated_gradients(older, np.array([2, 3, 0, 0]), 0)

@@ -10,7 +10,9 @@ per position, in log-odds of the explained class (see :mod:`.result`).
   baseline (the padding row of the embedding, at every position) and the text's
   embeddings, with the text's own mask. The model is cloned with its embedding
   layer replaced by one that returns the given embeddings (sharing every other
-  layer and weight), and the gradients run in a compiled ``tf.function``.
+  layer and weight), and the gradients run in a compiled ``tf.function``. A fused
+  wide-and-deep model also interpolates its n-gram part's feature values from none
+  to the text's (see :class:`_GradientEngine`).
 
 TensorFlow and Keras are imported inside the functions only.
 """
@@ -25,6 +27,7 @@ import numpy as np
 
 from workbench.core.bundles.predict import runner_for
 from workbench.core.errors import WorkbenchError
+from workbench.core.learning.wide import HASH_MULTIPLIER, WIDE_AND_DEEP_NAME, WIDE_WEIGHT_LAYER
 
 EPS = 1e-12
 DEFAULT_STEPS = 16
@@ -127,30 +130,89 @@ def _occlusion_runner_for(model: Any, maxlen: int) -> _OcclusionRunner:
         return runner
 
 
-WIDE_AND_DEEP_NAME = "workbench_wide_and_deep"  # the fused model of learning/wide.py
+class _WideTerms:
+    """The bag-of-n-grams part of a fused wide-and-deep model (learning/wide.py), read
+    back from its layers: per-term IDF and class scores, bias, mixing weight."""
+
+    def __init__(self, model: Any, vocab_size: int) -> None:
+        by_name = {layer.name: layer for layer in model.layers}
+        if WIDE_WEIGHT_LAYER not in by_name:
+            raise WorkbenchError(
+                "this bundle's bag-of-n-grams part was saved before integrated gradients "
+                "could read it; train it again, or use leave-one-word-out (occlusion)"
+            )
+        self.idf = by_name["wide_idf"].get_weights()[0][:, 0]
+        self.scores = by_name["wide_scores"].get_weights()[0]
+        self.bias = by_name["wide_bias"].get_weights()[0][0]
+        self.weight = float(by_name[WIDE_WEIGHT_LAYER].get_weights()[0][0, 0])
+        self.vocab_size = int(vocab_size)
+        self.buckets = len(self.idf) - self.vocab_size
+        if self.buckets < 0:
+            raise WorkbenchError("the bag-of-n-grams part does not match the vocabulary")
+
+    def features(self, ids: Any) -> tuple[Any, Any, Any, Any]:
+        """Per-position normalised feature values and term ids: words ``[L]`` and
+        bigrams ``[L - 1]`` (value 0 where a position has no term)."""
+        import tensorflow as tf
+
+        idf = tf.constant(self.idf)
+        word_ok = tf.cast(ids >= 2, tf.float32)
+        word_values = tf.gather(idf, ids) * word_ok
+        squares = tf.reduce_sum(word_values**2)
+        left, right = ids[:-1], ids[1:]
+        pairs = tf.zeros_like(left)
+        pair_values = tf.zeros(tf.shape(left), tf.float32)
+        if self.buckets:
+            pairs = tf.math.floormod(left * HASH_MULTIPLIER + right, self.buckets)
+            pairs = pairs + self.vocab_size
+            pair_ok = tf.cast(tf.logical_and(left >= 2, right >= 2), tf.float32)
+            pair_values = tf.gather(idf, pairs) * pair_ok
+            squares += tf.reduce_sum(pair_values**2)
+        norm = tf.sqrt(tf.maximum(squares, 1e-12))
+        return word_values / norm, ids, pair_values / norm, pairs
+
+    def log_scores(self, words: Any, word_ids: Any, pairs: Any, pair_ids: Any) -> Any:
+        """The weighted log-softmax of the linear scores for rows of feature values
+        ``words [S, L]`` and ``pairs [S, L - 1]``."""
+        import tensorflow as tf
+
+        table = tf.constant(self.scores)
+        scores = words @ tf.gather(table, word_ids) + tf.constant(self.bias)[None]
+        if self.buckets:
+            scores += pairs @ tf.gather(table, pair_ids)
+        return self.weight * tf.nn.log_softmax(scores, axis=-1)
 
 
 class _GradientEngine:
-    """Integrated gradients for one model, its compiled graph built once."""
+    """Integrated gradients for one model, its compiled graph built once.
+
+    For a fused wide-and-deep model the path runs in the joint space of the recurrent
+    part's embeddings and the n-gram part's normalised feature values, both from the
+    all-padding document (padding embeddings, no features) to the text; a bigram's
+    attribution is split between its two words. So completeness holds for the whole
+    model, as for a recurrent model alone.
+    """
 
     def __init__(self, model: Any, maxlen: int) -> None:
         import keras
         import tensorflow as tf
 
-        layer = next((x for x in model.layers if isinstance(x, keras.layers.Embedding)), None)
+        deep = model
+        self._wide: _WideTerms | None = None
+        if getattr(model, "name", "") == WIDE_AND_DEEP_NAME:
+            deep = next((x for x in model.layers if isinstance(x, keras.Model)), None)
+            if deep is None:
+                raise WorkbenchError("the wide-and-deep model has no recurrent part")
+        layer = next((x for x in deep.layers if isinstance(x, keras.layers.Embedding)), None)
         if layer is None:
             raise WorkbenchError("integrated gradients need a model with an Embedding layer")
-        if getattr(model, "name", "") == WIDE_AND_DEEP_NAME:
-            # the n-gram part reads token ids, not the embedding: no path to integrate along
-            raise WorkbenchError(
-                "integrated gradients explain a recurrent model alone; this model adds a "
-                "bag-of-n-grams part (wide_ngrams), so use leave-one-word-out (occlusion)"
-            )
+        if deep is not model:
+            self._wide = _WideTerms(model, layer.input_dim)
         self.maxlen = int(maxlen)
         self._embedding = layer
         injected = _injected_layer_class(keras)(layer.output_dim)
         self._clone = keras.models.clone_model(
-            model, clone_function=lambda x: injected if x is layer else x
+            deep, clone_function=lambda x: injected if x is layer else x
         )
         self._injected = injected
         spec = [
@@ -173,19 +235,31 @@ class _GradientEngine:
         all_alphas = tf.concat([alphas, tf.constant([1.0, 0.0])], axis=0)
         path = base[None] + all_alphas[:, None, None] * (text - base)[None]
         rows = tf.tile(ids[None], [tf.shape(all_alphas)[0], 1])
+        watched = [path]
+        if self._wide is not None:
+            words, word_ids, pairs, pair_ids = self._wide.features(ids)
+            watched += [all_alphas[:, None] * words[None], all_alphas[:, None] * pairs[None]]
         with tf.GradientTape() as tape:
-            tape.watch(path)
+            tape.watch(watched)
             self._injected.value = path
-            probabilities = self._clone(rows, training=False)
-            p = tf.cast(probabilities, tf.float32)
+            probabilities = tf.cast(self._clone(rows, training=False), tf.float32)
+            if self._wide is not None:
+                scores = tf.math.log(tf.maximum(probabilities, 1e-7))
+                scores += self._wide.log_scores(watched[1], word_ids, watched[2], pair_ids)
+                probabilities = tf.nn.softmax(scores, axis=-1)
+            p = probabilities
             mine = p[:, class_index]
             mask = tf.one_hot(class_index, tf.shape(p)[1], on_value=0.0, off_value=1.0)
             others = tf.reduce_sum(p * mask[None], axis=1)
             f = tf.math.log(tf.maximum(mine, EPS)) - tf.math.log(tf.maximum(others, EPS))
             total = tf.reduce_sum(f[:-2])
-        grads = tape.gradient(total, path)[:-2]  # [S, L, D]
-        mean_grad = tf.reduce_mean(grads, axis=0)
+        grads = tape.gradient(total, watched)
+        mean_grad = tf.reduce_mean(grads[0][:-2], axis=0)  # [L, D]
         weights = tf.reduce_sum((text - base) * mean_grad, axis=-1)
+        if self._wide is not None:
+            weights += words * tf.reduce_mean(grads[1][:-2], axis=0)
+            half = 0.5 * pairs * tf.reduce_mean(grads[2][:-2], axis=0)  # [L - 1]
+            weights += tf.pad(half, [[0, 1]]) + tf.pad(half, [[1, 0]])
         return weights, f[-2], f[-1], probabilities[-2]
 
     def __call__(self, ids: np.ndarray, class_index: int, steps: int):

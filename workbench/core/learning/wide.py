@@ -30,6 +30,10 @@ from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.progress import CancelToken, check_cancelled
 
 HASH_MULTIPLIER = 7919  # a prime; (left * 7919 + right) mod buckets hashes a bigram
+WIDE_AND_DEEP_NAME = "workbench_wide_and_deep"
+"""The fused model's name (how explanations recognise it)."""
+WIDE_WEIGHT_LAYER = "wide_weight"
+"""The layer holding the wide part's mixing weight (absent in bundles saved before it)."""
 WEIGHTS: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
 """Candidate weights of the wide part's scores (0 = the deep model alone)."""
 L2_CHOICES: tuple[float, ...] = (1e-4, 1e-5, 1e-6)
@@ -189,9 +193,12 @@ def _fused_model(
     wide_bias = layers.Embedding(1, weights.shape[1], trainable=False, name="wide_bias")
     wide = total / ops.sqrt(ops.maximum(squares, 1e-12)) + ops.squeeze(wide_bias(constant), 1)
     wide = wide - ops.logsumexp(wide, axis=1, keepdims=True)
-    scores = ops.log(ops.maximum(deep, 1e-7)) + weight * wide
+    # the mixing weight as a layer's weight, so explanations can read it back
+    mix = layers.Embedding(1, 1, trainable=False, name=WIDE_WEIGHT_LAYER)
+    scores = ops.log(ops.maximum(deep, 1e-7)) + ops.squeeze(mix(constant), 1) * wide
     outputs = layers.Activation("softmax", name="classes")(scores)
-    model = keras.Model(tokens, outputs, name="workbench_wide_and_deep")
+    model = keras.Model(tokens, outputs, name=WIDE_AND_DEEP_NAME)
+    mix.set_weights([np.full((1, 1), weight, dtype=np.float32)])
     term_weight.set_weights([idf.reshape(-1, 1)])
     term_scores.set_weights([weights.astype(np.float32)])
     wide_bias.set_weights([bias.reshape(1, -1).astype(np.float32)])
