@@ -45,7 +45,13 @@ def run(args: argparse.Namespace) -> None:
         config = base.with_overrides([f"seed={seed}"])
         start = time.perf_counter()
         result = run_training(
-            corpus, config, vectors=args.vectors, save=False, listener=_epoch_printer()
+            corpus,
+            config,
+            vectors=args.vectors,
+            save=bool(args.save),
+            out_dir=args.save,
+            name=f"{args.label}-{Path(args.corpus).name}-seed{seed}" if args.save else None,
+            listener=_epoch_printer(),
         )
         elapsed = time.perf_counter() - start
         ev = result.evaluation
@@ -66,6 +72,7 @@ def run(args: argparse.Namespace) -> None:
             "elapsed_s": round(elapsed, 1),
             "baseline": result.baseline.to_dict() if result.baseline else None,
             "wide": result.provenance.get("wide"),
+            "bundle": str(result.bundle_path) if result.bundle_path else None,
         }
         print(json.dumps(row), flush=True)
         if args.log:
@@ -116,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vectors", default="bundled")
     parser.add_argument("--label", default="recipe", help="name of the recipe in the table")
     parser.add_argument("--log", help="append one JSON line per run to this file")
+    parser.add_argument("--save", metavar="DIR", help="keep each run's bundle in this folder")
     parser.add_argument("--table", metavar="LOG", help="print the Markdown summary of a log")
     args = parser.parse_args(argv)
     if args.table:

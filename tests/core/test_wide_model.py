@@ -63,3 +63,35 @@ def test_wide_and_deep_run_saves_loads_and_predicts_the_same(tmp_path, ngrams):
     assert np.allclose(before, after, atol=1e-5)
     stored = json.loads((result.bundle_path / "bundle.json").read_text())
     assert stored["provenance"]["wide"]["weight"] == wide["weight"]
+
+
+@pytest.mark.parametrize("ngrams", [1, 2])
+def test_the_saved_graph_computes_the_fitted_features(ngrams):
+    """The fused model's n-gram part (Keras ops, sorted counts) gives the same scores as
+    the numpy features it was fitted on: sublinear repeats, OOV, padding, bigrams."""
+    import keras
+
+    from workbench.core.learning.baseline import predict_proba
+    from workbench.core.learning.wide import _fused_model, _idf, _rows
+
+    config = TrainConfig(maxlen=9, wide_ngrams=ngrams, wide_buckets=7)
+    vocab = 6
+    x = np.array(
+        [
+            [2, 3, 2, 2, 1, 4, 5, 0, 0],  # a word three times, an unknown word, padding
+            [5, 5, 5, 5, 5, 5, 5, 5, 5],
+            [3, 4, 3, 4, 3, 4, 1, 1, 0],  # a repeated bigram
+            [0, 0, 0, 0, 0, 0, 0, 0, 0],  # nothing to read
+        ],
+        dtype=np.int32,
+    )
+    idf = _idf(x[:3], config, vocab)
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(len(idf), 3)).astype(np.float32)
+    bias = np.array([0.1, -0.2, 0.3], dtype=np.float32)
+    tokens = keras.Input(shape=(9,), dtype="int32")
+    uniform = keras.Model(tokens, keras.ops.ones_like(tokens[:, :3], dtype="float32") / 3)
+    fused = _fused_model(uniform, config, idf, weights, bias, 1.0)
+    expected = predict_proba(_rows(x, config, vocab, idf), weights, bias)
+    got = np.asarray(fused.predict(x, verbose=0))
+    assert np.allclose(got, expected, atol=1e-5)

@@ -152,22 +152,28 @@ class _WideTerms:
 
     def features(self, ids: Any) -> tuple[Any, Any, Any, Any]:
         """Per-position normalised feature values and term ids: words ``[L]`` and
-        bigrams ``[L - 1]`` (value 0 where a position has no term)."""
+        bigrams ``[L - 1]`` (value 0 where a position has no term). A term seen ``c``
+        times gives each occurrence ``1/c`` of its weight ``(1 + log c) * idf``."""
         import tensorflow as tf
 
         idf = tf.constant(self.idf)
-        word_ok = tf.cast(ids >= 2, tf.float32)
-        word_values = tf.gather(idf, ids) * word_ok
-        squares = tf.reduce_sum(word_values**2)
+
+        def occurrences(terms: Any, ok: Any) -> tuple[Any, Any]:
+            same = tf.logical_and(tf.equal(terms[:, None], terms[None, :]), ok[None, :])
+            counts = tf.maximum(tf.reduce_sum(tf.cast(same, tf.float32), axis=1), 1.0)
+            term = tf.gather(idf, terms) * (1.0 + tf.math.log(counts))
+            term *= tf.cast(ok, tf.float32)
+            return term / counts, tf.reduce_sum(term * term / counts)
+
+        word_values, squares = occurrences(ids, ids >= 2)
         left, right = ids[:-1], ids[1:]
         pairs = tf.zeros_like(left)
         pair_values = tf.zeros(tf.shape(left), tf.float32)
         if self.buckets:
             pairs = tf.math.floormod(left * HASH_MULTIPLIER + right, self.buckets)
             pairs = pairs + self.vocab_size
-            pair_ok = tf.cast(tf.logical_and(left >= 2, right >= 2), tf.float32)
-            pair_values = tf.gather(idf, pairs) * pair_ok
-            squares += tf.reduce_sum(pair_values**2)
+            pair_values, pair_squares = occurrences(pairs, tf.logical_and(left >= 2, right >= 2))
+            squares += pair_squares
         norm = tf.sqrt(tf.maximum(squares, 1e-12))
         return word_values / norm, ids, pair_values / norm, pairs
 

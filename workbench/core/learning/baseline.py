@@ -12,7 +12,8 @@ sublinear term frequency ``1 + log(tf)`` times the smoothed inverse document fre
 Classifier (:func:`fit_softmax`): multinomial logistic regression with an L2 penalty,
 fitted by full-batch Adam on a sparse matrix with TensorFlow (imported inside the
 function). The penalty is chosen among :data:`L2_CHOICES` by validation accuracy when a
-validation split is given (else the middle one).
+validation split is given (else the middle one), and the model refitted on training +
+validation with it.
 """
 
 from __future__ import annotations
@@ -238,7 +239,8 @@ def train_baseline(
     """Fit the baseline on the training split and score it on the test split.
 
     With a validation split the L2 penalty is chosen among :data:`L2_CHOICES` by
-    validation accuracy (ties go to the stronger penalty); the test split is scored once.
+    validation accuracy (ties go to the stronger penalty), then the model is fitted
+    again on training + validation with it; the test split is scored once.
     """
     start = time.perf_counter()
     y_train = np.asarray(y_train, dtype=np.int64)
@@ -266,6 +268,13 @@ def train_baseline(
     if best is None:  # unreachable: candidates is never empty
         raise ConfigError("no L2 penalty to try")
     l2, val_accuracy, weights, bias = best
+    if x_val is not None and y_val is not None:
+        # the penalty chosen: fit again on training + validation (more data, same choice)
+        say(f"baseline: refitting on training + validation (L2 {l2:g})")
+        features = TfidfFeatures()
+        x_all = features.fit_transform([*train_texts, *val_texts])
+        y_all = np.concatenate([y_train, np.asarray(y_val, dtype=np.int64)])
+        weights, bias = fit_softmax(x_all, y_all, num_classes, l2=l2, cancel=cancel)
     accuracy = macro_f1 = None
     if len(test_texts):
         y_true = np.asarray(y_test, dtype=np.int64)

@@ -4,14 +4,16 @@ After the recurrent ("deep") model has trained, :func:`fuse_wide` fits a TF-IDF-
 linear softmax model on the same token ids (words, and with ``wide_ngrams=2`` word
 bigrams hashed into ``wide_buckets`` buckets), a convex problem solved in seconds, and
 returns one Keras model whose class scores are the deep model's log-probabilities plus
-``weight`` times the linear model's scores. The weight is chosen on the validation
-split (:data:`WEIGHTS`, by validation log loss); the test split is never looked at.
+``weight`` times the linear model's log-probabilities. The L2 penalty and the weight are
+chosen on the validation split (:data:`L2_CHOICES` by accuracy, :data:`WEIGHTS` by log
+loss); then the linear model is fitted again on training + validation with that penalty
+(as the baseline is). The test split is never looked at.
 
-Features, the same in numpy (fitting) and in the Keras graph (predicting): every token
-(bigram) occurrence adds its inverse document frequency ``1 + log((1 + n) / (1 + df))``
-to its term; the document's vector is divided by ``sqrt(sum of idf**2 over its
-occurrences)`` (the L2 norm when no term repeats). Padding (id 0) and out-of-vocabulary
-tokens (id 1) count for nothing. The wide part reads all ``maxlen`` tokens, the deep
+Features, the same in numpy (fitting) and in the Keras graph (predicting): a term (word
+or hashed bigram) seen ``c`` times in the document weighs ``(1 + log c) * idf`` with
+``idf = 1 + log((1 + n) / (1 + df))``, and the document's vector is scaled to unit L2
+norm. Padding (id 0) and out-of-vocabulary tokens (id 1) count for nothing. In the graph
+each row of term ids is sorted to count repeats. The wide part reads all ``maxlen`` tokens, the deep
 part the first ``rnn_maxlen``. Built from Keras layers and ``keras.ops`` only, so a saved
 model loads without custom objects. Keras is imported inside the functions.
 """
@@ -76,14 +78,22 @@ def _term_ids(x: np.ndarray, config: TrainConfig, vocab_size: int) -> tuple[np.n
 
 def _rows(x: np.ndarray, config: TrainConfig, vocab_size: int, idf: np.ndarray) -> SparseRows:
     ids = np.concatenate(_term_ids(x, config, vocab_size), axis=1)
-    n = ids.shape[0]
-    valid = ids >= 0
-    weights = np.where(valid, idf[np.where(valid, ids, 0)], 0.0)
-    norms = np.sqrt((weights**2).sum(axis=1))
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum(valid.sum(axis=1))
-    values = (weights / np.maximum(norms, 1e-12)[:, None])[valid]
-    return SparseRows(indptr, ids[valid], values.astype(np.float32), (n, len(idf)))
+    indptr = np.zeros(len(ids) + 1, dtype=np.int64)
+    columns: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    for row, terms in enumerate(ids):
+        unique, counts = np.unique(terms[terms >= 0], return_counts=True)
+        weights = (1.0 + np.log(counts)) * idf[unique]  # sublinear term frequency
+        weights /= max(float(np.sqrt(np.dot(weights, weights))), 1e-12)
+        columns.append(unique)
+        values.append(weights.astype(np.float32))
+        indptr[row + 1] = indptr[row] + len(unique)
+    return SparseRows(
+        indptr,
+        np.concatenate(columns) if columns else np.zeros(0, np.int64),
+        np.concatenate(values) if values else np.zeros(0, np.float32),
+        (len(ids), len(idf)),
+    )
 
 
 def _idf(x: np.ndarray, config: TrainConfig, vocab_size: int) -> np.ndarray:
@@ -152,9 +162,31 @@ def fuse_wide(
                 (_log_loss(probs, y_val), weight, float(np.mean(probs.argmax(1) == y_val)))
             )
         val_loss, chosen, val_accuracy = min(scored)
+        # penalty and weight chosen: refit the wide part on training + validation
+        check_cancelled(cancel)
+        x_all = np.concatenate([x_train, x_val])
+        y_all = np.concatenate([y_train, y_val])
+        idf = _idf(x_all, config, vocab_size)
+        rows_all = _rows(x_all, config, vocab_size, idf)
+        weights, bias = fit_softmax(rows_all, y_all, num_classes, l2=l2, cancel=cancel)
     fused = _fused_model(deep_model, config, idf, weights, bias, chosen)
     info = WideInfo(config.wide_ngrams, config.wide_buckets, l2, chosen, val_accuracy, val_loss)
     return fused, info
+
+
+def _sorted_counts(ops: Any, ids: Any) -> tuple[Any, Any]:
+    """Each row of ``ids [n, steps]`` sorted, and beside every entry how often its value
+    occurs in its row (float), from Keras ops only (the batch size may be unknown)."""
+    steps = ids.shape[1]
+    terms = ops.sort(ids, axis=-1)
+    first = ops.ones_like(terms[:, :1], dtype="bool")
+    starts = ops.concatenate([first, ops.not_equal(terms[:, 1:], terms[:, :-1])], axis=1)
+    runs = ops.cumsum(ops.cast(starts, "int32"), axis=1) - 1  # run number within the row
+    rows = ops.cumsum(ops.ones_like(terms[:, :1]), axis=0) - 1  # [n, 1]: the row number
+    flat = ops.reshape(runs + rows * steps, (-1,))  # non-decreasing: segments in order
+    lengths = ops.segment_sum(ops.ones_like(flat, dtype="float32"), flat, sorted=True)
+    counts = ops.reshape(ops.take(lengths, flat), (-1, steps))
+    return terms, counts
 
 
 def _fused_model(
@@ -175,18 +207,23 @@ def _fused_model(
     vocab_size = columns - (config.wide_buckets if config.wide_ngrams >= 2 else 0)
     term_weight = layers.Embedding(columns, 1, trainable=False, name="wide_idf")
     term_scores = layers.Embedding(columns, weights.shape[1], trainable=False, name="wide_scores")
-    parts = [(tokens, ops.cast(ops.greater_equal(tokens, 2), "float32"))]
+    parts = [ops.where(ops.greater_equal(tokens, 2), tokens, -1)]
     if config.wide_ngrams >= 2 and config.maxlen >= 2:
         left, right = tokens[:, :-1], tokens[:, 1:]
         pairs = ops.mod(left * HASH_MULTIPLIER + right, config.wide_buckets) + vocab_size
         both = ops.logical_and(ops.greater_equal(left, 2), ops.greater_equal(right, 2))
-        parts.append((pairs, ops.cast(both, "float32")))
+        parts.append(ops.where(both, pairs, -1))
     total = None
     squares = None
-    for ids, valid in parts:
-        w = ops.squeeze(term_weight(ids), -1) * valid  # [n, steps]
-        s = ops.sum(term_scores(ids) * ops.expand_dims(w, -1), axis=1)  # [n, classes]
-        q = ops.sum(w * w, axis=1, keepdims=True)
+    for ids in parts:
+        terms, counts = _sorted_counts(ops, ids)  # [n, steps] each; -1 = no term
+        valid = ops.cast(ops.greater_equal(terms, 0), "float32")
+        terms = ops.maximum(terms, 0)
+        sublinear = ops.squeeze(term_weight(terms), -1) * (1.0 + ops.log(counts)) * valid
+        # every occurrence carries 1/count of its term's weight: the sum is the term's
+        w = sublinear / counts
+        s = ops.sum(term_scores(terms) * ops.expand_dims(w, -1), axis=1)  # [n, classes]
+        q = ops.sum(sublinear * sublinear / counts, axis=1, keepdims=True)
         total = s if total is None else total + s
         squares = q if squares is None else squares + q
     constant = ops.zeros_like(tokens[:, :1])  # [n, 1]: looks up the one bias row
