@@ -121,6 +121,13 @@ def test_sweep_usage_errors(corpus, tmp_path):
     code, _, err = run(["sweep", "--corpus", str(corpus), "--random", "dropout=0.5"])
     assert code == 1
     assert_one_error_line(err, "KEY=LOW:HIGH")
+    grid = ["--grid", "units=4,5", "--out", str(tmp_path)]
+    code, _, err = run(["sweep", "--corpus", str(corpus), *grid, "--parallel", "2"])
+    assert code == 2
+    assert_one_error_line(err, "--parallel needs --ray ADDRESS")
+    code, _, err = run(["sweep", "--corpus", str(corpus), *grid, "--ray", "head:6379"])
+    assert code == 2
+    assert_one_error_line(err, "GCS address")
 
 
 def test_train_folds_json(corpus, tmp_path):

@@ -67,6 +67,29 @@ def test_cli_run_on_ray_streams_epochs_and_brings_the_bundle_back(ray_head, tmp_
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
 
 
+def test_cli_sweep_on_ray_runs_trials_as_parallel_jobs_and_records_each(ray_head, tmp_path):
+    from workbench.core import RunStore
+
+    out_dir = tmp_path / "models"
+    command = [sys.executable, "-m", "workbench", "sweep", "--corpus", str(SAMPLE)]
+    command += ["--set", "epochs=1", "--grid", "units=8,12,16,20", "--out", str(out_dir)]
+    command += ["--ray", ray_head, "--json"]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=_cli_env(), timeout=900, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "4 at once" in done.stderr
+    data = json.loads(done.stdout.splitlines()[-1])
+    assert [t["status"] for t in data["trials"]] == ["completed"] * 4
+    with RunStore(out_dir) as store:
+        runs = store.list_runs(sweep_id=data["sweep"])
+    assert len(runs) == 4
+    assert sorted(r.config["units"] for r in runs) == [8, 12, 16, 20]
+    assert all(r.source == "cli-ray" for r in runs)
+    for run in runs:  # every trial's bundle came back into the local models folder
+        assert load_bundle(run.bundle).info.class_names
+
+
 class StopOnFirstBatch(TrainingListener):
     def __init__(self, cancel: threading.Event) -> None:
         self.cancel = cancel

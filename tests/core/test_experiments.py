@@ -306,6 +306,32 @@ def test_sweep_stop_ends_the_sweep_and_keeps_finished_trials(tmp_path):
     assert [t.status for t in result.trials] == ["completed"]
 
 
+def test_parallel_sweep_runs_trials_at_once_and_records_each(tmp_path):
+    """parallel=2 (how trials go to a cluster): two trials train at the same time (a
+    barrier only two concurrent trials can pass), and all four are recorded."""
+    from workbench.core import run_training
+
+    corpus = make_corpus(per_class=8)
+    together = threading.Barrier(2, timeout=120)
+
+    def meeting_runner(*args, **kwargs):
+        together.wait()  # raises BrokenBarrierError (trial fails) if run one at a time
+        return run_training(*args, **kwargs)
+
+    with RunStore(tmp_path) as store:
+        runner = SweepRunner(
+            store, corpus, CONFIG, SweepSpec(grid={"units": (3, 4, 5, 6)}), vectors=None,
+            out_dir=tmp_path, runner=meeting_runner, parallel=2,
+        )  # fmt: skip
+        result = runner.run()
+        runs = store.list_runs(sweep_id=result.sweep_id)
+    assert result.status == "completed"
+    assert [t.status for t in result.trials] == ["completed"] * 4
+    assert sorted(r.config["units"] for r in runs) == [3, 4, 5, 6]
+    with pytest.raises(ConfigError, match="parallel must be an integer >= 1, got 0"):
+        SweepRunner(None, corpus, CONFIG, SweepSpec(grid={"units": (3,)}), parallel=0)
+
+
 # --- cross-validation ---------------------------------------------------------------------
 def test_stratified_folds_partition_the_corpus_by_class():
     labels = ["a"] * 10 + ["b"] * 5 + ["c"] * 3

@@ -67,3 +67,29 @@ def test_train_page_runs_on_ray_and_plots_epochs(ready_page, qtbot, ray_head):
     assert result.evaluation is not None
     assert result.bundle.info.class_names == list(page.state.corpus.class_names)
     assert f"Ray cluster at {ray_head}" in page.log.toPlainText()
+
+
+@pytest.mark.slow
+def test_sweep_window_runs_trials_as_parallel_ray_jobs(ready_page, qtbot, ray_head):
+    from workbench.core import RunStore
+
+    page = ready_page
+    page.run_on.set_ray(ray_head)
+    dialog = page.open_sweep()
+    try:
+        dialog.set_axes([("units", "grid", "4, 6")])
+        task = dialog.start()
+        assert task is not None
+        assert f"Ray cluster at {ray_head}, 2 submitted at once" in dialog.messages.text()
+        with qtbot.waitSignal(task.finished, timeout=600_000):
+            pass
+        column = dialog.trials.columnCount() - 3
+        statuses = [dialog.trials.item(r, column).text() for r in range(2)]
+        assert statuses == ["completed", "completed"], dialog.messages.text()
+        with RunStore(page.state.models_dir) as store:
+            runs = store.list_runs()
+        assert sorted(r.config["units"] for r in runs) == [4, 6]
+        assert all(r.source == "window-ray" and r.kind == "sweep" for r in runs)
+        assert all(r.bundle and r.bundle.startswith(str(page.state.models_dir)) for r in runs)
+    finally:
+        dialog.close()

@@ -99,3 +99,33 @@ def corpus_dict(corpus: Corpus, report: ImportReport) -> dict[str, Any]:
         "skipped": len(report.skipped),
         "warnings": len(report.warnings),
     }
+
+
+def ray_address_arg(args: argparse.Namespace) -> str | None:
+    """The checked ``--ray`` address (None without it); usage errors for bad combinations."""
+    from workbench.core import ConfigError, RayJobError, normalise_ray_address, ray_missing_reason
+
+    if getattr(args, "send_bundle", False) and not getattr(args, "events", False):
+        raise UsageError("--send-bundle needs --events")
+    address = getattr(args, "ray", None)
+    if address is None:
+        if getattr(args, "ray_vectors_on_cluster", False):
+            raise UsageError("--ray-vectors-on-cluster needs --ray ADDRESS")
+        return None
+    try:
+        address = normalise_ray_address(address)
+    except ConfigError as exc:
+        raise UsageError(f"--ray: {exc}") from exc
+    reason = ray_missing_reason()
+    if reason is not None:
+        raise RayJobError(f"--ray: {reason}")
+    return address
+
+
+def run_vectors_arg(args: argparse.Namespace, address: str | None) -> Any:
+    """``--vectors`` for a run: checked here, unless it names a file on the Ray cluster."""
+    if address is not None and getattr(args, "ray_vectors_on_cluster", False):
+        from workbench.core import VectorsSource
+
+        return VectorsSource.parse(args.vectors)  # a path on the cluster: not checked here
+    return vectors_arg(args.vectors)

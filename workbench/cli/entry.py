@@ -97,7 +97,7 @@ def _add_sets(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_ray(p: argparse.ArgumentParser) -> None:
+def _add_events(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--events",
         action="store_true",
@@ -110,10 +110,13 @@ def _add_ray(p: argparse.ArgumentParser) -> None:
         help="with --events: also print the saved bundle as 'bundle' events (base64 "
         "pieces of a tar.gz), so it can come back from a remote job's log",
     )
+
+
+def _add_ray(p: argparse.ArgumentParser, what: str = "the training") -> None:
     p.add_argument(
         "--ray",
         metavar="ADDRESS",
-        help="run the training as a job on the Ray cluster at ADDRESS, its job-submission "
+        help=f"run {what} as a job on the Ray cluster at ADDRESS, its job-submission "
         "address (http://HEAD:8265); the corpus, config and vectors file travel with the "
         'job and the bundle comes back here (needs: pip install -e ".[ray]")',
     )
@@ -178,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="cross-validate: K models on K stratified folds, mean +- sd of the scores",
     )
+    _add_events(p)
     _add_ray(p)
 
     p = sub.add_parser(
@@ -330,6 +334,14 @@ def _add_experiment_parsers(
         "--metric", choices=("accuracy", "macro_f1"), default="accuracy", help="what 'best' means"
     )
     p.add_argument("--out", metavar="DIR", help="models folder (default: models/)")
+    _add_ray(p, "each trial")
+    p.add_argument(
+        "--parallel",
+        type=int,
+        metavar="N",
+        help="with --ray: trials submitted at once (default: all of them; the cluster "
+        "queues what it has no room for)",
+    )
     _add_json(p, "the trials and the best run (last line)")
     _add_experiment_options(p)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import threading
 from typing import Any
@@ -13,7 +14,8 @@ from workbench.cli.common import (
     UsageError,
     load_config,
     load_corpus_arg,
-    vectors_arg,
+    ray_address_arg,
+    run_vectors_arg,
 )
 from workbench.cli.output import dumps, table
 
@@ -30,14 +32,35 @@ def _spec(args: argparse.Namespace) -> Any:
     return SweepSpec(grid=grid, ranges=ranges, trials=args.trials, seed=args.sweep_seed)
 
 
+MAX_PARALLEL = 32
+"""Most trials followed at once with --ray (each is a thread polling its job)."""
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """``workbench sweep``: the trials one after another; the best one is reported."""
+    """``workbench sweep``: the trials one after another (with ``--ray``: as parallel jobs);
+    the best one is reported."""
     from workbench.cli.progress import PhaseProgress, StatusLine, TrainProgress, sigint_sets
-    from workbench.core import RunStore, SweepRunner, default_models_dir
+    from workbench.core import (
+        RunStore,
+        SweepRunner,
+        default_models_dir,
+        plan_sweep,
+        submit_training,
+    )
 
     config = load_config(args)
     spec = _spec(args)
-    vectors = vectors_arg(args.vectors)
+    address = ray_address_arg(args)
+    if args.parallel is not None and (address is None or args.parallel < 1):
+        raise UsageError("--parallel needs --ray ADDRESS and N >= 1")
+    vectors = run_vectors_arg(args, address)
+    remote: dict[str, Any] = {}
+    parallel = 1
+    if address is not None:
+        remote["runner"] = functools.partial(
+            submit_training, address=address, vectors_on_cluster=args.ray_vectors_on_cluster
+        )
+        parallel = min(args.parallel or len(plan_sweep(config, spec)), MAX_PARALLEL)
     line = StatusLine(sys.stderr)
     cancel = threading.Event()
 
@@ -65,12 +88,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 vectors=vectors,
                 out_dir=args.out,
                 metric=args.metric,
-                source="cli",
+                source="cli" if address is None else "cli-ray",
                 tensorboard=args.tensorboard,
                 on_event=on_event,
-                listener_for=lambda index: TrainProgress(line),
+                # parallel trials would interleave their progress lines: trial ends only
+                listener_for=(lambda index: TrainProgress(line)) if parallel == 1 else None,
+                parallel=parallel,
+                **remote,
             )
-            line.println(f"sweep: {len(runner.plan)} trial(s) on {corpus.source}")
+            where = "" if address is None else f" as Ray jobs at {address}, {parallel} at once"
+            line.println(f"sweep: {len(runner.plan)} trial(s) on {corpus.source}{where}")
             result = runner.run(cancel=cancel, progress=PhaseProgress(line))
     line.clear()
     data = result.to_dict()

@@ -17,8 +17,9 @@ from workbench.cli.common import (
     corpus_dict,
     load_config,
     load_corpus_arg,
+    ray_address_arg,
     report_lines,
-    vectors_arg,
+    run_vectors_arg,
 )
 from workbench.cli.output import dumps, metrics_summary, per_class_table, to_jsonable
 
@@ -108,27 +109,6 @@ def _print_devices(result: RunResult) -> None:
         print(f"        on a GPU, no fused cuDNN kernel: {note}")
 
 
-def _ray_address(args: argparse.Namespace) -> str | None:
-    """The checked ``--ray`` address (None without it); usage errors for bad combinations."""
-    from workbench.core import ConfigError, RayJobError, normalise_ray_address, ray_missing_reason
-
-    if getattr(args, "send_bundle", False) and not getattr(args, "events", False):
-        raise UsageError("--send-bundle needs --events")
-    address = getattr(args, "ray", None)
-    if address is None:
-        if getattr(args, "ray_vectors_on_cluster", False):
-            raise UsageError("--ray-vectors-on-cluster needs --ray ADDRESS")
-        return None
-    try:
-        address = normalise_ray_address(address)
-    except ConfigError as exc:
-        raise UsageError(f"--ray: {exc}") from exc
-    reason = ray_missing_reason()
-    if reason is not None:
-        raise RayJobError(f"--ray: {reason}")
-    return address
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     """``workbench train``: load, split, train, evaluate and save a bundle."""
     from workbench.cli.progress import (
@@ -141,13 +121,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from workbench.core import EventWriter, run_training, submit_training, train_recorded
 
     config = load_config(args)
-    address = _ray_address(args)
-    if address is not None and args.ray_vectors_on_cluster:
-        from workbench.core import VectorsSource
-
-        vectors = VectorsSource.parse(args.vectors)  # a path on the cluster: not checked here
-    else:
-        vectors = vectors_arg(args.vectors)
+    address = ray_address_arg(args)
+    vectors = run_vectors_arg(args, address)
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out must be a folder, got the file {args.out}")
     line = StatusLine(sys.stderr)

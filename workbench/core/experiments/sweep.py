@@ -5,7 +5,10 @@ random ranges (``KEY=LOW:HIGH``: ``trials`` draws, uniform; log-uniform when the
 range spans two decades or more). :func:`plan_sweep` turns it into the list of
 trial configs; :class:`SweepRunner` trains them in order, each trial a run of the
 store, with Stop (ends the sweep, keeps the finished trials) and Skip (ends the
-current trial only). The window and the command line use the same runner.
+current trial only). With ``parallel > 1`` (a runner that sends trials to a cluster,
+such as a Ray backend) that many trials are started at once, each followed from its
+own thread; the cluster queues what it has no room for. The window and the command
+line use the same runner.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import itertools
 import math
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -230,9 +234,12 @@ class SweepRunner:
         on_event: Callable[[dict[str, Any]], None] | None = None,
         listener_for: Callable[[int], TrainingListener | None] | None = None,
         runner_kwargs: dict[str, Any] | None = None,
+        parallel: int = 1,
     ) -> None:
         if metric not in SWEEP_METRICS:
             raise ConfigError(f"sweep metric must be one of {', '.join(SWEEP_METRICS)}")
+        if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+            raise ConfigError(f"sweep: parallel must be an integer >= 1, got {parallel!r}")
         self.store = store
         self.corpus = corpus
         self.base = base
@@ -247,7 +254,9 @@ class SweepRunner:
         self._on_event = on_event or (lambda event: None)
         self._listener_for = listener_for or (lambda index: None)
         self._kwargs = dict(runner_kwargs or {})
-        self._skip = threading.Event()
+        self.parallel = parallel
+        self._skips: dict[int, threading.Event] = {}  # the running trials' Skip tokens
+        self._skips_lock = threading.Lock()
         self.current: int | None = None
 
     def set_event_handler(self, on_event: Callable[[dict[str, Any]], None]) -> None:
@@ -255,8 +264,10 @@ class SweepRunner:
         self._on_event = on_event
 
     def skip(self) -> None:
-        """End the trial now training (the next one starts)."""
-        self._skip.set()
+        """End the trial(s) now training (the next one starts)."""
+        with self._skips_lock:
+            for token in self._skips.values():
+                token.set()
 
     def run(
         self, *, cancel: CancelToken | None = None, progress: ProgressCallback | None = None
@@ -266,22 +277,51 @@ class SweepRunner:
         total = len(self.plan)
         status = "completed"
         try:
-            for index, values in enumerate(self.plan):
-                if cancel is not None and cancel.is_set():
-                    status = "stopped"
-                    break
-                self.current = index
-                self._skip.clear()
-                outcomes.append(self._trial(sweep_id, index, values, total, cancel, progress))
-                if cancel is not None and cancel.is_set():
-                    status = "stopped"
-                    break
+            run = self._run_parallel if self.parallel > 1 else self._run_serial
+            outcomes = run(sweep_id, cancel, progress)
+            if cancel is not None and cancel.is_set():
+                status = "stopped"
         finally:
             self.current = None
             self.store.finish_sweep(sweep_id, status)
         if progress is not None:
             progress(1.0, f"sweep {status}: {len(outcomes)}/{total} trials")
         return SweepResult(sweep_id=sweep_id, status=status, trials=outcomes, metric=self.metric)
+
+    def _run_serial(
+        self, sweep_id: int, cancel: CancelToken | None, progress: ProgressCallback | None
+    ) -> list[TrialOutcome]:
+        """The trials one after another, until Stop."""
+        outcomes: list[TrialOutcome] = []
+        for index, values in enumerate(self.plan):
+            if cancel is not None and cancel.is_set():
+                break
+            self.current = index
+            outcomes.append(self._trial(sweep_id, index, values, len(self.plan), cancel, progress))
+        return outcomes
+
+    def _run_parallel(
+        self, sweep_id: int, cancel: CancelToken | None, progress: ProgressCallback | None
+    ) -> list[TrialOutcome]:
+        """Up to ``parallel`` trials at once; Stop leaves the trials not begun unstarted."""
+        total = len(self.plan)
+        done: list[TrialOutcome] = []
+        lock = threading.Lock()
+
+        def one(index: int, values: dict[str, Any]) -> TrialOutcome | None:
+            if cancel is not None and cancel.is_set():
+                return None
+            outcome = self._trial(sweep_id, index, values, total, cancel, None)
+            with lock:
+                done.append(outcome)
+                if progress is not None:
+                    progress(len(done) / total, f"{len(done)}/{total} trials finished")
+            return outcome
+
+        with ThreadPoolExecutor(self.parallel, thread_name_prefix="sweep-trial") as pool:
+            futures = [pool.submit(one, i, values) for i, values in enumerate(self.plan)]
+            results = [future.result() for future in futures]
+        return [outcome for outcome in results if outcome is not None]
 
     def _trial(
         self,
@@ -298,6 +338,9 @@ class SweepRunner:
         started = time.perf_counter()
         shown = ", ".join(f"{k}={_short(v)}" for k, v in values.items())
         run_ids: list[int] = []
+        skip = threading.Event()
+        with self._skips_lock:
+            self._skips[index] = skip
 
         def begun(run_id: int) -> None:
             run_ids.append(run_id)
@@ -325,19 +368,22 @@ class SweepRunner:
                 sweep_id=sweep_id,
                 tensorboard=self._tensorboard,
                 on_begin=begun,
-                cancel=_Either(cancel, self._skip),
+                cancel=_Either(cancel, skip),
                 progress=trial_progress,
                 **self._kwargs,
             )
             status, metrics = result.train.status, metrics_dict(result)
-            if self._skip.is_set() and status == "cancelled":
+            if skip.is_set() and status == "cancelled":
                 status = "skipped"
         except Cancelled:
-            status = "skipped" if self._skip.is_set() else "cancelled"
+            status = "skipped" if skip.is_set() else "cancelled"
         except Exception as exc:  # one bad trial must not end the sweep
             status = "failed"
             metrics = None
             self._on_event({"event": "trial_error", "index": index, "message": str(exc)})
+        finally:
+            with self._skips_lock:
+                self._skips.pop(index, None)
         outcome = TrialOutcome(
             index=index,
             values=dict(values),

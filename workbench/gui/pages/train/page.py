@@ -245,7 +245,9 @@ class TrainPage(QWidget):
         if config is not None:
             self.state.set_config(config)
         if self.sweep_dialog is None:
-            self.sweep_dialog = SweepDialog(self.state, self.tasks, self)
+            self.sweep_dialog = SweepDialog(
+                self.state, self.tasks, self, ray_address=self.run_on.address
+            )
         self.sweep_dialog.show()
         self.sweep_dialog.raise_()
         return self.sweep_dialog

@@ -4,14 +4,18 @@ The user lists the fields to vary - a grid of values (``32, 64, 128``) or a rand
 range (``0.1:0.5``, drawn ``trials`` times) - and starts the sweep. The core
 :class:`~workbench.core.SweepRunner` trains the trials one after another in a
 ``"sweep"`` task (each in the training child process, each a run of the store).
+When the Train page's "Run on" names a Ray cluster, every trial is a job there and
+all of them are submitted at once (the cluster queues what it has no room for).
 The trials table fills in live with the best trial highlighted, a plot shows the
 metric against a chosen parameter, Stop ends the sweep (finished trials are kept)
-and Skip trial ends only the trial in training.
+and Skip trial ends only the trial(s) in training.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
@@ -39,6 +43,7 @@ from workbench.core import (
     WorkbenchError,
     parse_grid,
     parse_range,
+    plan_sweep,
 )
 from workbench.gui.pages.train.job import vectors_argument
 from workbench.gui.widgets import MessageBar
@@ -51,17 +56,26 @@ TASK_KIND = "sweep"
 BEST_BRUSH = QBrush(QColor(200, 240, 200))
 KINDS = ("grid", "random")
 DEFAULT_AXES = (("units", "grid", "32, 64"), ("dropout", "random", "0.1:0.5"))
+MAX_PARALLEL = 32  # most trials followed at once on a cluster (a thread each)
 
 
 class SweepDialog(QDialog):
     """Plan and run a sweep over the Train page's current settings."""
 
-    def __init__(self, state: AppState, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        state: AppState,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        ray_address: Callable[[], str | None] = lambda: None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sweep")
         self.resize(900, 650)
         self.state = state
         self.tasks = tasks
+        self._ray_address = ray_address  # the Train page's "Run on" (None: this computer)
         self.task: Task | None = None
         self.runner: SweepRunner | None = None
         self._store: RunStore | None = None
@@ -191,10 +205,25 @@ class SweepDialog(QDialog):
             return "A training is running"
         return ""
 
+    def _runner_options(self, trials: int, address: str | None) -> dict[str, Any]:
+        """Where the trials train: child processes here one by one, or Ray jobs at once."""
+        from workbench.core import run_training_isolated, submit_training
+
+        if address is None:
+            return {
+                "runner": run_training_isolated,
+                "vectors": vectors_argument(self.state.vectors, self.state.vectors_source),
+                "runner_kwargs": {"score_each_best": True, "load": False},
+            }
+        return {
+            "runner": functools.partial(submit_training, address=address),
+            "vectors": self.state.vectors_source,  # the cluster loads them
+            "parallel": max(1, min(trials, MAX_PARALLEL)),
+            "source": "window-ray",
+        }
+
     def start(self) -> Task | None:
         """Plan the trials and start training them (None with a message if impossible)."""
-        from workbench.core import run_training_isolated
-
         reason = self.disabled_reason()
         if reason:
             self.messages.show_warning(reason)
@@ -202,23 +231,29 @@ class SweepDialog(QDialog):
         self.messages.clear()
         try:
             spec = self.spec()
+            address = self._ray_address()
+            options = {"source": "window"}
+            trials = len(plan_sweep(self.state.config, spec))
+            options.update(self._runner_options(trials, address))
             self._store = RunStore(self.state.models_dir)
             self.runner = SweepRunner(
                 self._store,
                 self.state.corpus,
                 self.state.config,
                 spec,
-                runner=run_training_isolated,
-                vectors=vectors_argument(self.state.vectors, self.state.vectors_source),
                 out_dir=self.state.models_dir,
                 metric=self.metric_combo.currentText(),
-                source="window",
-                runner_kwargs={"score_each_best": True, "load": False},
+                **options,
             )
         except WorkbenchError as exc:
             self.messages.show_error(str(exc))
             self._close_store()
             return None
+        if address is not None:
+            self.messages.show_info(
+                f"Trials run as jobs on the Ray cluster at {address}, "
+                f"{self.runner.parallel} submitted at once"
+            )
         self.fields = list(spec.grid) + list(spec.ranges)
         self.outcomes = []
         self._prepare_table(len(self.runner.plan))
