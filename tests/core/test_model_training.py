@@ -428,3 +428,39 @@ def test_fit_threads_are_finished_before_interpreter_exit():
     training.finish_fit_threads(timeout=60)
     assert not slow.is_alive()
     assert [t for t in threading.enumerate() if t.name == "workbench-fit"] == []
+
+
+def test_streamed_batches_cover_every_document_once_per_epoch_in_a_new_order():
+    from workbench.core.learning.training import fit_inputs
+
+    x, y = _data(n=50)
+    x[:, 1] = np.arange(50)  # a row number to recognise each document by
+    small = fit_inputs(x, y, x[:0], y[:0], 16, seed=0)
+    assert small["data"][0] is x and small["batch_size"] == 16  # arrays go to Keras as they are
+    inputs = fit_inputs(x, y, x[:10], y[:10], 16, seed=0, stream_above=0)
+    (dataset,) = inputs["data"]
+    orders = []
+    for _ in range(2):  # Keras iterates the dataset once per epoch
+        batches = [(bx.numpy(), by.numpy()) for bx, by in dataset]
+        assert [len(bx) for bx, _ in batches] == [16, 16, 16, 2]
+        rows = np.concatenate([bx[:, 1] for bx, _ in batches])
+        assert sorted(rows) == list(range(50))
+        labels = np.concatenate([by for _, by in batches])
+        assert np.array_equal(labels, y[rows])  # each label stays with its document
+        orders.append(rows)
+    assert not np.array_equal(orders[0], orders[1])
+    val_rows = np.concatenate([bx[:, 1] for bx, _ in inputs["validation_data"]])
+    assert list(val_rows) == list(range(10))  # validation in order
+
+
+def test_training_on_streamed_batches_learns_and_reports_epochs(monkeypatch):
+    from workbench.core.learning import training
+
+    monkeypatch.setattr(training, "STREAM_ABOVE_BYTES", 0)  # stream even this tiny corpus
+    recorder = Recorder()
+    result = _run(dataclasses.replace(TINY, epochs=2, class_weight="balanced"), listener=recorder)
+    assert result.status == "completed", result.message
+    assert recorder.events[0] == ("begin", 2, 3)
+    assert [e[1] for e in recorder.kind("epoch")] == [0, 1]
+    assert len(result.history["val_loss"]) == 2
+    assert result.model is not None

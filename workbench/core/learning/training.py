@@ -211,18 +211,16 @@ def train(
             run.steps = steps = math.ceil(len(x_train) / batch_size)
             listener.on_train_begin(config.epochs, steps)
             fit_started = time.perf_counter()
+            inputs = fit_inputs(x_train, y_train, x_val, y_val, batch_size, config.seed)
             _fit_detached(
                 model,
                 run,
-                x_train,
-                y_train,
-                batch_size=batch_size,
+                *inputs.pop("data"),
                 epochs=config.epochs,
-                validation_data=(x_val, y_val) if len(x_val) else None,
                 class_weight=_class_weight(y_train, num_classes, config.class_weight),
-                shuffle=True,
                 verbose=0,
                 callbacks=keras_callbacks(run),
+                **inputs,
             )
             fit_s = time.perf_counter() - fit_started
     except Exception as exc:  # every failure becomes status="failed"
@@ -251,6 +249,62 @@ def train(
     result.status, result.message = _outcome(run, error)
     listener.on_train_end(result)
     return result
+
+
+STREAM_ABOVE_BYTES = 256 * 2**20
+"""Padded training ids larger than this are streamed to ``fit`` a batch at a time."""
+
+
+def fit_inputs(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    batch_size: int,
+    seed: int,
+    *,
+    stream_above: int | None = None,
+) -> dict[str, Any]:
+    """``fit``'s data arguments: the arrays themselves for a corpus that fits easily
+    (Keras shuffles them), else ``tf.data`` pipelines that gather each batch from the
+    one padded array (shuffled per epoch with ``seed``), so Keras holds no second copy
+    of the corpus. ``"data"`` holds the positional arguments; ``stream_above`` defaults
+    to :data:`STREAM_ABOVE_BYTES`."""
+    limit = STREAM_ABOVE_BYTES if stream_above is None else stream_above
+    if x_train.nbytes + x_val.nbytes <= limit:
+        return {
+            "data": (x_train, y_train),
+            "batch_size": batch_size,
+            "shuffle": True,
+            "validation_data": (x_val, y_val) if len(x_val) else None,
+        }
+    rng = np.random.default_rng(seed)
+    validation = _batches(x_val, y_val, batch_size, None) if len(x_val) else None
+    return {
+        "data": (_batches(x_train, y_train, batch_size, rng),),
+        "shuffle": False,  # the batches come shuffled
+        "validation_data": validation,
+    }
+
+
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: Any) -> Any:
+    """A ``tf.data.Dataset`` of ``(ids, labels)`` batches gathered from ``x``/``y``;
+    a new order each pass when ``rng`` is given."""
+    import tensorflow as tf
+
+    def generate() -> Any:
+        order = rng.permutation(len(x)) if rng is not None else np.arange(len(x))
+        for start in range(0, len(x), batch_size):
+            rows = np.sort(order[start : start + batch_size])  # sorted: faster gathering
+            yield x[rows], y[rows]
+
+    spec = (
+        tf.TensorSpec((None, x.shape[1]), tf.as_dtype(x.dtype)),
+        tf.TensorSpec((None,), tf.as_dtype(y.dtype)),
+    )
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=spec)
+    batches = math.ceil(len(x) / batch_size)  # known, so Keras knows an epoch's steps
+    return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(2)
 
 
 _FIT_THREADS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()

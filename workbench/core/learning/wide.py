@@ -21,7 +21,7 @@ model loads without custom objects. Keras is imported inside the functions.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,13 +76,24 @@ def _term_ids(x: np.ndarray, config: TrainConfig, vocab_size: int) -> tuple[np.n
     return words, pairs
 
 
+CHUNK_ROWS = 1024
+"""Documents turned into term ids at a time (bounds the int64 copies of big corpora)."""
+
+
+def _row_terms(x: np.ndarray, config: TrainConfig, vocab_size: int) -> Iterator[np.ndarray]:
+    """Each document's term ids (words and bigrams, -1 dropped), a chunk at a time."""
+    for start in range(0, len(x), CHUNK_ROWS):
+        ids = np.concatenate(_term_ids(x[start : start + CHUNK_ROWS], config, vocab_size), axis=1)
+        for terms in ids:
+            yield terms[terms >= 0]
+
+
 def _rows(x: np.ndarray, config: TrainConfig, vocab_size: int, idf: np.ndarray) -> SparseRows:
-    ids = np.concatenate(_term_ids(x, config, vocab_size), axis=1)
-    indptr = np.zeros(len(ids) + 1, dtype=np.int64)
+    indptr = np.zeros(len(x) + 1, dtype=np.int64)
     columns: list[np.ndarray] = []
     values: list[np.ndarray] = []
-    for row, terms in enumerate(ids):
-        unique, counts = np.unique(terms[terms >= 0], return_counts=True)
+    for row, terms in enumerate(_row_terms(x, config, vocab_size)):
+        unique, counts = np.unique(terms, return_counts=True)
         weights = (1.0 + np.log(counts)) * idf[unique]  # sublinear term frequency
         weights /= max(float(np.sqrt(np.dot(weights, weights))), 1e-12)
         columns.append(unique)
@@ -92,17 +103,15 @@ def _rows(x: np.ndarray, config: TrainConfig, vocab_size: int, idf: np.ndarray) 
         indptr,
         np.concatenate(columns) if columns else np.zeros(0, np.int64),
         np.concatenate(values) if values else np.zeros(0, np.float32),
-        (len(ids), len(idf)),
+        (len(x), len(idf)),
     )
 
 
 def _idf(x: np.ndarray, config: TrainConfig, vocab_size: int) -> np.ndarray:
     columns = vocab_size + (config.wide_buckets if config.wide_ngrams >= 2 else 0)
     df = np.zeros(columns, dtype=np.float64)
-    for part in _term_ids(x, config, vocab_size):
-        for row in part:
-            present = np.unique(row[row >= 0])
-            df[present] += 1
+    for terms in _row_terms(x, config, vocab_size):
+        df[np.unique(terms)] += 1
     n = len(x)
     return (1.0 + np.log((1.0 + n) / (1.0 + df))).astype(np.float32)
 
