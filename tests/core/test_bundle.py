@@ -257,6 +257,13 @@ def test_summary_describes_the_model(tmp_path):
     info.provenance = {"vectors": {"source": None, "dim": 32}}
     assert info.summary() == "GRU 64 x2, max-pool, maxlen 400, random 32d embedding"
     assert json.loads(json.dumps(info.to_dict()))["summary"] == info.summary()
+    # wide and deep: what the recurrent part reads, and the fused n-gram part
+    info.config = {**CONFIG, "maxlen": 1500, "rnn_maxlen": 400}
+    info.provenance = {"vectors": {"source": None, "dim": 32}, "wide": {"ngrams": 2, "weight": 1}}
+    assert info.summary() == (
+        "BiLSTM 64, max-pool, reads 400 of maxlen 1500, + word/bigram linear part, "
+        "random 32d embedding"
+    )
 
 
 def test_read_bundle_info_does_not_import_tensorflow(tmp_path):

@@ -436,7 +436,8 @@ def test_streamed_batches_cover_every_document_once_per_epoch_in_a_new_order():
     x, y = _data(n=50)
     x[:, 1] = np.arange(50)  # a row number to recognise each document by
     small = fit_inputs(x, y, x[:0], y[:0], 16, seed=0)
-    assert small["data"][0] is x and small["batch_size"] == 16  # arrays go to Keras as they are
+    assert small["data"][0] is x  # arrays go to Keras as they are
+    assert small["batch_size"] == 16
     inputs = fit_inputs(x, y, x[:10], y[:10], 16, seed=0, stream_above=0)
     (dataset,) = inputs["data"]
     orders = []

@@ -95,7 +95,8 @@ class BundleInfo:
         return self.status_note or self.status
 
     def summary(self) -> str:
-        """One line describing the model, e.g. ``"BiLSTM 64, max-pool, maxlen 400, GloVe 50d"``."""
+        """One line describing the model, e.g. ``"BiLSTM 64, max-pool, maxlen 400, GloVe 50d"``
+        (``"..., reads 400 of maxlen 1500, + word/bigram linear part, ..."`` for wide and deep)."""
         from workbench.core.learning.architectures.registry import describe_model
 
         cfg = self.config
@@ -103,8 +104,15 @@ class BundleInfo:
         vectors = vectors if isinstance(vectors, dict) else {}
         dim = vectors.get("dim") or cfg.get("embedding_dim")
         parts = describe_model(cfg, dim if isinstance(dim, int) else None)
-        if cfg.get("maxlen"):
-            parts.append(f"maxlen {cfg['maxlen']}")
+        maxlen, rnn_maxlen = cfg.get("maxlen"), cfg.get("rnn_maxlen")
+        if maxlen and isinstance(rnn_maxlen, int) and 0 < rnn_maxlen < maxlen:
+            parts.append(f"reads {rnn_maxlen} of maxlen {maxlen}")
+        elif maxlen:
+            parts.append(f"maxlen {maxlen}")
+        wide = self.provenance.get("wide")
+        if isinstance(wide, dict) and "weight" in wide:  # the n-gram part was fused in
+            grams = "word/bigram" if wide.get("ngrams", 1) >= 2 else "word"
+            parts.append(f"+ {grams} linear part")
         parts.append(_vectors_summary(vectors, cfg))
         return ", ".join(parts)
 
