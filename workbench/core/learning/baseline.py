@@ -22,7 +22,7 @@ import itertools
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,24 +73,27 @@ class TfidfFeatures:
         """Learn the vocabulary and IDF from ``texts``; return their feature rows."""
         if not texts:
             raise ConfigError("cannot fit the baseline on 0 texts")
-        counted = [Counter(_terms(text, self.ngrams)) for text in texts]
+        # two passes over the texts (document frequencies, then rows), so the term
+        # counts of every document are never held at once (big corpora)
         df: Counter[str] = Counter()
-        for counts in counted:
-            df.update(counts.keys())
+        for text in texts:
+            df.update(set(_terms(text, self.ngrams)))
         kept = sorted(term for term, n in df.items() if n >= self.min_df)
         self.vocabulary = {term: i for i, term in enumerate(kept)}
         n = len(texts)
         dfs = np.array([df[term] for term in kept], dtype=np.float64)
+        del df
         self.idf = (1.0 + np.log((1.0 + n) / (1.0 + dfs))).astype(np.float32)
-        return self._rows(counted)
+        return self.transform(texts)
 
     def transform(self, texts: Sequence[str]) -> SparseRows:
         """Feature rows of ``texts`` (terms outside the vocabulary are dropped)."""
-        return self._rows([Counter(_terms(text, self.ngrams)) for text in texts])
+        counted = (Counter(_terms(text, self.ngrams)) for text in texts)
+        return self._rows(counted, len(texts))
 
-    def _rows(self, counted: list[Counter[str]]) -> SparseRows:
+    def _rows(self, counted: Iterable[Counter[str]], rows: int) -> SparseRows:
         vocab = self.vocabulary
-        indptr = np.zeros(len(counted) + 1, dtype=np.int64)
+        indptr = np.zeros(rows + 1, dtype=np.int64)
         all_ids: list[np.ndarray] = []
         all_values: list[np.ndarray] = []
         for row, counts in enumerate(counted):
@@ -106,7 +109,7 @@ class TfidfFeatures:
             indptr[row + 1] = indptr[row] + len(ids)
         indices = np.concatenate(all_ids) if all_ids else np.zeros(0, np.int64)
         data = np.concatenate(all_values) if all_values else np.zeros(0, np.float32)
-        return SparseRows(indptr, indices, data, (len(counted), len(vocab)))
+        return SparseRows(indptr, indices, data, (rows, len(vocab)))
 
 
 def _sparse_tensor(rows: SparseRows) -> Any:
