@@ -15,7 +15,7 @@ from workbench.core import PRESETS, ConfigError, TrainConfig
 def test_defaults_are_the_recommended_recipe():
     config = TrainConfig()
     assert config.to_dict() == {
-        "max_words": 100_000,
+        "max_words": 20000,
         "min_count": 1,
         "maxlen": 1500,
         "padding": "post",

@@ -95,3 +95,27 @@ def test_the_saved_graph_computes_the_fitted_features(ngrams):
     expected = predict_proba(_rows(x, config, vocab, idf), weights, bias)
     got = np.asarray(fused.predict(x, verbose=0))
     assert np.allclose(got, expected, atol=1e-5)
+
+
+def test_the_mixing_weight_is_chosen_by_accuracy_then_log_loss():
+    from workbench.core.learning.wide import WEIGHTS, _log_loss, _mix, choose_weight
+
+    y = np.array([0, 0, 1, 1, 0])
+    # the deep model gets documents 2 and 3 wrong, confidently; the linear part is right
+    # about them but unsure: only a weight >= log(9) / log(1.5) = 5.4 lets it overrule
+    # the deep model. It is sure and wrong about document 4, which then costs so much
+    # log loss that the log loss would keep the weight small.
+    deep = np.array([[0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.6, 0.4]])
+    wide = np.log(np.array([[0.6, 0.4], [0.6, 0.4], [0.4, 0.6], [0.4, 0.6], [0.01, 0.99]]))
+    losses = {w: _log_loss(_mix(deep, wide, w), y) for w in WEIGHTS}
+    assert min(losses, key=losses.get) < 5.4
+    weight, accuracy, loss = choose_weight(deep, wide, y)
+    assert accuracy == 0.8  # 4 of 5; any weight under 5.4 gets 3 right at most
+    assert weight >= 5.4
+    assert loss == min(losses[w] for w in WEIGHTS if w >= 5.4)  # ties: the lower loss
+    # every weight equally accurate: the log loss decides (here: the deep model alone)
+    deep = np.array([[0.99, 0.01], [0.99, 0.01], [0.01, 0.99], [0.01, 0.99]])
+    unsure = np.log(np.full((4, 2), 0.5)) + np.array([[0.0, 0.1]])
+    weight, accuracy, _ = choose_weight(deep, unsure, y[:4])
+    assert accuracy == 1.0
+    assert weight == 0.0

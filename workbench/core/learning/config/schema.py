@@ -46,7 +46,7 @@ class TrainConfig:
 
     # text
     max_words: int = setting(
-        100_000,
+        20000,
         label="Vocabulary size",
         help="Vocabulary size: keep the most frequent words of the training split.",
         group="text",
@@ -469,7 +469,7 @@ PRESET_DESCRIPTIONS: dict[str, str] = {
         "The measured best default (wide and deep): a GloVe-initialised BiLSTM 64 reading "
         "the first 400 tokens, its outputs max-pooled over time, fused after training with "
         "a linear model of the words and word bigrams of the first 1500 tokens; vocabulary "
-        "100000, up to 15 epochs with early stopping (patience 3); a TF-IDF linear baseline "
+        "20000, up to 15 epochs with early stopping (patience 3); a TF-IDF linear baseline "
         "is trained and reported beside it."
     ),
     "seed-article": (
