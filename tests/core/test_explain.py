@@ -239,10 +239,14 @@ def test_a_trained_model_points_at_the_class_words(tmp_path):
         assert e.top_for(1)[0].token in WORDS["food"]
 
 
-def test_integrated_gradients_explain_a_fused_wide_and_deep_model_completely(tmp_path):
+@pytest.mark.parametrize("rnn_maxlen", [0, 5])
+def test_integrated_gradients_explain_a_fused_wide_and_deep_model_completely(
+    tmp_path, rnn_maxlen
+):
+    """Also when the recurrent part reads only the first ``rnn_maxlen`` tokens."""
     from tests.gui.tiny_model import WORDS, train_tiny
 
-    _, result = train_tiny(tmp_path, epochs=6, units=8, wide_ngrams=2)
+    _, result = train_tiny(tmp_path, epochs=6, units=8, wide_ngrams=2, rnn_maxlen=rnn_maxlen)
     assert result.provenance["wide"]["weight"] > 0  # the n-gram part takes part
     ex = Explainer(Predictor.from_path(result.bundle_path))
     text = "the bread and the cheese of the soup in a salad"
@@ -254,6 +258,19 @@ def test_integrated_gradients_explain_a_fused_wide_and_deep_model_completely(tmp
     # the rebuilt graph gives the saved model's own probabilities
     plain = ex.explain(text, method="occlusion").probabilities
     assert e.probabilities == pytest.approx(plain, abs=1e-4)
+    if rnn_maxlen:  # words past what the recurrent part reads: the n-gram part's weight
+        assert any(t.weight != 0 for t in e.tokens[rnn_maxlen:])
+
+
+def test_integrated_gradients_of_a_recurrent_model_reading_part_of_maxlen(tmp_path):
+    from tests.gui.tiny_model import train_tiny
+
+    _, result = train_tiny(tmp_path, epochs=2, units=4, wide_ngrams=0, rnn_maxlen=5)
+    ex = Explainer(Predictor.from_path(result.bundle_path))
+    e = ex.explain("the bread and the cheese of the soup in a salad", method="ig", steps=32)
+    assert all(t.weight == 0 for t in e.tokens[5:])  # never read by the model
+    assert any(t.weight != 0 for t in e.tokens[:5])
+    assert abs(e.completeness_gap) <= 0.05 * max(1.0, abs(e.target_delta))
 
 
 def test_integrated_gradients_refuse_a_fused_model_without_its_mixing_weight(tmp_path):

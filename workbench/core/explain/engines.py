@@ -283,7 +283,10 @@ class _GradientEngine:
 
 def _injected_layer_class(keras: Any) -> type:
     class InjectedEmbedding(keras.layers.Layer):
-        """Stands in for the embedding: returns the embeddings set on it, masks id 0."""
+        """Stands in for the embedding: returns the embeddings set on it, masks id 0.
+
+        The value covers all ``maxlen`` positions; a model whose recurrent part reads
+        only the first ``rnn_maxlen`` tokens gets those positions."""
 
         def __init__(self, output_dim: int) -> None:
             super().__init__(name="injected_embedding")
@@ -292,7 +295,7 @@ def _injected_layer_class(keras: Any) -> type:
             self.value = None
 
         def call(self, ids):
-            return self.value
+            return self.value[:, : ids.shape[1]]
 
         def compute_mask(self, ids, mask=None):
             return keras.ops.not_equal(ids, 0)
