@@ -240,9 +240,7 @@ def test_a_trained_model_points_at_the_class_words(tmp_path):
 
 
 @pytest.mark.parametrize("rnn_maxlen", [0, 5])
-def test_integrated_gradients_explain_a_fused_wide_and_deep_model_completely(
-    tmp_path, rnn_maxlen
-):
+def test_integrated_gradients_explain_a_fused_wide_and_deep_model_completely(tmp_path, rnn_maxlen):
     """Also when the recurrent part reads only the first ``rnn_maxlen`` tokens."""
     from tests.gui.tiny_model import WORDS, train_tiny
 
