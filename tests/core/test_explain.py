@@ -285,3 +285,32 @@ def test_integrated_gradients_refuse_a_fused_model_without_its_mixing_weight(tmp
     older = keras.Model(tokens, deep(tokens), name="workbench_wide_and_deep")  # no wide layers
     with pytest.raises(WorkbenchError, match=r"saved before.*\(occlusion\)"):
         integrated_gradients(older, np.array([2, 3, 0, 0]), 0)
+
+
+def test_occlusion_past_the_recurrent_part_scores_the_ngram_part_alone_exactly(tmp_path):
+    """Leaving out a token the recurrent part never reads is scored in numpy (no network
+    call); the weights equal those of running the whole model on every variant."""
+    from tests.gui.tiny_model import train_tiny
+    from workbench.core.bundles.predict import runner_for
+    from workbench.core.explain import engines
+
+    _, result = train_tiny(tmp_path, epochs=3, units=4, wide_ngrams=2, rnn_maxlen=5)
+    predictor = Predictor.from_path(result.bundle_path)
+    model = predictor.bundle.model
+    # repeated words past the fifth token: their counts decide the n-gram part's score
+    text = "the bread and the cheese goal goal goal match match striker bread bread laptop laptop"
+    ids = predictor.bundle.tokenizer.encode([text])[0]
+    parts = engines._fused_parts_for(model, len(ids))
+    assert parts is not None
+    assert parts.reach == 5
+    weights, probabilities = engines.occlusion(model, ids)
+    positions = np.flatnonzero(ids)
+    assert len(positions[positions >= 5]) >= 8  # most variants take the numpy path
+    batch = np.repeat(ids[None, :], len(positions) + 1, axis=0)
+    batch[np.arange(1, len(positions) + 1), positions] = 0
+    full = runner_for(model, len(ids))(batch)
+    index = int(np.argmax(full[0]))
+    expected = np.zeros(len(ids))
+    expected[positions] = log_odds(full, index)[0] - log_odds(full, index)[1:]
+    assert np.allclose(probabilities, full[0], atol=1e-5)
+    assert np.allclose(weights, expected, atol=2e-4)

@@ -52,15 +52,71 @@ def occlusion(
     (None: the class the text is predicted as)."""
     ids = np.asarray(ids, dtype=np.int32).reshape(-1)
     positions = np.flatnonzero(ids)
-    batch = np.repeat(ids[None, :], len(positions) + 1, axis=0)
-    batch[np.arange(1, len(positions) + 1), positions] = 0
+    parts = _fused_parts_for(model, len(ids))
+    # a fused model's recurrent part never sees tokens past what it reads: leaving one of
+    # those out changes the n-gram part only, which numpy scores without the network
+    far = positions[positions >= parts.reach] if parts is not None else positions[:0]
+    near = positions[: len(positions) - len(far)]
+    batch = np.repeat(ids[None, :], len(near) + 1, axis=0)
+    batch[np.arange(1, len(near) + 1), near] = 0
     probabilities = _occlusion_runner_for(model, len(ids))(batch)
+    if len(far) and parts is not None:
+        probabilities = np.concatenate([probabilities, parts.without(ids, far)])
     if class_index is None:
         class_index = int(np.argmax(probabilities[0]))
     scores = log_odds(probabilities, class_index)
     weights = np.zeros(len(ids), dtype=np.float64)
     weights[positions] = scores[0] - scores[1:]
     return weights, probabilities[0]
+
+
+class _FusedParts:
+    """A fused wide-and-deep model taken apart for occlusion: its recurrent part, how
+    many tokens that part reads, and its n-gram part in numpy."""
+
+    def __init__(self, model: Any, maxlen: int) -> None:
+        import keras
+
+        deep = next((x for x in model.layers if isinstance(x, keras.Model)), None)
+        if deep is None:
+            raise WorkbenchError("the wide-and-deep model has no recurrent part")
+        layer = next((x for x in deep.layers if isinstance(x, keras.layers.Embedding)), None)
+        if layer is None:
+            raise WorkbenchError("the recurrent part has no Embedding layer")
+        self.maxlen = int(maxlen)
+        self.reach = int(layer.input.shape[1] or maxlen)  # tokens the recurrent part reads
+        self.wide = _WideTerms(model, layer.input_dim)
+        self._deep = runner_for(deep, maxlen)
+
+    def without(self, ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """The model's probabilities ``[len(positions), classes]`` for ``ids`` with each of
+        ``positions`` (all past :attr:`reach`) left out in turn."""
+        deep = np.log(np.maximum(self._deep(ids[None, :])[0].astype(np.float64), 1e-7))
+        variants = np.repeat(ids[None, :], len(positions), axis=0)
+        variants[np.arange(len(positions)), positions] = 0
+        scores = deep[None, :] + self.wide.log_scores_of(variants)
+        scores -= scores.max(axis=1, keepdims=True)
+        probabilities = np.exp(scores)
+        return (probabilities / probabilities.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+_FUSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fused_parts_for(model: Any, maxlen: int) -> _FusedParts | None:
+    """The parts of a fused model whose recurrent part reads fewer than ``maxlen``
+    tokens (None for any other model, or a fused one saved without its mixing weight)."""
+    if getattr(model, "name", "") != WIDE_AND_DEEP_NAME:
+        return None
+    with _ENGINES_LOCK:
+        parts = _FUSED.get(model)
+        if parts is None or parts.maxlen != int(maxlen):
+            try:
+                parts = _FusedParts(model, maxlen)
+            except WorkbenchError:
+                return None
+            _FUSED[model] = parts
+    return parts if parts.reach < parts.maxlen else None
 
 
 OCCLUSION_BUCKETS = (8, 32, 128, 256)
@@ -176,6 +232,24 @@ class _WideTerms:
             squares += pair_squares
         norm = tf.sqrt(tf.maximum(squares, 1e-12))
         return word_values / norm, ids, pair_values / norm, pairs
+
+    def log_scores_of(self, rows: np.ndarray) -> np.ndarray:
+        """The weighted log-softmax of the linear scores of token-id rows ``[n, L]``, in
+        numpy (the same features as the saved graph's)."""
+        out = np.empty((len(rows), self.scores.shape[1]), dtype=np.float64)
+        for index, ids in enumerate(np.asarray(rows, dtype=np.int64)):
+            terms = [ids[ids >= 2]]
+            if self.buckets:
+                left, right = ids[:-1], ids[1:]
+                pairs = (left * HASH_MULTIPLIER + right) % self.buckets + self.vocab_size
+                terms.append(pairs[(left >= 2) & (right >= 2)])
+            unique, counts = np.unique(np.concatenate(terms), return_counts=True)
+            values = (1.0 + np.log(counts)) * self.idf[unique]
+            values /= max(float(np.sqrt(values @ values)), 1e-12)
+            scores = values @ self.scores[unique] + self.bias
+            top = scores.max()
+            out[index] = scores - top - np.log(np.exp(scores - top).sum())
+        return self.weight * out
 
     def log_scores(self, words: Any, word_ids: Any, pairs: Any, pair_ids: Any) -> Any:
         """The weighted log-softmax of the linear scores for rows of feature values
