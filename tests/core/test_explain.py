@@ -288,8 +288,9 @@ def test_integrated_gradients_refuse_a_fused_model_without_its_mixing_weight(tmp
 
 
 def test_occlusion_past_the_recurrent_part_scores_the_ngram_part_alone_exactly(tmp_path):
-    """Leaving out a token the recurrent part never reads is scored in numpy (no network
-    call); the weights equal those of running the whole model on every variant."""
+    """Occlusion of a fused model runs the recurrent part only on the variants it can tell
+    apart and scores the n-gram part in numpy; the weights equal those of running the
+    whole model on every variant."""
     from tests.gui.tiny_model import train_tiny
     from workbench.core.bundles.predict import runner_for
     from workbench.core.explain import engines

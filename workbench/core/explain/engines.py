@@ -19,6 +19,7 @@ TensorFlow and Keras are imported inside the functions only.
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from typing import Any
@@ -53,15 +54,12 @@ def occlusion(
     ids = np.asarray(ids, dtype=np.int32).reshape(-1)
     positions = np.flatnonzero(ids)
     parts = _fused_parts_for(model, len(ids))
-    # a fused model's recurrent part never sees tokens past what it reads: leaving one of
-    # those out changes the n-gram part only, which numpy scores without the network
-    far = positions[positions >= parts.reach] if parts is not None else positions[:0]
-    near = positions[: len(positions) - len(far)]
-    batch = np.repeat(ids[None, :], len(near) + 1, axis=0)
-    batch[np.arange(1, len(near) + 1), near] = 0
-    probabilities = _occlusion_runner_for(model, len(ids))(batch)
-    if len(far) and parts is not None:
-        probabilities = np.concatenate([probabilities, parts.without(ids, far)])
+    if parts is not None:
+        probabilities = parts.occluded(ids, positions)
+    else:
+        batch = np.repeat(ids[None, :], len(positions) + 1, axis=0)
+        batch[np.arange(1, len(positions) + 1), positions] = 0
+        probabilities = _occlusion_runner_for(model, len(ids))(batch)
     if class_index is None:
         class_index = int(np.argmax(probabilities[0]))
     scores = log_odds(probabilities, class_index)
@@ -86,15 +84,21 @@ class _FusedParts:
         self.maxlen = int(maxlen)
         self.reach = int(layer.input.shape[1] or maxlen)  # tokens the recurrent part reads
         self.wide = _WideTerms(model, layer.input_dim)
-        self._deep = runner_for(deep, maxlen)
+        self._deep = deep  # run through its own compiled occlusion runner
 
-    def without(self, ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
-        """The model's probabilities ``[len(positions), classes]`` for ``ids`` with each of
-        ``positions`` (all past :attr:`reach`) left out in turn."""
-        deep = np.log(np.maximum(self._deep(ids[None, :])[0].astype(np.float64), 1e-7))
-        variants = np.repeat(ids[None, :], len(positions), axis=0)
-        variants[np.arange(len(positions)), positions] = 0
-        scores = deep[None, :] + self.wide.log_scores_of(variants)
+    def occluded(self, ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """Probabilities ``[1 + len(positions), classes]``: of ``ids``, then of ``ids`` with
+        each of ``positions`` left out in turn. The recurrent part runs (compiled) only
+        on the variants it can tell apart - those of the tokens it reads; the n-gram
+        part is scored in numpy for every variant."""
+        near = positions[positions < self.reach]
+        batch = np.repeat(ids[None, :], len(positions) + 1, axis=0)
+        batch[np.arange(1, len(positions) + 1), positions] = 0
+        deep = np.empty((len(batch), self.wide.scores.shape[1]), dtype=np.float64)
+        runner = _occlusion_runner_for(self._deep, self.maxlen)
+        deep[: len(near) + 1] = runner(batch[: len(near) + 1])
+        deep[len(near) + 1 :] = deep[0]  # past its reach the recurrent part sees the text
+        scores = np.log(np.maximum(deep, 1e-7)) + self.wide.leave_one_out(ids, positions)
         scores -= scores.max(axis=1, keepdims=True)
         probabilities = np.exp(scores)
         return (probabilities / probabilities.sum(axis=1, keepdims=True)).astype(np.float32)
@@ -104,8 +108,8 @@ _FUSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _fused_parts_for(model: Any, maxlen: int) -> _FusedParts | None:
-    """The parts of a fused model whose recurrent part reads fewer than ``maxlen``
-    tokens (None for any other model, or a fused one saved without its mixing weight)."""
+    """The parts of a fused wide-and-deep model (None for any other model, or for a
+    fused one saved without its mixing weight)."""
     if getattr(model, "name", "") != WIDE_AND_DEEP_NAME:
         return None
     with _ENGINES_LOCK:
@@ -116,7 +120,7 @@ def _fused_parts_for(model: Any, maxlen: int) -> _FusedParts | None:
             except WorkbenchError:
                 return None
             _FUSED[model] = parts
-    return parts if parts.reach < parts.maxlen else None
+    return parts
 
 
 OCCLUSION_BUCKETS = (8, 32, 128, 256)
@@ -233,22 +237,48 @@ class _WideTerms:
         norm = tf.sqrt(tf.maximum(squares, 1e-12))
         return word_values / norm, ids, pair_values / norm, pairs
 
-    def log_scores_of(self, rows: np.ndarray) -> np.ndarray:
-        """The weighted log-softmax of the linear scores of token-id rows ``[n, L]``, in
-        numpy (the same features as the saved graph's)."""
-        out = np.empty((len(rows), self.scores.shape[1]), dtype=np.float64)
-        for index, ids in enumerate(np.asarray(rows, dtype=np.int64)):
-            terms = [ids[ids >= 2]]
-            if self.buckets:
-                left, right = ids[:-1], ids[1:]
-                pairs = (left * HASH_MULTIPLIER + right) % self.buckets + self.vocab_size
-                terms.append(pairs[(left >= 2) & (right >= 2)])
-            unique, counts = np.unique(np.concatenate(terms), return_counts=True)
-            values = (1.0 + np.log(counts)) * self.idf[unique]
-            values /= max(float(np.sqrt(values @ values)), 1e-12)
-            scores = values @ self.scores[unique] + self.bias
-            top = scores.max()
-            out[index] = scores - top - np.log(np.exp(scores - top).sum())
+    def leave_one_out(self, ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """The weighted log-softmax of the linear scores ``[1 + len(positions), classes]``
+        of ``ids``, then of ``ids`` with each of ``positions`` set to padding, in numpy.
+
+        Leaving one token out changes at most three terms (its word and the two bigrams
+        it is part of), so each variant updates the text's sums instead of recounting."""
+        ids = np.asarray(ids, dtype=np.int64)
+        words = np.where(ids >= 2, ids, -1)
+        pairs = np.full(max(len(ids) - 1, 0), -1, dtype=np.int64)
+        if self.buckets:
+            left, right = ids[:-1], ids[1:]
+            hashed = (left * HASH_MULTIPLIER + right) % self.buckets + self.vocab_size
+            pairs = np.where((left >= 2) & (right >= 2), hashed, -1)
+        terms = np.concatenate([words[words >= 0], pairs[pairs >= 0]])
+        unique, counts = np.unique(terms, return_counts=True)
+        seen = dict(zip(unique.tolist(), counts.tolist(), strict=True))
+        idf = self.idf.astype(np.float64)
+        table = self.scores.astype(np.float64)
+        values = (1.0 + np.log(counts)) * idf[unique]
+        total = values @ table[unique]  # [classes]
+        squares = float(values @ values)
+
+        def term_value(term: int, count: int) -> float:
+            return (1.0 + math.log(count)) * idf[term] if count > 0 else 0.0
+
+        out = np.empty((1 + len(positions), table.shape[1]), dtype=np.float64)
+        out[0] = total / math.sqrt(max(squares, 1e-12))
+        for row, position in enumerate(positions, start=1):
+            lost: dict[int, int] = {}
+            for term in (words[position], *pairs[max(position - 1, 0) : position + 1]):
+                if term >= 0:
+                    lost[int(term)] = lost.get(int(term), 0) + 1
+            sums, norm2 = total.copy(), squares
+            for term, gone in lost.items():
+                before = term_value(term, seen[term])
+                after = term_value(term, seen[term] - gone)
+                sums += (after - before) * table[term]
+                norm2 += after * after - before * before
+            out[row] = sums / math.sqrt(max(norm2, 1e-12))
+        out += self.bias
+        out -= out.max(axis=1, keepdims=True)
+        out -= np.log(np.exp(out).sum(axis=1, keepdims=True))
         return self.weight * out
 
     def log_scores(self, words: Any, word_ids: Any, pairs: Any, pair_ids: Any) -> Any:
