@@ -68,19 +68,28 @@ def occlusion(
     return weights, probabilities[0]
 
 
+def _recurrent_part(model: Any) -> tuple[Any, Any]:
+    """``(recurrent model, its Embedding layer)``: the model itself, or the recurrent
+    part inside a fused wide-and-deep model."""
+    import keras
+
+    deep = model
+    if getattr(model, "name", "") == WIDE_AND_DEEP_NAME:
+        deep = next((x for x in model.layers if isinstance(x, keras.Model)), None)
+        if deep is None:
+            raise WorkbenchError("the wide-and-deep model has no recurrent part")
+    layer = next((x for x in deep.layers if isinstance(x, keras.layers.Embedding)), None)
+    if layer is None:
+        raise WorkbenchError("explanations need a model with an Embedding layer")
+    return deep, layer
+
+
 class _FusedParts:
     """A fused wide-and-deep model taken apart for occlusion: its recurrent part, how
     many tokens that part reads, and its n-gram part in numpy."""
 
     def __init__(self, model: Any, maxlen: int) -> None:
-        import keras
-
-        deep = next((x for x in model.layers if isinstance(x, keras.Model)), None)
-        if deep is None:
-            raise WorkbenchError("the wide-and-deep model has no recurrent part")
-        layer = next((x for x in deep.layers if isinstance(x, keras.layers.Embedding)), None)
-        if layer is None:
-            raise WorkbenchError("the recurrent part has no Embedding layer")
+        deep, layer = _recurrent_part(model)
         self.maxlen = int(maxlen)
         self.reach = int(layer.input.shape[1] or maxlen)  # tokens the recurrent part reads
         self.wide = _WideTerms(model, layer.input_dim)
@@ -307,15 +316,8 @@ class _GradientEngine:
         import keras
         import tensorflow as tf
 
-        deep = model
+        deep, layer = _recurrent_part(model)
         self._wide: _WideTerms | None = None
-        if getattr(model, "name", "") == WIDE_AND_DEEP_NAME:
-            deep = next((x for x in model.layers if isinstance(x, keras.Model)), None)
-            if deep is None:
-                raise WorkbenchError("the wide-and-deep model has no recurrent part")
-        layer = next((x for x in deep.layers if isinstance(x, keras.layers.Embedding)), None)
-        if layer is None:
-            raise WorkbenchError("integrated gradients need a model with an Embedding layer")
         if deep is not model:
             self._wide = _WideTerms(model, layer.input_dim)
         self.maxlen = int(maxlen)
