@@ -121,15 +121,21 @@ def _fused_parts_for(model: Any, maxlen: int) -> _FusedParts | None:
     fused one saved without its mixing weight)."""
     if getattr(model, "name", "") != WIDE_AND_DEEP_NAME:
         return None
+    try:
+        return _cached(_FUSED, model, maxlen, _FusedParts)
+    except WorkbenchError:
+        return None
+
+
+def _cached(cache: weakref.WeakKeyDictionary, model: Any, maxlen: int, build: Any) -> Any:
+    """``cache``'s entry for ``model`` (built by ``build(model, maxlen)`` when missing or
+    made for another ``maxlen``): one per model, kept as long as the model lives."""
     with _ENGINES_LOCK:
-        parts = _FUSED.get(model)
-        if parts is None or parts.maxlen != int(maxlen):
-            try:
-                parts = _FusedParts(model, maxlen)
-            except WorkbenchError:
-                return None
-            _FUSED[model] = parts
-    return parts
+        item = cache.get(model)
+        if item is None or item.maxlen != int(maxlen):
+            item = build(model, maxlen)
+            cache[model] = item
+        return item
 
 
 OCCLUSION_BUCKETS = (8, 32, 128, 256)
@@ -191,12 +197,7 @@ _OCCLUDERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _occlusion_runner_for(model: Any, maxlen: int) -> _OcclusionRunner:
-    with _ENGINES_LOCK:
-        runner = _OCCLUDERS.get(model)
-        if runner is None or runner.maxlen != int(maxlen):
-            runner = _OcclusionRunner(model, maxlen)
-            _OCCLUDERS[model] = runner
-        return runner
+    return _cached(_OCCLUDERS, model, maxlen, _OcclusionRunner)
 
 
 class _WideTerms:
@@ -416,12 +417,7 @@ _ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _engine_for(model: Any, maxlen: int) -> _GradientEngine:
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(model)
-        if engine is None or engine.maxlen != int(maxlen):
-            engine = _GradientEngine(model, maxlen)
-            _ENGINES[model] = engine
-        return engine
+    return _cached(_ENGINES, model, maxlen, _GradientEngine)
 
 
 def integrated_gradients(
