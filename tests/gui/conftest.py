@@ -68,3 +68,27 @@ def _no_unexpected_modal_dialogs(monkeypatch):
     ):
         for name in names:
             monkeypatch.setattr(owner, name, refuse(f"{owner.__name__}.{name}"))
+
+
+@pytest.fixture
+def activate(qtbot):
+    """Show a top-level widget and wait until Qt's shortcut map sees it as active.
+
+    Shortcuts with the default window context fire only when
+    ``QApplication.activeWindow()`` is their window. ``qtbot.waitActive`` waits for
+    the platform window alone, and under load the widget-level activation can come
+    a little later, so a key pressed in between is lost; this waits for both, then
+    gives the keyboard focus to ``focus`` (the widget itself by default).
+    """
+    from PySide6.QtWidgets import QApplication
+
+    def _activate(widget, focus=None):
+        widget.show()
+        widget.raise_()
+        widget.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window(), timeout=5_000)
+        target = focus or widget
+        target.setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is target, timeout=5_000)
+
+    return _activate

@@ -50,17 +50,15 @@ def test_without_model_buttons_say_why(page):
     assert page.messages.text() == NO_MODEL + "."
 
 
-def test_classify_pasted_text(model_page, qtbot, trained):
+def test_classify_pasted_text(model_page, qtbot, trained, activate):
     page = model_page
     assert page.classify_button.isEnabled()
     assert page.classify_button.shortcut() == QKeySequence("Ctrl+Return")
     page.editor.setPlainText("goal match striker keeper league referee")
-    with qtbot.waitActive(page):
-        page.show()
-        page.activateWindow()
-    page.editor.setFocus()
+    activate(page, focus=page.editor)
     qtbot.keyClick(page.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: page.single_task is not None, timeout=2_000)
+    # a button's shortcut clicks it through animateClick (a short timer)
+    qtbot.waitUntil(lambda: page.single_task is not None, timeout=10_000)
     _wait(qtbot, page.single_task)
     prediction = page.prediction
     assert prediction is not None

@@ -61,12 +61,8 @@ def test_lazy_window_builds_pages_on_demand(qtbot):
     assert window.page("Data") is data
 
 
-def test_ctrl_number_shortcuts_switch_pages(qtbot, window):
-    from PySide6.QtWidgets import QApplication
-
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+def test_ctrl_number_shortcuts_switch_pages(qtbot, window, activate):
+    activate(window)
     for index in (2, 5, 0, 3):
         qtbot.keyClick(
             window, getattr(Qt.Key, f"Key_{index + 1}"), Qt.KeyboardModifier.ControlModifier

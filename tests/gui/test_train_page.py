@@ -286,18 +286,17 @@ def test_train_one_epoch_updates_everything(ready_page, qtbot):
     assert page.train_button.shortcut() == QKeySequence("Ctrl+T")
 
 
-def _start_and_stop_when(page, qtbot, event_name, keys=False):
+def _start_and_stop_when(page, qtbot, event_name, activate=None):
     """Train for many epochs, press Stop at the first ``event_name`` event.
 
-    With ``keys`` training starts with Ctrl+T and stops with Esc. Returns seconds from
-    Stop to the end of the training loop and to the page being idle (for a look; the
-    Stop timings are measured by bench/bench_stop.py).
+    With ``activate`` (the fixture) training starts with Ctrl+T and stops with Esc.
+    Returns seconds from Stop to the end of the training loop and to the page being
+    idle (for a look; the Stop timings are measured by bench/bench_stop.py).
     """
     page.form.set_config(tiny_config(epochs=200))
+    keys = activate is not None
     if keys:
-        with qtbot.waitActive(page):
-            page.show()
-            page.activateWindow()
+        activate(page)
         qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(page.is_running, timeout=2_000)
         task = page.task
@@ -322,10 +321,10 @@ def _start_and_stop_when(page, qtbot, event_name, keys=False):
     return marks["end"] - marks["stop"], idle - marks["stop"]
 
 
-def test_stop_after_first_batch(ready_page, qtbot):
+def test_stop_after_first_batch(ready_page, qtbot, activate):
     page = ready_page
     # how fast Stop takes effect is measured by bench/bench_stop.py, not asserted here
-    _start_and_stop_when(page, qtbot, "batch", keys=True)
+    _start_and_stop_when(page, qtbot, "batch", activate=activate)
     assert page.status == "cancelled"
     result = page.last_result
     assert result.train.epochs_run < 200
