@@ -37,6 +37,7 @@ def test_defaults_are_the_recommended_recipe():
         "epochs": 15,
         "seed": 0,
         "patience": 3,
+        "average_epochs": 3,
         "class_weight": "none",
         "mixed_precision": False,
         "baseline": True,
@@ -65,6 +66,7 @@ def test_seed_article_preset_is_the_articles_recipe():
     assert "10 epochs" in description
     assert set(PRESET_DESCRIPTIONS) == set(PRESETS)
     assert (seed.wide_ngrams, seed.rnn_maxlen) == (0, 0)  # the seed article's plain LSTM
+    assert seed.average_epochs == 1  # one epoch's weights, no averaging
 
 
 def test_config_is_frozen():

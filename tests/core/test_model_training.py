@@ -17,7 +17,14 @@ import numpy as np
 import pytest
 
 from workbench.core import TrainConfig
-from workbench.core.learning.training import TrainingListener, TrainResult, _class_weight, train
+from workbench.core.learning.training import (
+    TrainingListener,
+    TrainingRun,
+    TrainResult,
+    _class_weight,
+    average_if_better,
+    train,
+)
 
 MAXLEN, VOCAB, CLASSES = 20, 50, 3
 TINY = TrainConfig(maxlen=MAXLEN, units=4, epochs=2, batch_size=16, learning_rate=0.02, dropout=0.0)
@@ -250,9 +257,17 @@ def test_early_stopping_restores_best_weights():
     # Validation labels contradict the training signal: val_loss rises as the model learns.
     x_val, y_val = x[48:], (y[48:] + 1) % CLASSES
     config = TrainConfig(
-        maxlen=MAXLEN, units=4, epochs=8, batch_size=8, learning_rate=0.05, patience=2, dropout=0.0
+        maxlen=MAXLEN,
+        units=4,
+        epochs=8,
+        batch_size=8,
+        learning_rate=0.05,
+        patience=2,
+        dropout=0.0,
+        average_epochs=1,
     )
     result = _run(config=config, x_val=x_val, y_val=y_val)
+    assert result.averaged is None
     assert result.status == "early_stopped"
     val_loss = result.history["val_loss"]
     assert result.epochs_run == len(val_loss) < config.epochs
@@ -465,3 +480,117 @@ def test_training_on_streamed_batches_learns_and_reports_epochs(monkeypatch):
     assert [e[1] for e in recorder.kind("epoch")] == [0, 1]
     assert len(result.history["val_loss"]) == 2
     assert result.model is not None
+
+
+# ------------------------------------------------------------------ epoch averaging
+class _LogitModel:
+    """A stand-in model whose one weight is the logits it predicts for every row."""
+
+    def __init__(self, logits) -> None:
+        self.weights = [np.asarray(logits, dtype=np.float64)]
+
+    def get_weights(self):
+        return [w.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        self.weights = [np.asarray(w, dtype=np.float64) for w in weights]
+
+    def predict(self, x, batch_size=None, verbose=0):
+        logits = self.weights[0]
+        p = np.exp(logits - logits.max())
+        return np.tile(p / p.sum(), (len(x), 1))
+
+
+def _top_run(top, best_logits, keep=3):
+    run = TrainingRun(
+        config=TrainConfig(average_epochs=keep),
+        listener=TrainingListener(),
+        cancel=None,
+        monitor="val_loss",
+    )
+    run.best_weights = [np.asarray(best_logits, dtype=np.float64)]
+    run.top_epochs = [(loss, epoch, [np.asarray(w, dtype=np.float64)]) for loss, epoch, w in top]
+    return run
+
+
+def test_averaging_keeps_the_mean_weights_when_they_lower_the_validation_loss():
+    y_val = np.array([0, 1, 0, 1])  # half and half: the best logits are equal ones
+    x_val = np.zeros((4, 3), dtype=np.int32)
+    best, other = [2.0, 0.0], [0.0, 2.0]  # each is sure of one class; their mean is not
+    run = _top_run([(0.5, 4, best), (0.6, 6, other)], best)
+    model = _LogitModel(best)
+    averaged = average_if_better(model, run, x_val, y_val, batch_size=2)
+    assert averaged is not None
+    assert averaged.epochs == (4, 6)
+    np.testing.assert_allclose(model.weights[0], [1.0, 1.0])
+    assert averaged.val_loss == pytest.approx(np.log(2.0))
+    assert averaged.best_val_loss == pytest.approx(-np.mean(np.log([0.8808, 0.1192] * 2)), 1e-3)
+    assert averaged.val_loss < averaged.best_val_loss
+
+
+def test_averaging_that_does_not_help_leaves_the_best_epoch():
+    y_val = np.array([0, 0, 0, 1])
+    x_val = np.zeros((4, 3), dtype=np.int32)
+    best, worse = [1.0, 0.0], [-3.0, 0.0]
+    run = _top_run([(0.5, 2, best), (0.9, 1, worse)], best)
+    model = _LogitModel(best)
+    assert average_if_better(model, run, x_val, y_val, batch_size=2) is None
+    np.testing.assert_array_equal(model.weights[0], best)
+
+
+@pytest.mark.parametrize(
+    ("keep", "top", "x_rows"),
+    [(1, 2, 4), (3, 1, 4), (3, 2, 0)],
+    ids=["switched-off", "one-epoch-kept", "no-validation-split"],
+)
+def test_averaging_needs_two_epochs_and_a_validation_split(keep, top, x_rows):
+    entries = [(0.5 + i, i, [np.array([float(i), 0.0])]) for i in range(top)]
+    run = _top_run(entries, [0.0, 0.0], keep=keep)
+    model = _LogitModel([0.0, 0.0])
+    x_val = np.zeros((x_rows, 3), dtype=np.int32)
+    y_val = np.zeros(x_rows, dtype=np.int32)
+    assert average_if_better(model, run, x_val, y_val, batch_size=2) is None
+    np.testing.assert_array_equal(model.weights[0], [0.0, 0.0])
+
+
+def test_training_averages_the_epochs_of_lowest_validation_loss_or_keeps_the_best(monkeypatch):
+    from workbench.core.learning import training
+
+    seen = {}
+
+    def spy(model, run, *args):
+        seen["epochs"] = [epoch for _, epoch, _ in run.top_epochs]
+        seen["losses"] = [loss for loss, _, _ in run.top_epochs]
+        seen["distinct"] = len({w[0].tobytes() for _, _, w in run.top_epochs})
+        return average_if_better(model, run, *args)
+
+    monkeypatch.setattr(training, "average_if_better", spy)
+    config = dataclasses.replace(TINY, epochs=5, average_epochs=3, patience=0)
+    x, y = _data()
+    x_val, y_val = x[48:], y[48:]
+    result = _run(config=config)
+    val_loss = result.history["val_loss"]
+    # the three epochs of lowest validation loss were kept, best first, each its own weights
+    assert seen["epochs"] == np.argsort(val_loss)[:3].tolist()
+    assert seen["losses"] == pytest.approx(sorted(val_loss)[:3])
+    assert seen["distinct"] == 3
+    model_loss = result.model.evaluate(x_val, y_val, verbose=0, return_dict=True)["loss"]
+    if result.averaged is None:  # the mean was no better: the best epoch itself
+        assert model_loss == pytest.approx(min(val_loss), rel=1e-4)
+        assert "averaged" not in result.message
+    else:
+        assert set(result.averaged.epochs) == set(np.argsort(val_loss)[:3].tolist())
+        assert model_loss == pytest.approx(result.averaged.val_loss, rel=1e-3)
+        assert result.averaged.val_loss < result.averaged.best_val_loss
+        assert result.averaged.best_val_loss == pytest.approx(min(val_loss), rel=1e-3)
+        assert "averaged (val_loss" in result.message
+        assert result.to_dict()["averaged"]["epochs"] == list(result.averaged.epochs)
+
+
+def test_a_stopped_run_keeps_its_best_epoch_unaveraged():
+    recorder = Recorder(cancel_at=(3, 0))
+    config = dataclasses.replace(TINY, epochs=50, average_epochs=3, patience=0)
+    result = _run(config=config, listener=recorder, cancel=recorder.cancel)
+    assert result.status == "cancelled"
+    assert result.epochs_run == 3
+    assert result.averaged is None

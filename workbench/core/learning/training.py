@@ -3,7 +3,10 @@
 :func:`train` never raises for training problems: it returns a :class:`TrainResult` whose
 ``status`` says how the run ended (``"completed"``, ``"early_stopped"``, ``"cancelled"`` or
 ``"failed"``) and whose ``model`` holds the weights of the epoch with the lowest
-validation loss (``None`` when no epoch finished).
+validation loss (``None`` when no epoch finished) - or, with ``average_epochs`` > 1 and a
+run that was not stopped, the average of the weights of that many epochs of lowest
+validation loss, when that average has a lower validation loss still (checkpoint
+averaging; the epochs of one run lie close together, so their mean is a model too).
 
 Listener calls come from the training thread with plain Python numbers; ``epoch`` and
 ``batch`` are 0-based. Keras reports per-batch ``loss``/``accuracy`` as running averages
@@ -98,6 +101,7 @@ class TrainResult:
     model: object | None = None
     devices: dict[str, Any] = field(default_factory=dict)  # DevicePlan.to_dict()
     documents_per_s: float | None = None  # training documents per second of fit()
+    averaged: AveragedEpochs | None = None  # set when ``model`` holds averaged weights
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable summary (without the model)."""
@@ -110,6 +114,24 @@ class TrainResult:
             "elapsed_s": float(self.elapsed_s),
             "devices": dict(self.devices),
             "documents_per_s": self.documents_per_s,
+            "averaged": self.averaged.to_dict() if self.averaged else None,
+        }
+
+
+@dataclass(frozen=True)
+class AveragedEpochs:
+    """The epochs (0-based) whose weights were averaged, and the validation losses of
+    the best epoch and of the average (the same prediction and loss for both)."""
+
+    epochs: tuple[int, ...]
+    best_val_loss: float
+    val_loss: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "epochs": list(self.epochs),
+            "best_val_loss": self.best_val_loss,
+            "val_loss": self.val_loss,
         }
 
 
@@ -126,6 +148,7 @@ class TrainingRun:
     best_value: float = math.inf
     best_epoch: int | None = None
     best_weights: list[np.ndarray] | None = None
+    top_epochs: list[tuple[float, int, list[np.ndarray]]] = field(default_factory=list)
     epochs_run: int = 0
     waited: int = 0
     steps: int = 1  # batches per epoch
@@ -226,9 +249,12 @@ def train(
     except Exception as exc:  # every failure becomes status="failed"
         error = _one_line(exc)
 
+    averaged = None
     if model is not None and run.best_weights is not None:
         try:
             model.set_weights(run.best_weights)
+            if error is None and not run.aborting and not _is_set(cancel):
+                averaged = average_if_better(model, run, x_val, y_val, batch_size)
         except Exception as exc:
             error = error or f"could not restore the best weights: {_one_line(exc)}"
             model = None
@@ -243,12 +269,48 @@ def train(
         elapsed_s=time.perf_counter() - start,
         model=model,
         devices=devices,
+        averaged=averaged if model is not None else None,
     )
     if fit_s > 0 and run.epochs_run:
         result.documents_per_s = run.epochs_run * len(x_train) / fit_s
     result.status, result.message = _outcome(run, error)
+    if result.averaged is not None:
+        result.message += (
+            f"; weights of epochs {', '.join(str(e + 1) for e in result.averaged.epochs)} "
+            f"averaged (val_loss {result.averaged.val_loss:.4f})"
+        )
     listener.on_train_end(result)
     return result
+
+
+def average_if_better(
+    model: Any, run: TrainingRun, x_val: np.ndarray, y_val: np.ndarray, batch_size: int
+) -> AveragedEpochs | None:
+    """Give ``model`` (holding the best epoch's weights) the mean of the weights of
+    ``run.top_epochs`` when that lowers the validation loss; else leave it as it is.
+
+    Both losses are computed here the same way (``predict`` and the mean negative log
+    probability of the true class), so the comparison is like for like. Returns what
+    was averaged, or ``None`` (fewer than two epochs kept, no validation split, or no
+    gain).
+    """
+    if run.config.average_epochs < 2 or len(run.top_epochs) < 2 or len(x_val) == 0:
+        return None
+    best = _mean_log_loss(model.predict(x_val, batch_size=batch_size, verbose=0), y_val)
+    kept = [weights for _, _, weights in run.top_epochs]
+    model.set_weights([np.mean(arrays, axis=0) for arrays in zip(*kept, strict=True)])
+    mean = _mean_log_loss(model.predict(x_val, batch_size=batch_size, verbose=0), y_val)
+    if not mean < best:
+        model.set_weights(run.best_weights)
+        return None
+    epochs = tuple(sorted(epoch for _, epoch, _ in run.top_epochs))
+    return AveragedEpochs(epochs=epochs, best_val_loss=best, val_loss=mean)
+
+
+def _mean_log_loss(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """Mean negative log probability of the true classes (probabilities clipped at 1e-7)."""
+    picked = np.asarray(probabilities, dtype=np.float64)[np.arange(len(labels)), labels]
+    return float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0))))
 
 
 STREAM_ABOVE_BYTES = 256 * 2**20
@@ -453,14 +515,15 @@ def _class_weight(y: np.ndarray, num_classes: int, mode: str) -> dict[int, float
 def keras_callbacks(run: TrainingRun) -> list[Any]:
     """The Keras callbacks :func:`train` gives ``fit``, one concern each, in order.
 
-    NaN guard, epoch history and best weights, the listener bridge, the best-epoch
-    hook, early stopping and the stop request; the last one also lets the waiting
-    thread go on as soon as ``fit`` ends.
+    NaN guard, epoch history and best weights, the epochs kept for averaging, the
+    listener bridge, the best-epoch hook, early stopping and the stop request; the
+    last one also lets the waiting thread go on as soon as ``fit`` ends.
     """
     classes = keras_callback_classes()
     return [
         classes["nan_guard"](run),
         classes["best_weights"](run),
+        classes["top_epochs"](run),
         classes["listener"](run),
         classes["best_epoch_hook"](run),
         classes["early_stopping"](run),
@@ -519,6 +582,26 @@ def keras_callback_classes() -> dict[str, type]:
                 run.waited = 0
             else:
                 run.waited += 1
+
+    class TopEpochs(_RunCallback):
+        """Keep the weights of the ``average_epochs`` epochs of lowest validation loss
+        (nothing when that is 1 or there is no validation split)."""
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            run = self._run
+            keep = run.config.average_epochs
+            value = run.last_logs.get("val_loss", math.nan)
+            if run.aborting or keep < 2 or run.monitor != "val_loss" or run.epochs_run != epoch + 1:
+                return
+            if not math.isfinite(value):
+                return
+            top = run.top_epochs
+            if len(top) == keep and value >= top[-1][0]:
+                return
+            weights = run.best_weights if run.improved else self.model.get_weights()
+            top.append((value, epoch, weights))
+            top.sort(key=lambda item: item[0])
+            del top[keep:]
 
     class ListenerBridge(_RunCallback):
         """Hand batches (with the share of all batches done) and epochs to the listener."""
@@ -598,6 +681,7 @@ def keras_callback_classes() -> dict[str, type]:
     return {
         "nan_guard": NaNGuard,
         "best_weights": BestWeights,
+        "top_epochs": TopEpochs,
         "listener": ListenerBridge,
         "best_epoch_hook": BestEpochHook,
         "early_stopping": EarlyStopping,

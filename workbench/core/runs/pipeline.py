@@ -311,6 +311,8 @@ def run_training(
     provenance = run_provenance(corpus, splits, vecs, cover, dim)
     provenance["class_names"] = class_names
     provenance["devices"] = dict(result.devices)
+    if result.averaged is not None:
+        provenance["averaged_epochs"] = result.averaged.to_dict()
     if config.wide_ngrams and result.model is not None and result.epochs_run:
         report(_TRAIN_END, "fitting the bag-of-n-grams part")
         data = (x_train, y_train, x_val, y_val)
@@ -333,7 +335,8 @@ def run_training(
 
     if len(splits.test):
         report(_TRAIN_END, "evaluating on the test split")
-        probs = scorer.probabilities(result.best_epoch, result.model)
+        kept = None if result.averaged else result.best_epoch  # averaged: not scored yet
+        probs = scorer.probabilities(kept, result.model)
         run.evaluation = evaluate(y_test, probs, class_names, texts=list(splits.test.texts))
         if config.baseline:
             run.baseline = _run_baseline(splits, (y_train, y_val, y_test), class_names, report)
