@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> None:
             "elapsed_s": round(elapsed, 1),
             "baseline": result.baseline.to_dict() if result.baseline else None,
             "wide": result.provenance.get("wide"),
+            "averaged": result.provenance.get("averaged_epochs"),
             "bundle": str(result.bundle_path) if result.bundle_path else None,
         }
         print(json.dumps(row), flush=True)
