@@ -97,6 +97,33 @@ def test_the_saved_graph_computes_the_fitted_features(ngrams):
     assert np.allclose(got, expected, atol=1e-5)
 
 
+def test_bigrams_of_word_ids_past_int32_overflow_hash_as_when_fitted():
+    """``left * 7919`` passes 2**31 for a word id above ~271,000 (``max_words`` allows
+    10 M): the saved graph hashes in int64, as the fitting does."""
+    import keras
+
+    from workbench.core.learning.baseline import predict_proba
+    from workbench.core.learning.wide import _fused_model, _idf, _rows, _term_ids
+
+    config = TrainConfig(maxlen=6, wide_ngrams=2, wide_buckets=97)
+    vocab = 400_000
+    x = np.array(
+        [[399_999, 300_001, 2, 399_999, 300_001, 0], [300_001, 5, 399_998, 2, 0, 0]],
+        dtype=np.int32,
+    )
+    assert 399_999 * 7919 > 2**31  # the case int32 got wrong
+    pairs = _term_ids(x, config, vocab)[1]
+    assert ((pairs == -1) | ((pairs >= vocab) & (pairs < vocab + 97))).all()
+    idf = _idf(x, config, vocab)
+    weights = np.random.default_rng(1).normal(size=(len(idf), 3)).astype(np.float32)
+    bias = np.zeros(3, dtype=np.float32)
+    tokens = keras.Input(shape=(6,), dtype="int32")
+    uniform = keras.Model(tokens, keras.ops.ones_like(tokens[:, :3], dtype="float32") / 3)
+    fused = _fused_model(uniform, config, idf, weights, bias, 1.0)
+    expected = predict_proba(_rows(x, config, vocab, idf), weights, bias)
+    assert np.allclose(np.asarray(fused.predict(x, verbose=0)), expected, atol=1e-5)
+
+
 def test_the_mixing_weight_is_chosen_by_accuracy_then_log_loss():
     from workbench.core.learning.wide import WEIGHTS, _log_loss, _mix, choose_weight
 

@@ -28,7 +28,12 @@ import numpy as np
 
 from workbench.core.bundles.predict import runner_for
 from workbench.core.errors import WorkbenchError
-from workbench.core.learning.wide import HASH_MULTIPLIER, WIDE_AND_DEEP_NAME, WIDE_WEIGHT_LAYER
+from workbench.core.learning.wide import (
+    HASH_MULTIPLIER,
+    WIDE_AND_DEEP_NAME,
+    WIDE_WEIGHT_LAYER,
+    bigram_ids,
+)
 
 EPS = 1e-12
 DEFAULT_STEPS = 16
@@ -224,6 +229,7 @@ class _WideTerms:
         """Per-position normalised feature values and term ids: words ``[L]`` and
         bigrams ``[L - 1]`` (value 0 where a position has no term). A term seen ``c``
         times gives each occurrence ``1/c`` of its weight ``(1 + log c) * idf``."""
+        import keras
         import tensorflow as tf
 
         idf = tf.constant(self.idf)
@@ -240,8 +246,7 @@ class _WideTerms:
         pairs = tf.zeros_like(left)
         pair_values = tf.zeros(tf.shape(left), tf.float32)
         if self.buckets:
-            pairs = tf.math.floormod(left * HASH_MULTIPLIER + right, self.buckets)
-            pairs = pairs + self.vocab_size
+            pairs = bigram_ids(keras.ops, left, right, self.buckets, self.vocab_size)
             pair_values, pair_squares = occurrences(pairs, tf.logical_and(left >= 2, right >= 2))
             squares += pair_squares
         norm = tf.sqrt(tf.maximum(squares, 1e-12))

@@ -33,6 +33,8 @@ from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.progress import CancelToken, check_cancelled
 
 HASH_MULTIPLIER = 7919  # a prime; (left * 7919 + right) mod buckets hashes a bigram
+# computed in int64 everywhere: in int32, left * 7919 overflows once a word id passes
+# 271,000 (2**31 / 7919), and the graph would no longer match the fitted features
 WIDE_AND_DEEP_NAME = "workbench_wide_and_deep"
 """The fused model's name (how explanations recognise it)."""
 WIDE_WEIGHT_LAYER = "wide_weight"
@@ -194,6 +196,15 @@ def fuse_wide(
     return fused, info
 
 
+def bigram_ids(ops: Any, left: Any, right: Any, buckets: int, vocab_size: int) -> Any:
+    """Column ids of the bigrams ``(left, right)`` in a graph (Keras ops, or TensorFlow
+    tensors through them): hashed in int64 as :func:`_term_ids` does, returned as int32
+    (an id is below ``vocab_size + buckets``)."""
+    left64, right64 = ops.cast(left, "int64"), ops.cast(right, "int64")
+    hashed = ops.mod(left64 * HASH_MULTIPLIER + right64, buckets) + vocab_size
+    return ops.cast(hashed, "int32")
+
+
 def _sorted_counts(ops: Any, ids: Any) -> tuple[Any, Any]:
     """Each row of ``ids [n, steps]`` sorted, and beside every entry how often its value
     occurs in its row (float), from Keras ops only (the batch size may be unknown)."""
@@ -230,7 +241,7 @@ def _fused_model(
     parts = [ops.where(ops.greater_equal(tokens, 2), tokens, -1)]
     if config.wide_ngrams >= 2 and config.maxlen >= 2:
         left, right = tokens[:, :-1], tokens[:, 1:]
-        pairs = ops.mod(left * HASH_MULTIPLIER + right, config.wide_buckets) + vocab_size
+        pairs = bigram_ids(ops, left, right, config.wide_buckets, vocab_size)
         both = ops.logical_and(ops.greater_equal(left, 2), ops.greater_equal(right, 2))
         parts.append(ops.where(both, pairs, -1))
     total = None
