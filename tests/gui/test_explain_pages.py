@@ -252,3 +252,27 @@ def test_words_per_class_fill_a_row_per_class(qtbot, evaluate_page):
     assert panel.table.rowCount() == 3
     cells = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(3)}
     assert any(word in cells["food"] for word in WORDS["food"])
+
+
+@pytest.mark.parametrize(
+    ("name", "width", "elided"),
+    [("tech", 600, False), ("comp.os.ms-windows.misc and other long group names", 240, True)],
+)
+def test_legend_end_labels_fit_beside_the_zero(qtbot, name, width, elided):
+    """A class name too long for the legend is elided, so the two end labels and the
+    "0" between them never overlap; a short one is shown in full."""
+    from workbench.gui.pages.classify.highlight import Legend
+
+    legend = Legend()
+    qtbot.addWidget(legend)
+    assert legend.end_labels(width) == ("against", "for")  # nothing explained yet
+    legend.set_scale(1.234, name)
+    left, right = legend.end_labels(width)
+    assert left.startswith("−1.23 against ")
+    assert right.startswith("for ")
+    assert right.endswith(" +1.23")
+    metrics = legend.fontMetrics()
+    assert sum(metrics.horizontalAdvance(text) for text in (left, "0", right)) < width
+    assert (name not in left) == elided
+    assert (name not in right) == elided
+    assert ("…" in left) == elided

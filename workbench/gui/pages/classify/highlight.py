@@ -240,6 +240,23 @@ class Legend(QWidget):
         self.scale, self.class_name = scale, class_name
         self.update()
 
+    def end_labels(self, width: int) -> tuple[str, str]:
+        """The texts under the bar's ends, the class name elided so that both and the
+        "0" between them fit in ``width`` pixels side by side."""
+        if not self.scale:
+            return "against", "for"
+
+        def labels(name: str) -> tuple[str, str]:
+            left = (f"−{self.scale:.2f}", "against", name)
+            right = ("for", name, f"+{self.scale:.2f}")
+            return " ".join(p for p in left if p), " ".join(p for p in right if p)
+
+        metrics = self.fontMetrics()
+        side = (width - metrics.horizontalAdvance("0")) // 2 - metrics.horizontalAdvance("  ")
+        room = side - max(metrics.horizontalAdvance(text + " ") for text in labels(""))
+        name = self.class_name or "class"
+        return labels(metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(0, room)))
+
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         bar = self.rect().adjusted(4, 2, -4, -18)
@@ -252,9 +269,7 @@ class Legend(QWidget):
         painter.drawRect(bar)
         painter.setPen(self.palette().text().color())
         text_box = self.rect().adjusted(4, bar.height() + 3, -4, 0)
-        name = self.class_name or "class"
-        left = f"−{self.scale:.2f} against {name}" if self.scale else "against"
-        right = f"for {name} +{self.scale:.2f}" if self.scale else "for"
+        left, right = self.end_labels(text_box.width())
         painter.drawText(text_box, Qt.AlignmentFlag.AlignLeft, left)
         painter.drawText(text_box, Qt.AlignmentFlag.AlignHCenter, "0")
         painter.drawText(text_box, Qt.AlignmentFlag.AlignRight, right)
