@@ -4,7 +4,9 @@
 
 Opens the window, loads the corpus (default: the BBC corpus in the reference
 data) and the bundled GloVe vectors, trains with the default config through the
-Train page, classifies a short article, then saves one PNG per page. Settings
+Train page, classifies and explains a short article, then saves one PNG per page;
+then two of explanations: a test document explained by integrated gradients on
+the Classify page, and the most confident mistake on the Evaluate page. Settings
 are kept in a temporary folder so the user's own are untouched.
 """
 
@@ -86,6 +88,8 @@ def main() -> int:
     classify = window.page("Classify")
     classify.editor.setPlainText(ARTICLE)
     run_until_finished(classify.classify_text())
+    window.show_page("Classify")
+    run_until_finished(classify.explain_text())
 
     data_page = window.page("Data")
     tables = [t for t in data_page.findChildren(QTableView) if t.model() is not None]
@@ -110,10 +114,44 @@ def main() -> int:
         path = out / f"{index + 1}-{title.lower()}.png"
         window.grab().save(str(path))
         print(f"saved {path}")
+    _explanation_shots(app, window, out, run_until_finished)
     window.state.set_tf_ready(False)
     window.tasks.wait_all(10_000)
     window.close()
     return 0
+
+
+def _explanation_shots(app, window, out: Path, run_until_finished) -> None:
+    """7: a mistake's text explained by integrated gradients on the Classify page;
+    8: the Evaluate page with its most confident mistake explained and the words
+    per class found."""
+    evaluate = window.page("Evaluate")
+    window.show_page("Evaluate")
+    evaluate.show_all_errors()
+    if evaluate.doc_table.rowCount():
+        evaluate.doc_table.selectRow(0)
+        task = evaluate.tasks.current("explain-document")
+        if task is not None:
+            run_until_finished(task)
+    run_until_finished(evaluate.class_words.start())
+    doc = evaluate.doc_table.item(0, 0).data(0x0100) if evaluate.doc_table.rowCount() else None
+
+    classify = window.page("Classify")
+    window.show_page("Classify")
+    view = classify.explanation_view
+    view.method_combo.setCurrentIndex(view.method_combo.findData("ig"))
+    classify.editor.setPlainText(doc["text"] if doc else ARTICLE)
+    run_until_finished(classify.explain_text())
+    for title, name, widget in (
+        ("Classify", "7-explain-classify", window),
+        ("Evaluate", "8-explain-evaluate", evaluate),
+    ):
+        window.show_page(title)
+        for _ in range(5):
+            app.processEvents()
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        print(f"saved {path}")
 
 
 if __name__ == "__main__":
