@@ -148,6 +148,14 @@ def test_early_stopped_and_failed_runs_are_marked():
     assert early["note"] == (
         "stopped early after 4 of 10 epochs (no further improvement); best epoch 2 saved"
     )
+    averaged = run_status(
+        "early_stopped", epochs_run=9, epochs=15, best_epoch=5, accuracy=0.98, averaged=(4, 5, 8)
+    )
+    assert averaged["state"] == "early-stopped"
+    assert averaged["note"] == (
+        "stopped early after 9 of 15 epochs (no further improvement); "
+        "epochs 5, 6, 9 averaged and saved, 98.0 % on the test split"
+    )
     failed = run_status("failed", epochs_run=2, epochs=5, best_epoch=0, accuracy=0.4, reason="NaN")
     assert failed["state"] == "partial"
     assert failed["note"].startswith("training failed after 2 of 5 epochs (NaN); best epoch 1")

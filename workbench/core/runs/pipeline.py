@@ -349,6 +349,7 @@ def run_training(
         best_epoch=result.best_epoch,
         accuracy=run.evaluation.accuracy if run.evaluation else None,
         reason=result.message,
+        averaged=result.averaged.epochs if result.averaged else (),
     )
     info = build_info_dict(
         name=name or "unsaved model",
