@@ -10,6 +10,7 @@ from tests.core.test_bundle import FakeModel, edit_json, save_fake
 from workbench.core import BundleError
 from workbench.core.bundles.bundle import list_bundles, load_bundle, read_bundle_info, save_bundle
 from workbench.core.bundles.write import run_status
+from workbench.core.learning.training import AveragedEpochs
 
 
 @pytest.fixture(scope="module")
@@ -148,8 +149,9 @@ def test_early_stopped_and_failed_runs_are_marked():
     assert early["note"] == (
         "stopped early after 4 of 10 epochs (no further improvement); best epoch 2 saved"
     )
+    mean = AveragedEpochs(epochs=(4, 5, 8), best_val_loss=0.09, val_loss=0.08)
     averaged = run_status(
-        "early_stopped", epochs_run=9, epochs=15, best_epoch=5, accuracy=0.98, averaged=(4, 5, 8)
+        "early_stopped", epochs_run=9, epochs=15, best_epoch=5, accuracy=0.98, averaged=mean
     )
     assert averaged["state"] == "early-stopped"
     assert averaged["note"] == (

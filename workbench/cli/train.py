@@ -60,6 +60,8 @@ def _print_train_summary(result: RunResult, data: dict[str, Any], report: Import
     if sizes:
         print("split: " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
     best = f", best epoch {tr.best_epoch + 1}" if tr.best_epoch is not None else ""
+    if tr.averaged is not None:
+        best = f", {tr.averaged.text()}"
     print(f"status: {tr.status} after {tr.epochs_run} epoch(s){best}, {tr.elapsed_s:.1f} s")
     if tr.message and tr.status != "completed":
         print(f"        {tr.message}")

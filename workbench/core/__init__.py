@@ -104,6 +104,7 @@ _export(
     "PRESETS",
     "PRESET_DESCRIPTIONS",
     "Architecture",
+    "AveragedEpochs",
     "Evaluation",
     "MemoryEstimate",
     "MemoryPart",

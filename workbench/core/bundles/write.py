@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.core.errors import BundleError
 
 if TYPE_CHECKING:
+    from workbench.core.learning.training import AveragedEpochs
     from workbench.core.text.tokenizer import Tokenizer
 
 FORMAT_VERSION = 1
@@ -128,22 +129,22 @@ def run_status(
     best_epoch: int | None,
     accuracy: float | None,
     reason: str = "",
-    averaged: tuple[int, ...] = (),
+    averaged: AveragedEpochs | None = None,
 ) -> dict:
     """``{"state", "note"}`` for ``bundle.json`` from how training ended.
 
     ``outcome`` is the training status (``"completed"``, ``"cancelled"``,
     ``"early_stopped"``, ``"failed"``); ``best_epoch`` is 0-based. The note says what was
     kept: ``"stopped after 1 of 15 epochs; best epoch 1 saved, 50.0 % on the test split"``,
-    or, when the weights of the (0-based) ``averaged`` epochs were averaged, ``"...;
-    epochs 3, 4, 6 averaged and saved, ..."``.
+    or, when the weights of several epochs were ``averaged``, ``"...; epochs 3, 4, 6
+    averaged and saved, ..."``.
     """
     state = _STATES.get(outcome, "partial")
     if state == "complete":
         return {"state": state, "note": ""}
     kept = "" if best_epoch is None else f"best epoch {best_epoch + 1} saved"
-    if averaged:
-        kept = f"epochs {', '.join(str(e + 1) for e in averaged)} averaged and saved"
+    if averaged is not None:
+        kept = f"{averaged.text()} and saved"
     if kept and accuracy is not None:
         kept += f", {accuracy * 100:.1f} % on the test split"
     done = f"after {epochs_run} of {epochs} epochs"

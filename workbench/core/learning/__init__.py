@@ -28,6 +28,7 @@ from workbench.core.learning.config import (
 from workbench.core.learning.devices import DevicePlan, cudnn_notes
 from workbench.core.learning.evaluation import Evaluation, evaluate
 from workbench.core.learning.training import (
+    AveragedEpochs,
     ThrottledListener,
     TrainingListener,
     TrainResult,
@@ -39,6 +40,7 @@ __all__ = [
     "PRESETS",
     "PRESET_DESCRIPTIONS",
     "Architecture",
+    "AveragedEpochs",
     "BaselineResult",
     "DevicePlan",
     "Evaluation",

@@ -127,6 +127,10 @@ class AveragedEpochs:
     best_val_loss: float
     val_loss: float
 
+    def text(self) -> str:
+        """``"epochs 5, 6, 9 averaged"`` (counted from 1)."""
+        return f"epochs {', '.join(str(e + 1) for e in self.epochs)} averaged"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "epochs": list(self.epochs),
@@ -275,10 +279,7 @@ def train(
         result.documents_per_s = run.epochs_run * len(x_train) / fit_s
     result.status, result.message = _outcome(run, error)
     if result.averaged is not None:
-        result.message += (
-            f"; weights of epochs {', '.join(str(e + 1) for e in result.averaged.epochs)} "
-            f"averaged (val_loss {result.averaged.val_loss:.4f})"
-        )
+        result.message += f"; {result.averaged.text()} (val_loss {result.averaged.val_loss:.4f})"
     listener.on_train_end(result)
     return result
 

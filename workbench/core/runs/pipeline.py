@@ -96,6 +96,7 @@ class RunResult:
             "class_names": list(ev.class_names) if ev else self.provenance.get("class_names"),
             "bundle": None if self.bundle_path is None else str(self.bundle_path),
             "best_epoch": self.train.best_epoch,
+            "averaged": self.train.averaged.to_dict() if self.train.averaged else None,
             "epochs_run": self.train.epochs_run,
             "elapsed_s": float(self.elapsed_s or self.train.elapsed_s),
             "history": {k: [float(v) for v in vs] for k, vs in self.train.history.items()},
@@ -349,7 +350,7 @@ def run_training(
         best_epoch=result.best_epoch,
         accuracy=run.evaluation.accuracy if run.evaluation else None,
         reason=result.message,
-        averaged=result.averaged.epochs if result.averaged else (),
+        averaged=result.averaged,
     )
     info = build_info_dict(
         name=name or "unsaved model",
