@@ -108,12 +108,7 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for index, title in enumerate(("Data", "Vectors", "Train", "Evaluate", "Classify", "Models")):
-        window.show_page(title)
-        for _ in range(5):
-            app.processEvents()
-        path = out / f"{index + 1}-{title.lower()}.png"
-        window.grab().save(str(path))
-        print(f"saved {path}")
+        _shoot(app, window, title, window, out / f"{index + 1}-{title.lower()}.png")
     _explanation_shots(app, window, out, run_until_finished)
     window.state.set_tf_ready(False)
     window.tasks.wait_all(10_000)
@@ -142,16 +137,17 @@ def _explanation_shots(app, window, out: Path, run_until_finished) -> None:
     view.method_combo.setCurrentIndex(view.method_combo.findData("ig"))
     classify.editor.setPlainText(doc["text"] if doc else ARTICLE)
     run_until_finished(classify.explain_text())
-    for title, name, widget in (
-        ("Classify", "7-explain-classify", window),
-        ("Evaluate", "8-explain-evaluate", evaluate),
-    ):
-        window.show_page(title)
-        for _ in range(5):
-            app.processEvents()
-        path = out / f"{name}.png"
-        widget.grab().save(str(path))
-        print(f"saved {path}")
+    _shoot(app, window, "Classify", window, out / "7-explain-classify.png")
+    _shoot(app, window, "Evaluate", evaluate, out / "8-explain-evaluate.png")
+
+
+def _shoot(app, window, title: str, widget, path: Path) -> None:
+    """Show page ``title``, let it paint, and save ``widget`` (the window or the page)."""
+    window.show_page(title)
+    for _ in range(5):
+        app.processEvents()
+    widget.grab().save(str(path))
+    print(f"saved {path}")
 
 
 if __name__ == "__main__":
