@@ -28,7 +28,7 @@ from workbench.core import (
     ray_missing_reason,
     replay_event,
 )
-from workbench.core.learning.training import TrainResult
+from workbench.core.learning.training import AveragedEpochs, TrainResult
 from workbench.core.runs.events import BundleAssembler
 from workbench.core.runs.remote import _write_corpus
 
@@ -89,6 +89,17 @@ def test_events_replay_into_the_same_listener_calls():
         2,
         {"loss": [0.4, 0.3]},
     )
+
+
+@pytest.mark.parametrize("averaged", [None, AveragedEpochs((3, 4, 7), 0.25, 0.2)])
+def test_the_end_event_brings_back_the_averaged_epochs(averaged):
+    out = io.StringIO()
+    result = TrainResult("early_stopped", "done", {}, best_epoch=4, epochs_run=8)
+    result.averaged = averaged
+    EventWriter(out).on_train_end(result)
+    recorder = Recorder()
+    replay_event(parse_event_line(_lines(out)[0]), recorder)
+    assert recorder.calls[-1][1].averaged == averaged
 
 
 def test_batch_events_are_throttled_but_keep_each_epochs_last_batch():

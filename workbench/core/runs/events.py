@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from workbench.core.errors import BundleError
-from workbench.core.learning.training import TrainingListener, TrainResult
+from workbench.core.learning.training import AveragedEpochs, TrainingListener, TrainResult
 from workbench.core.progress import ProgressCallback
 
 __all__ = [
@@ -164,6 +164,7 @@ def train_result_from_dict(data: dict[str, Any]) -> TrainResult:
         str(key): [float(v) for v in values] for key, values in (data.get("history") or {}).items()
     }
     best = data.get("best_epoch")
+    averaged = data.get("averaged")
     return TrainResult(
         status=str(data.get("status") or "failed"),
         message=str(data.get("message") or ""),
@@ -171,6 +172,13 @@ def train_result_from_dict(data: dict[str, Any]) -> TrainResult:
         best_epoch=None if best is None else int(best),
         epochs_run=int(data.get("epochs_run") or 0),
         elapsed_s=float(data.get("elapsed_s") or 0.0),
+        averaged=None
+        if not isinstance(averaged, dict)
+        else AveragedEpochs(
+            epochs=tuple(int(e) for e in averaged.get("epochs") or ()),
+            best_val_loss=float(averaged.get("best_val_loss") or 0.0),
+            val_loss=float(averaged.get("val_loss") or 0.0),
+        ),
     )
 
 
