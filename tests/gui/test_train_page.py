@@ -446,6 +446,32 @@ def test_nan_failure_result_is_shown_inline(page):
     assert page.state.bundle is None
 
 
+def test_a_run_that_kept_averaged_epochs_says_so(page):
+    from types import SimpleNamespace
+
+    from workbench.core import AveragedEpochs
+
+    history = {"loss": [1.0, 0.8, 0.7], "val_loss": [0.9, 0.5, 0.6]}
+    page.plots.show_history(history, 1)
+    averaged = AveragedEpochs(epochs=(1, 2), best_val_loss=0.5, val_loss=0.45)
+    train = SimpleNamespace(
+        status="completed",
+        message=f"completed 3 epoch(s); best epoch 2; {averaged.text()}",
+        epochs_run=3,
+        elapsed_s=2.0,
+        best_epoch=1,
+        history=history,
+        averaged=averaged,
+    )
+    result = SimpleNamespace(
+        train=train, evaluation=None, bundle=None, bundle_path=None, save_error=None
+    )
+    page._on_done(result)
+    assert "epochs 2, 3 averaged" in page.result_label.text()
+    label = page.plots.loss_plot.best_line.label.toPlainText()
+    assert label == "best: epoch 2; kept: epochs 2, 3 averaged"
+
+
 def test_new_run_starts_from_clean_plots(qtbot):
     """The best-epoch label of a previous run never survives into the next one (issue 12.9)."""
     plots = TrainingPlots()
@@ -462,6 +488,20 @@ def test_new_run_starts_from_clean_plots(qtbot):
     for plot in plots.plots:
         assert plot.best_line.value() == pytest.approx(1.0)
         assert plot.best_line.label.toPlainText() == "best: epoch 1"
+
+
+def test_plots_say_when_averaged_epochs_were_kept(qtbot):
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.mark_kept("epochs 2, 3 averaged")  # no best epoch yet: nothing to label
+    assert not plots.loss_plot.best_line.isVisible()
+    plots.begin(4, 2)
+    for epoch, val_loss in enumerate([0.9, 0.5, 0.6, 0.7]):
+        plots.add_epoch(epoch, {"loss": 1, "accuracy": 0.5, "val_loss": val_loss})
+    plots.mark_kept("epochs 2, 3 averaged")
+    for plot in plots.plots:
+        assert plot.best_line.value() == pytest.approx(2.0)
+        assert plot.best_line.label.toPlainText() == "best: epoch 2; kept: epochs 2, 3 averaged"
 
 
 # --- issue 12: estimate (17), embedding size fixed by vectors (16), log follows (21) ----

@@ -310,6 +310,8 @@ class TrainPage(QWidget):
         self.status = train.status
         if train.status in ("completed", "early_stopped"):
             self.progress_bar.setValue(1000)
+        if getattr(train, "averaged", None) is not None:
+            self.plots.mark_kept(train.averaged.text())
         if result.bundle_path is not None:
             self._log(f"Model saved to {result.bundle_path}")
         if result.bundle is not None:

@@ -240,6 +240,16 @@ class TrainingPlots(QWidget):
         for plot in self.plots:
             plot.getPlotItem().enableAutoRange()
 
+    def mark_kept(self, kept: str) -> None:
+        """Add what was kept to the best-epoch line's label (``"epochs 7, 8, 11
+        averaged"``), when that is not the best epoch's weights alone."""
+        if self.best_epoch is None:
+            return
+        for plot in self.plots:
+            plot.mark_best(
+                self.best_epoch + 1.0, f"best: epoch {self.best_epoch + 1}; kept: {kept}"
+            )
+
     def _set_best(self, epoch: int) -> None:
         self.best_epoch = epoch
         for plot in self.plots:
