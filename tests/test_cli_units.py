@@ -233,3 +233,41 @@ def test_train_summary_names_devices_speed_and_cudnn_notes(capsys):
     assert "no fused cuDNN kernel: padding='pre'" in out[2]
     _print_devices(SimpleNamespace(train=train, bundle=SimpleNamespace(config=TrainConfig())))
     assert "cuDNN" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("averaged", "expected"),
+    [(None, "status: completed after 3 epoch(s), best epoch 2, 2.0 s"), ((1, 2), None)],
+    ids=["best-epoch", "averaged"],
+)
+def test_train_summary_names_what_was_kept(capsys, averaged, expected):
+    from types import SimpleNamespace
+
+    from workbench.cli.train import _print_train_summary
+    from workbench.core import AveragedEpochs
+
+    kept = AveragedEpochs(averaged, 0.5, 0.45) if averaged else None
+    train = SimpleNamespace(
+        status="completed",
+        message="",
+        epochs_run=3,
+        best_epoch=1,
+        elapsed_s=2.0,
+        averaged=kept,
+        devices={},
+        documents_per_s=None,
+    )
+    result = SimpleNamespace(
+        train=train,
+        vectors_report=None,
+        coverage=None,
+        evaluation=None,
+        bundle=None,
+        baseline=None,
+    )
+    report = SimpleNamespace(summary=lambda: "3 documents", warnings=[], skipped=0)
+    data = {"corpus": {"source": "c", "format": "folder"}, "splits": {}, "bundle": None}
+    _print_train_summary(result, data, report)
+    out = capsys.readouterr().out
+    status = next(line for line in out.splitlines() if line.startswith("status:"))
+    assert status == (expected or "status: completed after 3 epoch(s), epochs 2, 3 averaged, 2.0 s")
