@@ -19,13 +19,8 @@ task, then the highlighting on the GUI thread) while a 10 ms timer on the GUI th
 records its ticks; the largest gap between ticks is the longest stall a user would
 feel, against the same page idle for as long. Goal: max gap <= 50 ms.
 
-Quadrature (``--rules N``): integrated gradients at the default steps with each rule
-of the path integral (Gauss-Legendre, midpoint) on the first N test documents,
-against the same at 128 steps: the completeness gap relative to the target
-difference, and how far the weights are from the 128-step ones (L1, relative).
-
     python bench/bench_explain.py BUNDLE [--corpus /work/shared/data/bbc] [--limit N]
-        [--calls 10] [--skip-faithfulness] [--skip-speed] [--gui] [--rules N]
+        [--calls 10] [--skip-faithfulness] [--skip-speed] [--gui]
 """
 
 from __future__ import annotations
@@ -112,36 +107,6 @@ def comprehensiveness(explainer, texts, method: str, draws: int, seed: int) -> d
         "gap": float(np.median(gaps)) if gaps else None,
         "seconds": time.perf_counter() - start,
     }
-
-
-def compare_rules(explainer, texts: list[str], steps: int, reference: int = 128) -> None:
-    """Gap and distance to a ``reference``-step result of each quadrature rule."""
-    from workbench.core.explain.engines import RULES, integrated_gradients
-
-    model = explainer.predictor.bundle.model
-    found: dict[str, tuple[list[float], list[float]]] = {rule: ([], []) for rule in RULES}
-    for text in texts:
-        ids = explainer._read(text).ids
-        if not ids.any():
-            continue
-        c = int(np.argmax(explainer.predictor.predict_proba([text])[0]))
-        best, _, f_text, f_base = integrated_gradients(model, ids, c, reference, "gauss")
-        delta = f_text - f_base
-        for rule in RULES:
-            weights = integrated_gradients(model, ids, c, steps, rule)[0]
-            found[rule][0].append(abs(weights.sum() - delta) / max(abs(delta), 1e-9))
-            found[rule][1].append(np.abs(weights - best).sum() / max(np.abs(best).sum(), 1e-9))
-    print(
-        f"| rule ({steps} steps) | documents | gap / delta, median | mean | "
-        f"L1 to {reference} steps, median | mean |"
-    )
-    print("|---|---|---|---|---|---|")
-    for rule, (gaps, dists) in found.items():
-        print(
-            f"| {rule} | {len(gaps)} | {np.median(gaps):.3f} | {np.mean(gaps):.3f} | "
-            f"{np.median(dists):.3f} | {np.mean(dists):.3f} |",
-            flush=True,
-        )
 
 
 def median_s(func, calls: int) -> tuple[float, float]:
@@ -240,7 +205,6 @@ def main() -> None:
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--gui", action="store_true", help="measure GUI-thread gaps too")
     parser.add_argument("--rounds", type=int, default=3, help="--gui rounds per method")
-    parser.add_argument("--rules", type=int, default=0, help="compare quadrature rules on N")
     args = parser.parse_args()
 
     from workbench.core import Explainer, Predictor
@@ -266,10 +230,6 @@ def main() -> None:
         for method in methods:
             t, cpu = median_s(lambda m=method: explainer.explain(article, method=m), args.calls)
             print(f"| explain, {method} | {t:.3f} s | {cpu:.3f} s | {t / base:.0f}x |", flush=True)
-
-    if args.rules:
-        print(f"\nquadrature of integrated gradients on {args.rules} test documents")
-        compare_rules(explainer, texts[: args.rules], steps=16)
 
     if not args.skip_faithfulness:
         chosen = texts[: args.limit] if args.limit else texts

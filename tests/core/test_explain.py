@@ -20,7 +20,7 @@ from workbench.core import (
     info_from_dict,
     top_words_text,
 )
-from workbench.core.explain.engines import bucket_sizes, log_odds, quadrature
+from workbench.core.explain.engines import bucket_sizes, log_odds
 
 CLASSES = ["business", "sport", "tech"]
 MAXLEN = 12
@@ -89,35 +89,6 @@ def test_integrated_gradients_gap_shrinks_with_more_steps():
     assert total - fine.target_delta == pytest.approx(fine.completeness_gap, abs=1e-6)
     assert abs(fine.completeness_gap) < abs(coarse.completeness_gap)
     assert abs(fine.completeness_gap) <= 0.02 * abs(fine.target_delta) + 1e-4
-
-
-@pytest.mark.parametrize("steps", [1, 4, 16])
-def test_gauss_legendre_path_points_integrate_polynomials_exactly(steps):
-    alphas, weights = quadrature(steps)
-    assert ((alphas > 0) & (alphas < 1)).all()
-    assert weights.sum() == pytest.approx(1.0, abs=1e-6)
-    for degree in range(2 * steps):  # exact up to degree 2 * steps - 1
-        integral = float(np.dot(weights.astype(np.float64), alphas.astype(np.float64) ** degree))
-        assert integral == pytest.approx(1.0 / (degree + 1), rel=1e-5)
-    midpoints, even = quadrature(steps, "midpoint")
-    np.testing.assert_allclose(midpoints, (np.arange(steps) + 0.5) / steps, rtol=1e-6)
-    np.testing.assert_allclose(even, 1.0 / steps, rtol=1e-6)
-    with pytest.raises(ValueError, match="rule must be one of"):
-        quadrature(steps, "simpson")
-
-
-def test_both_rules_agree_with_many_steps_and_gauss_is_the_default():
-    from workbench.core.explain.engines import integrated_gradients
-
-    bundle = make_bundle(pooling="mean", seed=5)
-    ids = bundle.tokenizer.encode(["shares in the bank rose after the cup"], maxlen=MAXLEN)[0]
-    gauss, _, f_text, f_base = integrated_gradients(bundle.model, ids, 0, 64)
-    midpoint = integrated_gradients(bundle.model, ids, 0, 64, "midpoint")[0]
-    np.testing.assert_allclose(gauss, midpoint, atol=2e-3)
-    assert gauss.sum() == pytest.approx(f_text - f_base, abs=5e-3)
-    coarse_gauss = integrated_gradients(bundle.model, ids, 0, 4)[0]
-    explicit = integrated_gradients(bundle.model, ids, 0, 4, "gauss")[0]
-    np.testing.assert_array_equal(coarse_gauss, explicit)
 
 
 def test_weights_for_another_class(explainer):

@@ -12,15 +12,13 @@ per position, in log-odds of the explained class (see :mod:`.result`).
   layer replaced by one that returns the given embeddings (sharing every other
   layer and weight), and the gradients run in a compiled ``tf.function``. A fused
   wide-and-deep model also interpolates its n-gram part's feature values from none
-  to the text's (see :class:`_GradientEngine`). The path integral uses
-  Gauss-Legendre points and weights (:func:`quadrature`).
+  to the text's (see :class:`_GradientEngine`).
 
 TensorFlow and Keras are imported inside the functions only.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import threading
 import weakref
@@ -40,9 +38,6 @@ from workbench.core.learning.wide import (
 EPS = 1e-12
 DEFAULT_STEPS = 16
 MAX_STEPS = 1024
-RULES = ("gauss", "midpoint")
-"""Quadrature rules of the path integral: Gauss-Legendre nodes and weights (exact for
-polynomials of degree ``2 * steps - 1``), or evenly spaced midpoints."""
 _ENGINES_LOCK = threading.Lock()
 
 
@@ -342,14 +337,13 @@ class _GradientEngine:
             tf.TensorSpec([self.maxlen], tf.int32),
             tf.TensorSpec([], tf.int32),
             tf.TensorSpec([None], tf.float32),
-            tf.TensorSpec([None], tf.float32),
         ]
         self._graph = tf.function(self._run, input_signature=spec)
         self._xla = tf.function(self._run, input_signature=spec, jit_compile=True)
         self._xla_ok = True
         self._lock = threading.Lock()
 
-    def _run(self, ids, class_index, alphas, quad):
+    def _run(self, ids, class_index, alphas):
         import tensorflow as tf
 
         table = tf.convert_to_tensor(self._embedding.embeddings)
@@ -378,17 +372,17 @@ class _GradientEngine:
             f = tf.math.log(tf.maximum(mine, EPS)) - tf.math.log(tf.maximum(others, EPS))
             total = tf.reduce_sum(f[:-2])
         grads = tape.gradient(total, watched)
-        mean_grad = tf.tensordot(quad, grads[0][:-2], axes=1)  # [L, D]: the path's mean
+        mean_grad = tf.reduce_mean(grads[0][:-2], axis=0)  # [L, D]
         weights = tf.reduce_sum((text - base) * mean_grad, axis=-1)
         if self._wide is not None:
-            weights += words * tf.tensordot(quad, grads[1][:-2], axes=1)
-            half = 0.5 * pairs * tf.tensordot(quad, grads[2][:-2], axes=1)  # [L - 1]
+            weights += words * tf.reduce_mean(grads[1][:-2], axis=0)
+            half = 0.5 * pairs * tf.reduce_mean(grads[2][:-2], axis=0)  # [L - 1]
             weights += tf.pad(half, [[0, 1]]) + tf.pad(half, [[1, 0]])
         return weights, f[-2], f[-1], probabilities[-2]
 
-    def __call__(self, ids: np.ndarray, class_index: int, steps: int, rule: str = "gauss"):
-        alphas, quad = quadrature(steps, rule)
-        args = (np.asarray(ids, dtype=np.int32), np.int32(class_index), alphas, quad)
+    def __call__(self, ids: np.ndarray, class_index: int, steps: int):
+        alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)  # midpoint rule
+        args = (np.asarray(ids, dtype=np.int32), np.int32(class_index), alphas)
         with self._lock:  # one call at a time: tracing sets the injected layer's value
             if self._xla_ok:
                 try:
@@ -397,21 +391,6 @@ class _GradientEngine:
                     # XLA unavailable for this model or platform: the plain graph from now on.
                     self._xla_ok = False
             return self._graph(*args)
-
-
-@functools.cache
-def quadrature(steps: int, rule: str = "gauss") -> tuple[np.ndarray, np.ndarray]:
-    """``(alphas, weights)`` of ``steps`` points on the path from baseline (0) to text
-    (1); the weights sum to 1. See :data:`RULES`."""
-    if rule == "midpoint":
-        alphas = (np.arange(steps) + 0.5) / steps
-        weights = np.full(steps, 1.0 / steps)
-    elif rule == "gauss":
-        nodes, weights = np.polynomial.legendre.leggauss(steps)  # on [-1, 1], sum 2
-        alphas, weights = (nodes + 1.0) / 2.0, weights / 2.0
-    else:
-        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    return alphas.astype(np.float32), weights.astype(np.float32)
 
 
 def _injected_layer_class(keras: Any) -> type:
@@ -447,20 +426,15 @@ def _engine_for(model: Any, maxlen: int) -> _GradientEngine:
 
 
 def integrated_gradients(
-    model: Any,
-    ids: np.ndarray,
-    class_index: int,
-    steps: int = DEFAULT_STEPS,
-    rule: str = "gauss",
+    model: Any, ids: np.ndarray, class_index: int, steps: int = DEFAULT_STEPS
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Weights ``[maxlen]``, the text's probabilities, ``f(text)`` and ``f(baseline)``.
 
-    The weights sum to about ``f(text) - f(baseline)``; the gap shrinks with ``steps``
-    (``rule``: :data:`RULES`).
+    The weights sum to about ``f(text) - f(baseline)``; the gap shrinks with ``steps``.
     """
     ids = np.asarray(ids, dtype=np.int32).reshape(-1)
     engine = _engine_for(model, len(ids))
-    weights, f_text, f_base, probabilities = engine(ids, class_index, steps, rule)
+    weights, f_text, f_base, probabilities = engine(ids, class_index, steps)
     weights = np.asarray(weights, dtype=np.float64)
     weights[ids == 0] = 0.0
     return weights, np.asarray(probabilities), float(f_text), float(f_base)
