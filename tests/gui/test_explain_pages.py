@@ -254,13 +254,17 @@ def test_words_per_class_fill_a_row_per_class(qtbot, evaluate_page):
     assert any(word in cells["food"] for word in WORDS["food"])
 
 
+LONG_NAME = "comp.os.ms-windows.misc and other long group names"
+
+
 @pytest.mark.parametrize(
-    ("name", "width", "elided"),
-    [("tech", 600, False), ("comp.os.ms-windows.misc and other long group names", 240, True)],
+    ("name", "width", "shown"),
+    [("tech", 600, "full"), (LONG_NAME, 400, "elided"), (LONG_NAME, 200, "left out")],
 )
-def test_legend_end_labels_fit_beside_the_zero(qtbot, name, width, elided):
-    """A class name too long for the legend is elided, so the two end labels and the
-    "0" between them never overlap; a short one is shown in full."""
+def test_legend_end_labels_fit_beside_the_zero(qtbot, name, width, shown):
+    """A class name too long for the legend is elided (left out when not even a few
+    letters fit), so the two end labels and the "0" between them never overlap; a
+    short one is shown in full."""
     from workbench.gui.pages.classify.highlight import Legend
 
     legend = Legend()
@@ -268,11 +272,14 @@ def test_legend_end_labels_fit_beside_the_zero(qtbot, name, width, elided):
     assert legend.end_labels(width) == ("against", "for")  # nothing explained yet
     legend.set_scale(1.234, name)
     left, right = legend.end_labels(width)
-    assert left.startswith("−1.23 against ")
-    assert right.startswith("for ")
-    assert right.endswith(" +1.23")
     metrics = legend.fontMetrics()
     assert sum(metrics.horizontalAdvance(text) for text in (left, "0", right)) < width
-    assert (name not in left) == elided
-    assert (name not in right) == elided
-    assert ("…" in left) == elided
+    if shown == "full":
+        assert (left, right) == (f"−1.23 against {name}", f"for {name} +1.23")
+    elif shown == "elided":
+        assert left.startswith("−1.23 against " + name[:3])
+        assert left.endswith("…")
+        assert right.startswith("for " + name[:3])
+        assert right.endswith("… +1.23")
+    else:
+        assert (left, right) == ("−1.23 against", "for +1.23")

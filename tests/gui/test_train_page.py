@@ -469,7 +469,7 @@ def test_a_run_that_kept_averaged_epochs_says_so(page):
     page._on_done(result)
     assert "epochs 2, 3 averaged" in page.result_label.text()
     label = page.plots.loss_plot.best_line.label.toPlainText()
-    assert label == "best: epoch 2; kept: epochs 2, 3 averaged"
+    assert label == "best: epoch 2\nkept: epochs 2, 3 averaged"
 
 
 def test_new_run_starts_from_clean_plots(qtbot):
@@ -501,7 +501,7 @@ def test_plots_say_when_averaged_epochs_were_kept(qtbot):
     plots.mark_kept("epochs 2, 3 averaged")
     for plot in plots.plots:
         assert plot.best_line.value() == pytest.approx(2.0)
-        assert plot.best_line.label.toPlainText() == "best: epoch 2; kept: epochs 2, 3 averaged"
+        assert plot.best_line.label.toPlainText() == "best: epoch 2\nkept: epochs 2, 3 averaged"
 
 
 # --- issue 12: estimate (17), embedding size fixed by vectors (16), log follows (21) ----

@@ -230,7 +230,7 @@ class Legend(QWidget):
         self.scale = 0.0
         self.class_name = ""
         self.setFixedHeight(34)
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(320)
         self.setToolTip(
             "Weight of a word: how much it moves the log-odds of the class "
             "(blue: for the class, red: against it)"
@@ -242,7 +242,8 @@ class Legend(QWidget):
 
     def end_labels(self, width: int) -> tuple[str, str]:
         """The texts under the bar's ends, the class name elided so that both and the
-        "0" between them fit in ``width`` pixels side by side."""
+        "0" between them fit in ``width`` pixels side by side (left out when not even a
+        few letters of it would fit)."""
         if not self.scale:
             return "against", "for"
 
@@ -255,7 +256,10 @@ class Legend(QWidget):
         side = (width - metrics.horizontalAdvance("0")) // 2 - metrics.horizontalAdvance("  ")
         room = side - max(metrics.horizontalAdvance(text + " ") for text in labels(""))
         name = self.class_name or "class"
-        return labels(metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(0, room)))
+        shown = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(0, room))
+        if shown != name and len(shown) < 4:  # "b…" says nothing: leave the name out
+            shown = ""
+        return labels(shown)
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)

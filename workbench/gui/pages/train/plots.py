@@ -247,7 +247,7 @@ class TrainingPlots(QWidget):
             return
         for plot in self.plots:
             plot.mark_best(
-                self.best_epoch + 1.0, f"best: epoch {self.best_epoch + 1}; kept: {kept}"
+                self.best_epoch + 1.0, f"best: epoch {self.best_epoch + 1}\nkept: {kept}"
             )
 
     def _set_best(self, epoch: int) -> None:
