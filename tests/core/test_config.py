@@ -102,6 +102,7 @@ def test_config_is_frozen():
         ("epochs", 0, "epochs must be >= 1, got 0"),
         ("seed", -1, "seed must be >= 0, got -1"),
         ("patience", -1, "patience must be >= 0, got -1"),
+        ("average_epochs", 0, "average_epochs must be >= 1, got 0"),
         ("class_weight", "auto", "class_weight must be one of 'none', 'balanced', got 'auto'"),
         ("val_fraction", 0.0, "val_fraction must be in (0, 1), got 0.0"),
         ("test_fraction", 1.0, "test_fraction must be in [0, 1), got 1.0"),
@@ -275,6 +276,7 @@ def test_with_overrides_bad_items(item, message):
         ("learning_rate", 11.0, "learning_rate must be <= 10, got 11.0"),
         ("seed", 2**31, "seed must be <= 2147483647, got 2147483648"),
         ("patience", 10**5, "patience must be <= 10000, got 100000"),
+        ("average_epochs", 21, "average_epochs must be <= 20, got 21"),
         ("min_count", 10**10, "min_count must be <= 1000000000, got 10000000000"),
     ],
 )

@@ -125,7 +125,8 @@ def test_bigrams_of_word_ids_past_int32_overflow_hash_as_when_fitted():
 
 
 def test_the_mixing_weight_is_chosen_by_accuracy_then_log_loss():
-    from workbench.core.learning.wide import WEIGHTS, _log_loss, _mix, choose_weight
+    from workbench.core.learning.evaluation import mean_log_loss
+    from workbench.core.learning.wide import WEIGHTS, _mix, choose_weight
 
     y = np.array([0, 0, 1, 1, 0])
     # the deep model gets documents 2 and 3 wrong, confidently; the linear part is right
@@ -134,7 +135,7 @@ def test_the_mixing_weight_is_chosen_by_accuracy_then_log_loss():
     # log loss that the log loss would keep the weight small.
     deep = np.array([[0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.6, 0.4]])
     wide = np.log(np.array([[0.6, 0.4], [0.6, 0.4], [0.4, 0.6], [0.4, 0.6], [0.01, 0.99]]))
-    losses = {w: _log_loss(_mix(deep, wide, w), y) for w in WEIGHTS}
+    losses = {w: mean_log_loss(_mix(deep, wide, w), y) for w in WEIGHTS}
     assert min(losses, key=losses.get) < 5.4
     weight, accuracy, loss = choose_weight(deep, wide, y)
     assert accuracy == 0.8  # 4 of 5; any weight under 5.4 gets 3 right at most

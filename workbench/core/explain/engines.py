@@ -29,10 +29,10 @@ import numpy as np
 from workbench.core.bundles.predict import runner_for
 from workbench.core.errors import WorkbenchError
 from workbench.core.learning.wide import (
-    HASH_MULTIPLIER,
     WIDE_AND_DEEP_NAME,
     WIDE_WEIGHT_LAYER,
     bigram_ids,
+    term_ids,
 )
 
 EPS = 1e-12
@@ -258,13 +258,9 @@ class _WideTerms:
 
         Leaving one token out changes at most three terms (its word and the two bigrams
         it is part of), so each variant updates the text's sums instead of recounting."""
-        ids = np.asarray(ids, dtype=np.int64)
-        words = np.where(ids >= 2, ids, -1)
-        pairs = np.full(max(len(ids) - 1, 0), -1, dtype=np.int64)
-        if self.buckets:
-            left, right = ids[:-1], ids[1:]
-            hashed = (left * HASH_MULTIPLIER + right) % self.buckets + self.vocab_size
-            pairs = np.where((left >= 2) & (right >= 2), hashed, -1)
+        found = term_ids(np.asarray(ids).reshape(1, -1), self.vocab_size, self.buckets)
+        words = found[0][0]
+        pairs = found[1][0] if len(found) > 1 else np.full(max(len(words) - 1, 0), -1)
         terms = np.concatenate([words[words >= 0], pairs[pairs >= 0]])
         unique, counts = np.unique(terms, return_counts=True)
         seen = dict(zip(unique.tolist(), counts.tolist(), strict=True))

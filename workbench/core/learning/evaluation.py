@@ -132,6 +132,13 @@ class Evaluation:
             raise BundleError(f"evaluation data is malformed: {error}") from None
 
 
+def mean_log_loss(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """Mean negative log probability of the true class ids ``labels`` (probabilities
+    floored at 1e-7)."""
+    picked = np.asarray(probabilities)[np.arange(len(labels)), labels]
+    return float(-np.mean(np.log(np.maximum(picked, 1e-7))))
+
+
 def evaluate(
     y_true: Sequence[int] | Sequence[str] | np.ndarray,
     probabilities: np.ndarray,

@@ -32,6 +32,7 @@ import numpy as np
 
 from workbench.core.errors import ConfigError
 from workbench.core.learning.config.schema import TrainConfig
+from workbench.core.learning.evaluation import mean_log_loss
 from workbench.core.progress import EVENT_INTERVAL_S, CancelToken, Throttle
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,15 @@ class AveragedEpochs:
             "best_val_loss": self.best_val_loss,
             "val_loss": self.val_loss,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AveragedEpochs:
+        """The inverse of :meth:`to_dict`."""
+        return cls(
+            epochs=tuple(int(e) for e in data.get("epochs") or ()),
+            best_val_loss=float(data.get("best_val_loss") or 0.0),
+            val_loss=float(data.get("val_loss") or 0.0),
+        )
 
 
 @dataclass
@@ -297,21 +307,15 @@ def average_if_better(
     """
     if run.config.average_epochs < 2 or len(run.top_epochs) < 2 or len(x_val) == 0:
         return None
-    best = _mean_log_loss(model.predict(x_val, batch_size=batch_size, verbose=0), y_val)
+    best = mean_log_loss(model.predict(x_val, batch_size=batch_size, verbose=0), y_val)
     kept = [weights for _, _, weights in run.top_epochs]
     model.set_weights([np.mean(arrays, axis=0) for arrays in zip(*kept, strict=True)])
-    mean = _mean_log_loss(model.predict(x_val, batch_size=batch_size, verbose=0), y_val)
+    mean = mean_log_loss(model.predict(x_val, batch_size=batch_size, verbose=0), y_val)
     if not mean < best:
         model.set_weights(run.best_weights)
         return None
     epochs = tuple(sorted(epoch for _, epoch, _ in run.top_epochs))
     return AveragedEpochs(epochs=epochs, best_val_loss=best, val_loss=mean)
-
-
-def _mean_log_loss(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """Mean negative log probability of the true classes (probabilities clipped at 1e-7)."""
-    picked = np.asarray(probabilities, dtype=np.float64)[np.arange(len(labels)), labels]
-    return float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0))))
 
 
 STREAM_ABOVE_BYTES = 256 * 2**20

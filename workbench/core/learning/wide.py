@@ -30,6 +30,7 @@ import numpy as np
 
 from workbench.core.learning.baseline import SparseRows, fit_softmax, predict_proba
 from workbench.core.learning.config.schema import TrainConfig
+from workbench.core.learning.evaluation import mean_log_loss
 from workbench.core.progress import CancelToken, check_cancelled
 
 HASH_MULTIPLIER = 7919  # a prime; (left * 7919 + right) mod buckets hashes a bigram
@@ -67,16 +68,22 @@ class WideInfo:
         }
 
 
-def _term_ids(x: np.ndarray, config: TrainConfig, vocab_size: int) -> tuple[np.ndarray, ...]:
-    """Column ids ``[n, terms]`` (-1 = none): words, then hashed bigrams after them."""
+def term_ids(x: np.ndarray, vocab_size: int, buckets: int) -> tuple[np.ndarray, ...]:
+    """Column ids of token ids ``x [n, L]`` (-1 = none): words ``[n, L]``, then, when
+    ``buckets`` > 0, the bigrams hashed into the columns after the words ``[n, L - 1]``."""
     x = np.asarray(x, dtype=np.int64)
     words = np.where(x >= 2, x, -1)
-    if config.wide_ngrams < 2 or x.shape[1] < 2:
+    if buckets < 1 or x.shape[1] < 2:
         return (words,)
     left, right = x[:, :-1], x[:, 1:]
-    pairs = (left * HASH_MULTIPLIER + right) % config.wide_buckets + vocab_size
+    pairs = (left * HASH_MULTIPLIER + right) % buckets + vocab_size
     pairs = np.where((left >= 2) & (right >= 2), pairs, -1)
     return words, pairs
+
+
+def _term_ids(x: np.ndarray, config: TrainConfig, vocab_size: int) -> tuple[np.ndarray, ...]:
+    """:func:`term_ids` with the n-gram settings of ``config``."""
+    return term_ids(x, vocab_size, config.wide_buckets if config.wide_ngrams >= 2 else 0)
 
 
 CHUNK_ROWS = 1024
@@ -119,11 +126,6 @@ def _idf(x: np.ndarray, config: TrainConfig, vocab_size: int) -> np.ndarray:
     return (1.0 + np.log((1.0 + n) / (1.0 + df))).astype(np.float32)
 
 
-def _log_loss(probs: np.ndarray, y: np.ndarray) -> float:
-    picked = probs[np.arange(len(y)), y]
-    return float(-np.mean(np.log(np.maximum(picked, 1e-7))))
-
-
 def _mix(deep: np.ndarray, wide_logits: np.ndarray, weight: float) -> np.ndarray:
     scores = np.log(np.maximum(deep, 1e-7)) + weight * wide_logits
     scores -= scores.max(axis=1, keepdims=True)
@@ -146,7 +148,7 @@ def choose_weight(
     for weight in WEIGHTS:
         probs = _mix(deep, wide_log_probs, weight)
         accuracy = float(np.mean(probs.argmax(1) == y))
-        scored.append((-accuracy, _log_loss(probs, y), weight))
+        scored.append((-accuracy, mean_log_loss(probs, y), weight))
     accuracy, loss, weight = min(scored)
     return weight, -accuracy, loss
 
@@ -198,7 +200,7 @@ def fuse_wide(
 
 def bigram_ids(ops: Any, left: Any, right: Any, buckets: int, vocab_size: int) -> Any:
     """Column ids of the bigrams ``(left, right)`` in a graph (Keras ops, or TensorFlow
-    tensors through them): hashed in int64 as :func:`_term_ids` does, returned as int32
+    tensors through them): hashed in int64 as :func:`term_ids` does, returned as int32
     (an id is below ``vocab_size + buckets``)."""
     left64, right64 = ops.cast(left, "int64"), ops.cast(right, "int64")
     hashed = ops.mod(left64 * HASH_MULTIPLIER + right64, buckets) + vocab_size

@@ -172,13 +172,7 @@ def train_result_from_dict(data: dict[str, Any]) -> TrainResult:
         best_epoch=None if best is None else int(best),
         epochs_run=int(data.get("epochs_run") or 0),
         elapsed_s=float(data.get("elapsed_s") or 0.0),
-        averaged=None
-        if not isinstance(averaged, dict)
-        else AveragedEpochs(
-            epochs=tuple(int(e) for e in averaged.get("epochs") or ()),
-            best_val_loss=float(averaged.get("best_val_loss") or 0.0),
-            val_loss=float(averaged.get("val_loss") or 0.0),
-        ),
+        averaged=AveragedEpochs.from_dict(averaged) if isinstance(averaged, dict) else None,
     )
 
 
