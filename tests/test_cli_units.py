@@ -84,15 +84,55 @@ def test_eta_and_durations():
 
 
 def test_first_ctrl_c_sets_the_event_and_the_second_aborts():
-    event, notes = threading.Event(), []
+    event, noted = threading.Event(), threading.Event()
     before = signal.getsignal(signal.SIGINT)
-    with sigint_sets(event, lambda: notes.append("first")):
+    with sigint_sets(event, noted.set):
         signal.raise_signal(signal.SIGINT)
         assert event.is_set()
-        assert notes == ["first"]
+        assert noted.wait(timeout=10)
         with pytest.raises(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is before
+
+
+class _OneWriterStream(io.StringIO):
+    """A stream that, like io.BufferedWriter, refuses a write from inside its own write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self.reentered = False
+        self.got_message = threading.Event()
+
+    def write(self, text: str) -> int:
+        if self._owner == threading.get_ident():
+            self.reentered = True
+            raise RuntimeError("reentrant call inside the stream")
+        with self._lock:
+            self._owner = threading.get_ident()
+            try:
+                if text == "epoch line\n":
+                    signal.raise_signal(signal.SIGINT)  # Ctrl-C arrives mid-write
+                written = super().write(text)
+            finally:
+                self._owner = None
+        if "stopping" in text:
+            self.got_message.set()
+        return written
+
+
+def test_ctrl_c_in_the_middle_of_a_write_to_the_same_stream_is_not_reentrant():
+    # CI once failed this way: Ctrl-C came while the epoch line was being written, and the
+    # handler's own message hit the same stream ("reentrant call inside BufferedWriter").
+    stream, event = _OneWriterStream(), threading.Event()
+    line = StatusLine(stream, tty=False)
+    with sigint_sets(event, lambda: line.println("stopping after this batch")):
+        line.println("epoch line")
+        assert event.is_set()
+        assert stream.got_message.wait(timeout=10)
+    assert not stream.reentered
+    assert stream.getvalue() == "epoch line\nstopping after this batch\n"
 
 
 def test_native_tensorflow_log_lines_are_recognised():

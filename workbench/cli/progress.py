@@ -165,6 +165,8 @@ class PhaseProgress:
 def sigint_sets(event: threading.Event, on_first: Callable[[], None]) -> Iterator[None]:
     """While active, a first Ctrl-C sets ``event`` (and calls ``on_first``), a second aborts.
 
+    ``on_first`` runs on a short thread of its own, never inside the signal handler.
+
     Only the main thread can install signal handlers; elsewhere this does nothing.
     """
     if threading.current_thread() is not threading.main_thread():
@@ -176,7 +178,10 @@ def sigint_sets(event: threading.Event, on_first: Callable[[], None]) -> Iterato
             signal.signal(signal.SIGINT, signal.default_int_handler)
             raise KeyboardInterrupt
         event.set()
-        on_first()
+        # The handler runs between two bytecodes of the main thread, which may be in the
+        # middle of writing to the stream ``on_first`` writes to: writing there now would
+        # be a reentrant call (RuntimeError). A thread writes once the main thread lets go.
+        threading.Thread(target=on_first, name="first-ctrl-c", daemon=True).start()
 
     previous = signal.signal(signal.SIGINT, handler)
     try:
