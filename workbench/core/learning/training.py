@@ -172,6 +172,7 @@ class TrainingRun:
     early_stopped: bool = False
     nan_message: str | None = None
     on_best_epoch: Callable[[int, Any], None] | None = None
+    model: Any = None  # the model train() returns (fit may train a twin sharing its layers)
     interrupted: bool = False  # the waiting thread was interrupted (Ctrl-C)
     fit_ended: threading.Event = field(default_factory=threading.Event)
 
@@ -246,11 +247,15 @@ def train(
             run.cancelled = True
         else:
             run.steps = steps = math.ceil(len(x_train) / batch_size)
+            run.model = model
+            read = _read_tokens(config)
+            with plan_scope(plan):
+                fitted = model if read is None else variable_width_twin(model)
             listener.on_train_begin(config.epochs, steps)
             fit_started = time.perf_counter()
-            inputs = fit_inputs(x_train, y_train, x_val, y_val, batch_size, config.seed)
+            inputs = fit_inputs(x_train, y_train, x_val, y_val, batch_size, config.seed, read=read)
             _fit_detached(
-                model,
+                fitted,
                 run,
                 *inputs.pop("data"),
                 epochs=config.epochs,
@@ -321,6 +326,34 @@ def average_if_better(
 STREAM_ABOVE_BYTES = 256 * 2**20
 """Padded training ids larger than this are streamed to ``fit`` a batch at a time."""
 
+SORT_POOL_BATCHES = 50
+"""Length-grouped batches: documents are sorted by length within shuffled pools of
+this many batches, so batches stay random in everything but length."""
+
+WIDTH_STEP = 8
+"""Length-grouped batch widths are rounded up to a multiple of this (fewer shapes)."""
+
+
+def _read_tokens(config: TrainConfig) -> int | None:
+    """Token columns the model reads when ``length_batches`` applies to it, else ``None``."""
+    from workbench.core.learning.architectures.registry import get_architecture
+
+    reads = get_architecture(config.architecture).reads_tokens
+    if not config.length_batches or reads is None:
+        return None
+    return max(1, min(int(reads(config)), config.maxlen))
+
+
+def variable_width_twin(model: Any) -> Any:
+    """``model``'s layers (the same objects, so the same weights) on a token input of
+    any width, compiled like ``model``: training it trains ``model``."""
+    import keras
+
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    twin = keras.models.clone_model(model, input_tensors=tokens, clone_function=lambda x: x)
+    twin.compile(optimizer=model.optimizer, loss=model.loss, metrics=["accuracy"])
+    return twin
+
 
 def fit_inputs(
     x_train: np.ndarray,
@@ -331,14 +364,20 @@ def fit_inputs(
     seed: int,
     *,
     stream_above: int | None = None,
+    read: int | None = None,
 ) -> dict[str, Any]:
     """``fit``'s data arguments: the arrays themselves for a corpus that fits easily
     (Keras shuffles them), else ``tf.data`` pipelines that gather each batch from the
     one padded array (shuffled per epoch with ``seed``), so Keras holds no second copy
     of the corpus. ``"data"`` holds the positional arguments; ``stream_above`` defaults
-    to :data:`STREAM_ABOVE_BYTES`."""
+    to :data:`STREAM_ABOVE_BYTES`.
+
+    With ``read`` (the token columns the model reads, see ``length_batches``) the
+    pipelines always serve: each batch holds documents of similar length and only the
+    columns up to its longest document's end (at most ``read``), so a masked model
+    skips the padding steps (:func:`length_grouped`)."""
     limit = STREAM_ABOVE_BYTES if stream_above is None else stream_above
-    if x_train.nbytes + x_val.nbytes <= limit:
+    if read is None and x_train.nbytes + x_val.nbytes <= limit:
         return {
             "data": (x_train, y_train),
             "batch_size": batch_size,
@@ -346,27 +385,65 @@ def fit_inputs(
             "validation_data": (x_val, y_val) if len(x_val) else None,
         }
     rng = np.random.default_rng(seed)
-    validation = _batches(x_val, y_val, batch_size, None) if len(x_val) else None
+    validation = _batches(x_val, y_val, batch_size, None, read) if len(x_val) else None
     return {
-        "data": (_batches(x_train, y_train, batch_size, rng),),
+        "data": (_batches(x_train, y_train, batch_size, rng, read),),
         "shuffle": False,  # the batches come shuffled
         "validation_data": validation,
     }
 
 
-def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: Any) -> Any:
+def token_widths(x: np.ndarray, read: int) -> np.ndarray:
+    """Per row of ``x``: the column after its last token among the first ``read`` (0
+    for a row of padding only)."""
+    out = np.zeros(len(x), dtype=np.int64)
+    for start in range(0, len(x), 4096):  # a few MB of booleans at a time
+        present = x[start : start + 4096, :read] != 0
+        last = present.shape[1] - np.argmax(present[:, ::-1], axis=1)
+        out[start : start + 4096] = np.where(present.any(axis=1), last, 0)
+    return out
+
+
+def length_grouped(
+    order: np.ndarray, widths: np.ndarray, batch_size: int, rng: Any
+) -> list[np.ndarray]:
+    """Rows ``order`` cut into batches of similar ``widths``: sorted by width within
+    pools of :data:`SORT_POOL_BATCHES` batches (the whole of ``order`` when ``rng`` is
+    ``None``), the batches then shuffled with ``rng``. Only the last batch may be short."""
+    pool = batch_size * SORT_POOL_BATCHES if rng is not None else max(1, len(order))
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = order[start : start + pool]
+        chunk = chunk[np.argsort(widths[chunk], kind="stable")]
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    if rng is not None:
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: Any, read: int | None) -> Any:
     """A ``tf.data.Dataset`` of ``(ids, labels)`` batches gathered from ``x``/``y``;
-    a new order each pass when ``rng`` is given."""
+    a new order each pass when ``rng`` is given; grouped by length and cut to width
+    with ``read``."""
     import tensorflow as tf
+
+    widths = token_widths(x, read) if read is not None else None
 
     def generate() -> Any:
         order = rng.permutation(len(x)) if rng is not None else np.arange(len(x))
-        for start in range(0, len(x), batch_size):
-            rows = np.sort(order[start : start + batch_size])  # sorted: faster gathering
-            yield x[rows], y[rows]
+        if widths is None:
+            for start in range(0, len(x), batch_size):
+                rows = np.sort(order[start : start + batch_size])  # sorted: faster gathering
+                yield x[rows], y[rows]
+            return
+        for rows in length_grouped(order, widths, batch_size, rng):
+            rows = np.sort(rows)
+            width = -(-max(1, int(widths[rows].max())) // WIDTH_STEP) * WIDTH_STEP
+            yield x[rows, : min(width, read)], y[rows]
 
+    columns = None if read is not None else x.shape[1]
     spec = (
-        tf.TensorSpec((None, x.shape[1]), tf.as_dtype(x.dtype)),
+        tf.TensorSpec((None, columns), tf.as_dtype(x.dtype)),
         tf.TensorSpec((None,), tf.as_dtype(y.dtype)),
     )
     dataset = tf.data.Dataset.from_generator(generate, output_signature=spec)
@@ -638,7 +715,7 @@ def keras_callback_classes() -> dict[str, type]:
             if run.aborting or not run.improved or run.on_best_epoch is None:
                 return
             try:
-                run.on_best_epoch(epoch, self.model)
+                run.on_best_epoch(epoch, run.model if run.model is not None else self.model)
             except Exception:  # a helper's failure must not end the training
                 log.warning("on_best_epoch hook failed", exc_info=True)
 

@@ -246,6 +246,13 @@ class TrainConfig:
         maximum=20,
         unit="epochs",
     )
+    length_batches: bool = setting(
+        True,
+        label="Batches by length",
+        help="Put documents of similar length in the same batch and leave out the "
+        "padding columns while training: the same model, faster where lengths vary.",
+        group="training",
+    )
     class_weight: str = setting(
         "none",
         label="Class weights",
@@ -472,6 +479,7 @@ PRESETS: dict[str, TrainConfig] = {
         epochs=10,
         patience=0,
         average_epochs=1,
+        length_batches=False,
     ),
 }
 """Named starting points: ``"recommended"`` (the defaults) and ``"seed-article"``."""
