@@ -482,6 +482,113 @@ def test_training_on_streamed_batches_learns_and_reports_epochs(monkeypatch):
     assert result.model is not None
 
 
+# ------------------------------------------------------------------ length-grouped batches
+def _varied(n: int = 200, maxlen: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` documents of 2..maxlen tokens (post padding); column 1 holds row + 100."""
+    rng = np.random.default_rng(1)
+    x = rng.integers(2, VOCAB, (n, maxlen)).astype(np.int32)
+    x[:, 1] = np.arange(n) + 100  # recognises each document (no vocabulary check here)
+    lengths = rng.integers(2, maxlen + 1, n)
+    x[np.arange(maxlen)[None, :] >= lengths[:, None]] = 0
+    return x, rng.integers(0, CLASSES, n).astype(np.int32)
+
+
+def test_token_widths_are_where_each_document_ends_within_what_is_read():
+    from workbench.core.learning.training import token_widths
+
+    x = np.array([[5, 6, 7, 0, 0], [5, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 5, 6, 7]])
+    assert token_widths(x, 5).tolist() == [3, 1, 0, 5]  # pre padding: ends at the end
+    assert token_widths(x, 2).tolist() == [2, 1, 0, 0]
+
+
+def test_length_grouped_batches_cover_every_document_once_cut_to_their_width():
+    from workbench.core.learning.training import WIDTH_STEP, fit_inputs, token_widths
+
+    x, y = _varied()
+    read = 32
+    widths = token_widths(x, read)
+    inputs = fit_inputs(x, y, x[:50], y[:50], 8, seed=0, read=read)
+    (dataset,) = inputs["data"]
+    orders, spreads = [], []
+    for _ in range(2):  # Keras iterates the dataset once per epoch
+        batches = [(bx.numpy(), by.numpy()) for bx, by in dataset]
+        assert len(batches) == 25 and all(len(bx) == 8 for bx, _ in batches)
+        rows = np.concatenate([bx[:, 1] - 100 for bx, _ in batches])
+        assert sorted(rows) == list(range(200))  # every document once
+        for bx, by in batches:
+            ids = bx[:, 1] - 100
+            assert np.array_equal(by, y[ids])  # labels stay with their documents
+            width = bx.shape[1]
+            assert width <= read and (width % WIDTH_STEP == 0 or width == read)
+            assert width >= widths[ids].max()  # no token the model reads is cut
+            assert np.array_equal(bx, x[ids, :width])
+            spreads.append(np.ptp(widths[ids]))
+        orders.append(rows)
+    assert not np.array_equal(orders[0], orders[1])  # a new order each epoch
+    # sorted within pools: a batch's lengths lie far closer together than at random
+    assert np.mean(spreads) < 0.25 * np.ptp(widths)
+    val = [bx.numpy() for bx, _ in inputs["validation_data"]]
+    val_widths = [token_widths(bx, read).max() for bx in val]
+    assert val_widths == sorted(val_widths)  # validation: shortest batches first
+    assert sorted(np.concatenate([bx[:, 1] - 100 for bx in val])) == list(range(50))
+
+
+def test_length_grouping_keeps_one_short_batch_at_most():
+    from workbench.core.learning.training import SORT_POOL_BATCHES, length_grouped
+
+    rng = np.random.default_rng(0)
+    n = 4 * SORT_POOL_BATCHES + 3  # several pools, the last one partial
+    widths = rng.integers(0, 100, n)
+    batches = length_grouped(rng.permutation(n), widths, 4, rng)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(n))
+    assert sorted(len(b) for b in batches)[1:] == [4] * (len(batches) - 1)
+
+
+def test_the_variable_width_twin_trains_the_model_itself():
+    from workbench.core.learning.architectures.building import build_model
+    from workbench.core.learning.training import variable_width_twin
+
+    for pooling in ("max", "last"):
+        config = dataclasses.replace(TINY, maxlen=30, rnn_maxlen=20, pooling=pooling)
+        model = build_model(config, vocab_size=VOCAB, num_classes=CLASSES)
+        twin = variable_width_twin(model)
+        assert len(twin.weights) == len(model.weights)
+        assert all(a is b for a, b in zip(twin.weights, model.weights, strict=True))
+        x, _ = _data(n=8)
+        x = np.pad(x, [(0, 0), (0, 10)])  # 30 columns, tokens in the first 20 at most
+        full = model.predict(x, verbose=0)
+        assert np.allclose(twin.predict(x[:, :20], verbose=0), full, atol=1e-6)
+        assert np.allclose(twin.predict(x[:, :24], verbose=0), full, atol=1e-6)
+
+
+def test_length_batches_apply_to_architectures_that_say_what_they_read():
+    from workbench.core.learning.architectures import Architecture, get_architecture
+    from workbench.core.learning.architectures import registry
+    from workbench.core.learning.training import _read_tokens
+
+    assert _read_tokens(TrainConfig()) == 400  # the recommended model reads 400 tokens
+    assert _read_tokens(TrainConfig(rnn_maxlen=0, maxlen=900)) == 900
+    assert _read_tokens(TrainConfig(length_batches=False)) is None
+    lstm = get_architecture("lstm")
+    plain = Architecture("plain", "Plain", lstm.build, lstm.describe, lstm.tag, lstm.memory)
+    registry.register_architecture(plain)
+    try:  # no reads_tokens: every column is fed
+        assert _read_tokens(TrainConfig(architecture="plain")) is None
+    finally:
+        registry.unregister_architecture("plain")
+
+
+@pytest.mark.parametrize("length_batches", [True, False])
+def test_training_learns_with_and_without_length_batches(length_batches):
+    config = dataclasses.replace(TINY, epochs=8, length_batches=length_batches)
+    result = _run(config)
+    assert result.status == "completed", result.message
+    x, y = _data()
+    accuracy = np.mean(np.argmax(result.model.predict(x[48:], verbose=0), axis=1) == y[48:])
+    assert accuracy >= 0.9
+    assert result.model.input_shape == (None, MAXLEN)  # the returned model keeps its shape
+
+
 # ------------------------------------------------------------------ epoch averaging
 class _LogitModel:
     """A stand-in model whose one weight is the logits it predicts for every row."""
