@@ -494,22 +494,25 @@ def _varied(n: int = 200, maxlen: int = 40) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_token_widths_are_where_each_document_ends_within_what_is_read():
-    from workbench.core.learning.training import token_widths
+    from workbench.core.learning.training import rung_widths, token_widths
 
     x = np.array([[5, 6, 7, 0, 0], [5, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 5, 6, 7]])
     assert token_widths(x, 5).tolist() == [3, 1, 0, 5]  # pre padding: ends at the end
     assert token_widths(x, 2).tolist() == [2, 1, 0, 0]
+    widths = np.array([0, 1, 50, 51, 399, 400])
+    assert rung_widths(widths, 400, 8).tolist() == [50, 50, 50, 100, 400, 400]
+    assert rung_widths(np.array([1, 2, 3]), 3, 8).tolist() == [1, 2, 3]  # no wider than read
 
 
 def test_length_grouped_batches_cover_every_document_once_cut_to_their_width():
-    from workbench.core.learning.training import WIDTH_STEP, fit_inputs, token_widths
+    from workbench.core.learning.training import WIDTH_RUNGS, fit_inputs, token_widths
 
     x, y = _varied()
-    read = 32
+    read = 32  # 8 widths: 4, 8, ..., 32
     widths = token_widths(x, read)
     inputs = fit_inputs(x, y, x[:50], y[:50], 8, seed=0, read=read)
     (dataset,) = inputs["data"]
-    orders, spreads = [], []
+    orders, mixed = [], []
     for _ in range(2):  # Keras iterates the dataset once per epoch
         batches = [(bx.numpy(), by.numpy()) for bx, by in dataset]
         assert len(batches) == 25 and all(len(bx) == 8 for bx, _ in batches)
@@ -519,29 +522,30 @@ def test_length_grouped_batches_cover_every_document_once_cut_to_their_width():
             ids = bx[:, 1] - 100
             assert np.array_equal(by, y[ids])  # labels stay with their documents
             width = bx.shape[1]
-            assert width <= read and (width % WIDTH_STEP == 0 or width == read)
+            assert width % (read // WIDTH_RUNGS) == 0 and width <= read
             assert width >= widths[ids].max()  # no token the model reads is cut
             assert np.array_equal(bx, x[ids, :width])
-            spreads.append(np.ptp(widths[ids]))
+            mixed.append(width - widths[ids].min() >= read // WIDTH_RUNGS)
         orders.append(rows)
     assert not np.array_equal(orders[0], orders[1])  # a new order each epoch
-    # sorted within pools: a batch's lengths lie far closer together than at random
-    assert np.mean(spreads) < 0.25 * np.ptp(widths)
+    # one width per batch, but for the few batches made of what was left of each width
+    assert sum(mixed) <= 2 * (WIDTH_RUNGS - 1)
     val = [bx.numpy() for bx, _ in inputs["validation_data"]]
-    val_widths = [token_widths(bx, read).max() for bx in val]
-    assert val_widths == sorted(val_widths)  # validation: shortest batches first
+    assert [bx.shape[1] for bx in val] == sorted(bx.shape[1] for bx in val)  # by width
     assert sorted(np.concatenate([bx[:, 1] - 100 for bx in val])) == list(range(50))
 
 
 def test_length_grouping_keeps_one_short_batch_at_most():
-    from workbench.core.learning.training import SORT_POOL_BATCHES, length_grouped
+    from workbench.core.learning.training import length_grouped
 
     rng = np.random.default_rng(0)
-    n = 4 * SORT_POOL_BATCHES + 3  # several pools, the last one partial
-    widths = rng.integers(0, 100, n)
+    n = 203
+    widths = rng.choice([10, 20, 30, 40], n)
     batches = length_grouped(rng.permutation(n), widths, 4, rng)
     assert sorted(np.concatenate(batches).tolist()) == list(range(n))
     assert sorted(len(b) for b in batches)[1:] == [4] * (len(batches) - 1)
+    assert len(batches) == 51  # as many as without grouping
+    assert sum(len(set(widths[b])) > 1 for b in batches) <= 3  # the leftovers only
 
 
 def test_the_variable_width_twin_trains_the_model_itself():
@@ -566,16 +570,38 @@ def test_length_batches_apply_to_architectures_that_say_what_they_read():
     from workbench.core.learning.architectures import registry
     from workbench.core.learning.training import _read_tokens
 
-    assert _read_tokens(TrainConfig()) == 400  # the recommended model reads 400 tokens
-    assert _read_tokens(TrainConfig(rnn_maxlen=0, maxlen=900)) == 900
-    assert _read_tokens(TrainConfig(length_batches=False)) is None
+    assert _read_tokens(TrainConfig(length_batches=True)) == 400  # it reads 400 tokens
+    assert _read_tokens(TrainConfig(length_batches=True, rnn_maxlen=0, maxlen=900)) == 900
+    assert _read_tokens(TrainConfig()) is None  # off by default
     lstm = get_architecture("lstm")
     plain = Architecture("plain", "Plain", lstm.build, lstm.describe, lstm.tag, lstm.memory)
     registry.register_architecture(plain)
     try:  # no reads_tokens: every column is fed
-        assert _read_tokens(TrainConfig(architecture="plain")) is None
+        assert _read_tokens(TrainConfig(architecture="plain", length_batches=True)) is None
     finally:
         registry.unregister_architecture("plain")
+
+
+def test_the_twin_on_full_width_batches_trains_exactly_as_fit_on_the_arrays(monkeypatch):
+    # One width for all (a single rung = what the model reads) and the batches in order:
+    # the twin and its pipeline must then train step for step as plain Keras does.
+    from workbench.core.learning import training
+    from workbench.core.learning.architectures.building import build_model
+
+    monkeypatch.setattr(training, "WIDTH_RUNGS", 1)
+    config = dataclasses.replace(TINY, dropout=0.0)
+    x, y = _data()
+    trained = []
+    for grouped in (False, True):
+        model = build_model(config, vocab_size=VOCAB, num_classes=CLASSES)
+        if grouped:  # no rng: the batches come in order
+            batches = training._batches(x, y, 16, None, MAXLEN)
+            training.variable_width_twin(model).fit(batches, epochs=2, shuffle=False, verbose=0)
+        else:
+            model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        trained.append(model.get_weights())
+    for a, b in zip(*trained, strict=True):
+        assert np.allclose(a, b, atol=1e-5)
 
 
 @pytest.mark.parametrize("length_batches", [True, False])

@@ -372,9 +372,9 @@ def fit_inputs(
     to :data:`STREAM_ABOVE_BYTES`.
 
     With ``read`` (the token columns the model reads, see ``length_batches``) the
-    pipelines always serve: each batch holds documents of similar length and only the
-    columns up to its longest document's end (at most ``read``), so a masked model
-    skips the padding steps (:func:`length_grouped`)."""
+    pipelines always serve: each batch holds documents of one band of lengths and only
+    the columns up to that band's width (at most ``read``), so a masked model skips
+    most padding steps (:func:`rung_widths`, :func:`length_grouped`)."""
     limit = STREAM_ABOVE_BYTES if stream_above is None else stream_above
     if read is None and x_train.nbytes + x_val.nbytes <= limit:
         return {

@@ -247,10 +247,11 @@ class TrainConfig:
         unit="epochs",
     )
     length_batches: bool = setting(
-        True,
+        False,
         label="Batches by length",
-        help="Put documents of similar length in the same batch and leave out the "
-        "padding columns while training: the same model, faster where lengths vary.",
+        help="Put documents of a similar length in each batch and leave out the padding "
+        "columns while training: faster where lengths vary, but batches are less mixed "
+        "(on BBC the validation loss rose).",
         group="training",
     )
     class_weight: str = setting(
@@ -479,7 +480,6 @@ PRESETS: dict[str, TrainConfig] = {
         epochs=10,
         patience=0,
         average_epochs=1,
-        length_batches=False,
     ),
 }
 """Named starting points: ``"recommended"`` (the defaults) and ``"seed-article"``."""
