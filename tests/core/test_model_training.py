@@ -515,14 +515,16 @@ def test_length_grouped_batches_cover_every_document_once_cut_to_their_width():
     orders, mixed = [], []
     for _ in range(2):  # Keras iterates the dataset once per epoch
         batches = [(bx.numpy(), by.numpy()) for bx, by in dataset]
-        assert len(batches) == 25 and all(len(bx) == 8 for bx, _ in batches)
+        assert len(batches) == 25
+        assert all(len(bx) == 8 for bx, _ in batches)
         rows = np.concatenate([bx[:, 1] - 100 for bx, _ in batches])
         assert sorted(rows) == list(range(200))  # every document once
         for bx, by in batches:
             ids = bx[:, 1] - 100
             assert np.array_equal(by, y[ids])  # labels stay with their documents
             width = bx.shape[1]
-            assert width % (read // WIDTH_RUNGS) == 0 and width <= read
+            assert width % (read // WIDTH_RUNGS) == 0
+            assert width <= read
             assert width >= widths[ids].max()  # no token the model reads is cut
             assert np.array_equal(bx, x[ids, :width])
             mixed.append(width - widths[ids].min() >= read // WIDTH_RUNGS)
@@ -566,8 +568,7 @@ def test_the_variable_width_twin_trains_the_model_itself():
 
 
 def test_length_batches_apply_to_architectures_that_say_what_they_read():
-    from workbench.core.learning.architectures import Architecture, get_architecture
-    from workbench.core.learning.architectures import registry
+    from workbench.core.learning.architectures import Architecture, get_architecture, registry
     from workbench.core.learning.training import _read_tokens
 
     assert _read_tokens(TrainConfig(length_batches=True)) == 400  # it reads 400 tokens
