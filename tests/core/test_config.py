@@ -38,7 +38,6 @@ def test_defaults_are_the_recommended_recipe():
         "seed": 0,
         "patience": 3,
         "average_epochs": 3,
-        "length_batches": False,
         "class_weight": "none",
         "mixed_precision": False,
         "baseline": True,

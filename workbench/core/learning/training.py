@@ -172,7 +172,6 @@ class TrainingRun:
     early_stopped: bool = False
     nan_message: str | None = None
     on_best_epoch: Callable[[int, Any], None] | None = None
-    model: Any = None  # the model train() returns (fit may train a twin sharing its layers)
     interrupted: bool = False  # the waiting thread was interrupted (Ctrl-C)
     fit_ended: threading.Event = field(default_factory=threading.Event)
 
@@ -247,15 +246,11 @@ def train(
             run.cancelled = True
         else:
             run.steps = steps = math.ceil(len(x_train) / batch_size)
-            run.model = model
-            read = _read_tokens(config)
-            with plan_scope(plan):
-                fitted = model if read is None else variable_width_twin(model)
             listener.on_train_begin(config.epochs, steps)
             fit_started = time.perf_counter()
-            inputs = fit_inputs(x_train, y_train, x_val, y_val, batch_size, config.seed, read=read)
+            inputs = fit_inputs(x_train, y_train, x_val, y_val, batch_size, config.seed)
             _fit_detached(
-                fitted,
+                model,
                 run,
                 *inputs.pop("data"),
                 epochs=config.epochs,
@@ -326,33 +321,6 @@ def average_if_better(
 STREAM_ABOVE_BYTES = 256 * 2**20
 """Padded training ids larger than this are streamed to ``fit`` a batch at a time."""
 
-WIDTH_RUNGS = 8
-"""Length-grouped batches: a document's width is rounded up to one of this many widths
-(``read`` / WIDTH_RUNGS apart). Few widths keep documents of a band of lengths mixed in
-each batch (not sorted ones) and ``fit`` to few input shapes, at a small cost in steps
-(20 Newsgroups: 72 % of the steps fed against 68 % with exact widths)."""
-
-
-def _read_tokens(config: TrainConfig) -> int | None:
-    """Token columns the model reads when ``length_batches`` applies to it, else ``None``."""
-    from workbench.core.learning.architectures.registry import get_architecture
-
-    reads = get_architecture(config.architecture).reads_tokens
-    if not config.length_batches or reads is None:
-        return None
-    return max(1, min(int(reads(config)), config.maxlen))
-
-
-def variable_width_twin(model: Any) -> Any:
-    """``model``'s layers (the same objects, so the same weights) on a token input of
-    any width, compiled like ``model``: training it trains ``model``."""
-    import keras
-
-    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
-    twin = keras.models.clone_model(model, input_tensors=tokens, clone_function=lambda x: x)
-    twin.compile(optimizer=model.optimizer, loss=model.loss, metrics=["accuracy"])
-    return twin
-
 
 def fit_inputs(
     x_train: np.ndarray,
@@ -363,20 +331,14 @@ def fit_inputs(
     seed: int,
     *,
     stream_above: int | None = None,
-    read: int | None = None,
 ) -> dict[str, Any]:
     """``fit``'s data arguments: the arrays themselves for a corpus that fits easily
     (Keras shuffles them), else ``tf.data`` pipelines that gather each batch from the
     one padded array (shuffled per epoch with ``seed``), so Keras holds no second copy
     of the corpus. ``"data"`` holds the positional arguments; ``stream_above`` defaults
-    to :data:`STREAM_ABOVE_BYTES`.
-
-    With ``read`` (the token columns the model reads, see ``length_batches``) the
-    pipelines always serve: each batch holds documents of one band of lengths and only
-    the columns up to that band's width (at most ``read``), so a masked model skips
-    most padding steps (:func:`rung_widths`, :func:`length_grouped`)."""
+    to :data:`STREAM_ABOVE_BYTES`."""
     limit = STREAM_ABOVE_BYTES if stream_above is None else stream_above
-    if read is None and x_train.nbytes + x_val.nbytes <= limit:
+    if x_train.nbytes + x_val.nbytes <= limit:
         return {
             "data": (x_train, y_train),
             "batch_size": batch_size,
@@ -384,77 +346,27 @@ def fit_inputs(
             "validation_data": (x_val, y_val) if len(x_val) else None,
         }
     rng = np.random.default_rng(seed)
-    validation = _batches(x_val, y_val, batch_size, None, read) if len(x_val) else None
+    validation = _batches(x_val, y_val, batch_size, None) if len(x_val) else None
     return {
-        "data": (_batches(x_train, y_train, batch_size, rng, read),),
+        "data": (_batches(x_train, y_train, batch_size, rng),),
         "shuffle": False,  # the batches come shuffled
         "validation_data": validation,
     }
 
 
-def token_widths(x: np.ndarray, read: int) -> np.ndarray:
-    """Per row of ``x``: the column after its last token among the first ``read`` (0
-    for a row of padding only)."""
-    out = np.zeros(len(x), dtype=np.int64)
-    for start in range(0, len(x), 4096):  # a few MB of booleans at a time
-        present = x[start : start + 4096, :read] != 0
-        last = present.shape[1] - np.argmax(present[:, ::-1], axis=1)
-        out[start : start + 4096] = np.where(present.any(axis=1), last, 0)
-    return out
-
-
-def rung_widths(widths: np.ndarray, read: int, rungs: int | None = None) -> np.ndarray:
-    """``widths`` rounded up to the nearest of ``rungs`` (:data:`WIDTH_RUNGS`) evenly
-    spaced widths up to ``read`` (at least the first)."""
-    step = -(-read // (WIDTH_RUNGS if rungs is None else rungs))
-    return np.minimum(np.maximum(1, -(-widths // step)) * step, read)
-
-
-def length_grouped(
-    order: np.ndarray, widths: np.ndarray, batch_size: int, rng: Any
-) -> list[np.ndarray]:
-    """Rows ``order`` cut into batches of one width each (``widths`` holds few values):
-    the rows of each width in the order given, cut into full batches; the rest of
-    every width, by width, cut into batches too (so only the last batch may be short
-    and there are as many batches as without grouping); then the batches shuffled
-    with ``rng`` (kept by width when ``rng`` is ``None``)."""
-    batches, rest = [], []
-    by_width = order[np.argsort(widths[order], kind="stable")]  # each width keeps the order
-    for group in np.split(by_width, np.flatnonzero(np.diff(widths[by_width])) + 1):
-        full = len(group) - len(group) % batch_size
-        batches += [group[i : i + batch_size] for i in range(0, full, batch_size)]
-        rest.append(group[full:])
-    rest_rows = np.concatenate(rest) if rest else order[:0]
-    batches += [rest_rows[i : i + batch_size] for i in range(0, len(rest_rows), batch_size)]
-    if rng is not None:
-        batches = [batches[i] for i in rng.permutation(len(batches))]
-    else:
-        batches.sort(key=lambda rows: int(widths[rows].max()))
-    return batches
-
-
-def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: Any, read: int | None) -> Any:
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: Any) -> Any:
     """A ``tf.data.Dataset`` of ``(ids, labels)`` batches gathered from ``x``/``y``;
-    a new order each pass when ``rng`` is given; grouped by length and cut to width
-    with ``read``."""
+    a new order each pass when ``rng`` is given."""
     import tensorflow as tf
-
-    widths = rung_widths(token_widths(x, read), read) if read is not None else None
 
     def generate() -> Any:
         order = rng.permutation(len(x)) if rng is not None else np.arange(len(x))
-        if widths is None:
-            for start in range(0, len(x), batch_size):
-                rows = np.sort(order[start : start + batch_size])  # sorted: faster gathering
-                yield x[rows], y[rows]
-            return
-        for rows in length_grouped(order, widths, batch_size, rng):
-            rows = np.sort(rows)  # sorted: faster gathering
-            yield x[rows, : int(widths[rows].max())], y[rows]
+        for start in range(0, len(x), batch_size):
+            rows = np.sort(order[start : start + batch_size])  # sorted: faster gathering
+            yield x[rows], y[rows]
 
-    columns = None if read is not None else x.shape[1]
     spec = (
-        tf.TensorSpec((None, columns), tf.as_dtype(x.dtype)),
+        tf.TensorSpec((None, x.shape[1]), tf.as_dtype(x.dtype)),
         tf.TensorSpec((None,), tf.as_dtype(y.dtype)),
     )
     dataset = tf.data.Dataset.from_generator(generate, output_signature=spec)
@@ -726,7 +638,7 @@ def keras_callback_classes() -> dict[str, type]:
             if run.aborting or not run.improved or run.on_best_epoch is None:
                 return
             try:
-                run.on_best_epoch(epoch, run.model if run.model is not None else self.model)
+                run.on_best_epoch(epoch, self.model)
             except Exception:  # a helper's failure must not end the training
                 log.warning("on_best_epoch hook failed", exc_info=True)
 

@@ -82,12 +82,6 @@ def _units_text(config: Mapping[str, Any], dim: int | None) -> str:
     return "half the embedding width" if resolved is None else str(resolved)
 
 
-def read_tokens(config: TrainConfig) -> int:
-    """Token columns the recurrent layers read: the first ``rnn_maxlen`` (all when 0)."""
-    read = getattr(config, "rnn_maxlen", 0)
-    return min(read, config.maxlen) if read else config.maxlen
-
-
 def _describe(kind: str) -> Any:
     def describe(config: Mapping[str, Any], dim: int | None) -> list[str]:
         arch = f"{'Bi' if config.get('bidirectional') else ''}{kind.upper()} "
@@ -126,7 +120,8 @@ def _memory(kind: str) -> Any:
             per_direction = gates * units * (width + units) + biases
             weights += directions * per_direction
             width = directions * units
-        steps = read_tokens(config)
+        read = getattr(config, "rnn_maxlen", 0)
+        steps = min(read, config.maxlen) if read else config.maxlen
         return [
             MemoryPart(("max_words", "embedding_dim"), vocab_size * dim, 2 * steps * dim),
             MemoryPart(
@@ -150,6 +145,5 @@ for _kind, _title in (("lstm", "LSTM (recurrent)"), ("gru", "GRU (recurrent)")):
             tag=_tag(_kind),
             memory=_memory(_kind),
             fields=("units", "layers", "bidirectional", "pooling"),
-            reads_tokens=read_tokens,  # padding is masked: trailing padding changes nothing
         )
     )

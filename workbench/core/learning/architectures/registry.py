@@ -49,10 +49,6 @@ class Architecture:
       dropout, text and training settings); the Train form disables the others.
     - ``custom_objects()`` -> what ``keras.models.load_model`` needs to read the model
       back (empty when it uses built-in layers only).
-    - ``reads_tokens(config)`` -> how many leading token columns the model reads, for a
-      model that masks padding (id 0) so that trailing padding columns change nothing;
-      training can then batch documents of similar length and leave those columns out
-      (``length_batches``). ``None`` when that does not hold: every column is fed.
     """
 
     name: str
@@ -63,7 +59,6 @@ class Architecture:
     memory: Callable[..., list[MemoryPart]]
     fields: tuple[str, ...] = ()
     custom_objects: Callable[[], dict[str, Any]] = field(default=dict)
-    reads_tokens: Callable[[Any], int] | None = None
 
 
 _REGISTRY: dict[str, Architecture] = {}

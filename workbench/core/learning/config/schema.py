@@ -246,14 +246,6 @@ class TrainConfig:
         maximum=20,
         unit="epochs",
     )
-    length_batches: bool = setting(
-        False,
-        label="Batches by length",
-        help="Put documents of a similar length in each batch and leave out the padding "
-        "columns while training: faster where lengths vary, but batches are less mixed "
-        "(on BBC the validation loss rose).",
-        group="training",
-    )
     class_weight: str = setting(
         "none",
         label="Class weights",
