@@ -10,7 +10,13 @@ from PySide6.QtGui import QKeySequence
 
 from tests.gui.tiny_model import train_tiny
 from workbench.core import CorpusError, guess_text_column, read_csv_batch, read_folder_batch
-from workbench.gui.pages.classify.page import CANNOT_JUDGE, EMPTY_INPUT, NO_MODEL, ClassifyPage
+from workbench.gui.pages.classify.page import (
+    CANNOT_JUDGE,
+    EMPTY_INPUT,
+    NO_MODEL,
+    SINGLE_KIND,
+    ClassifyPage,
+)
 from workbench.gui.state import AppState
 
 
@@ -56,10 +62,17 @@ def test_classify_pasted_text(model_page, qtbot, trained, activate):
     assert page.classify_button.shortcut() == QKeySequence("Ctrl+Return")
     page.editor.setPlainText("goal match striker keeper league referee")
     activate(page, focus=page.editor)
+    # The task of the click is taken when the click happens: a tiny model classifies
+    # in ~15 ms, so the task can start and finish within one poll of a wait.
+    clicked = []
+    page.classify_button.clicked.connect(lambda: clicked.append(page.single_task))
     qtbot.keyClick(page.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     # a button's shortcut clicks it through animateClick (a short timer)
-    qtbot.waitUntil(lambda: page.single_task is not None, timeout=10_000)
-    _wait(qtbot, page.single_task)
+    qtbot.waitUntil(lambda: len(clicked) == 1, timeout=10_000)
+    task = clicked[0]
+    assert task is not None
+    assert task.kind == SINGLE_KIND
+    qtbot.waitUntil(lambda: not task.is_running(), timeout=60_000)
     prediction = page.prediction
     assert prediction is not None
     names = trained[1].bundle.info.class_names
