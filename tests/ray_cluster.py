@@ -96,13 +96,17 @@ def start_head(tmp_path_factory: pytest.TempPathFactory) -> Head:
 
 
 def stop_head(head: Head) -> None:
-    """End the head's process group (SIGTERM, then SIGKILL) and remove its temp folder."""
+    """End the head's process group (SIGINT, then SIGKILL) and remove its temp folder.
+
+    ``ray start --block`` stops its node on SIGINT (Ctrl-C) within seconds; on SIGTERM
+    it waited out the whole 30 s here.
+    """
     try:
         pgid = os.getpgid(head.process.pid)
     except ProcessLookupError:
         pgid = None
     if pgid is not None:
-        os.killpg(pgid, signal.SIGTERM)
+        os.killpg(pgid, signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):
             head.process.wait(timeout=30)
         time.sleep(1.0)

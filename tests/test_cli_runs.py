@@ -131,14 +131,14 @@ def test_sweep_usage_errors(corpus, tmp_path):
 
 
 def test_train_folds_json(corpus, tmp_path):
-    argv = ["train", "--corpus", str(corpus), *TINY, "--folds", "3", "--out", str(tmp_path)]
+    argv = ["train", "--corpus", str(corpus), *TINY, "--folds", "2", "--out", str(tmp_path)]
     code, out, err = run([*argv, "--json"])
     assert code == 0, err
     folds = json.loads(out.splitlines()[-1])["folds"]
-    assert folds["k"] == 3
-    assert len(folds["per_fold"]) == 3
+    assert folds["k"] == 2
+    assert len(folds["per_fold"]) == 2
     accuracies = [f["accuracy"] for f in folds["per_fold"]]
-    assert folds["accuracy_mean"] == pytest.approx(sum(accuracies) / 3)
+    assert folds["accuracy_mean"] == pytest.approx(sum(accuracies) / 2)
     assert folds["accuracy_sd"] >= 0
     assert {"macro_f1_mean", "macro_f1_sd"} <= set(folds)
     code, _, err = run(["train", "--corpus", str(corpus), *TINY, "--folds", "1"])

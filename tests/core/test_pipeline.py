@@ -364,7 +364,13 @@ def test_bbc_with_bundled_glove(shared_data, tmp_path):
 
     corpus, _ = load_corpus(shared_data / "bbc")
     config = TrainConfig(
-        units=16, bidirectional=False, maxlen=120, epochs=2, batch_size=64, learning_rate=0.005
+        units=16,
+        bidirectional=False,
+        maxlen=120,
+        epochs=2,
+        batch_size=64,
+        learning_rate=0.005,
+        baseline=False,  # the baseline has tests of its own; here it would add ~20 s
     )
     result = run_training(corpus, config, vectors="bundled", out_dir=tmp_path)
     assert result.train.status == "completed"
