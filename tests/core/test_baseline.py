@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -50,6 +51,69 @@ def test_features_are_sublinear_tfidf_with_unit_norm():
     assert math.isclose(first[cat] / first[dog], ratio, rel_tol=1e-5)
     unseen = features.transform(["zebra"])
     assert unseen.indptr.tolist() == [0, 0]
+
+
+def _reference_rows(train, texts, min_df):
+    """The features by their definition, term by term: a plain spec to compare with."""
+    from collections import Counter
+
+    from workbench.core.text.tokenizer import tokenize
+
+    def terms(text):
+        tokens = tokenize(text)
+        return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+    df = Counter(term for text in train for term in set(terms(text)))
+    idf = {t: 1 + math.log((1 + len(train)) / (1 + n)) for t, n in df.items() if n >= min_df}
+    rows = []
+    for text in texts:
+        counts = Counter(t for t in terms(text) if t in idf)
+        row = {t: (1 + math.log(c)) * idf[t] for t, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in row.values())) or 1.0
+        rows.append({t: v / norm for t, v in row.items()})
+    return set(idf), rows
+
+
+def _as_dicts(rows, vocabulary):
+    names = {column: term for term, column in vocabulary.items()}
+    return [
+        {
+            names[int(c)]: float(v)
+            for c, v in zip(
+                rows.indices[rows.indptr[i] : rows.indptr[i + 1]],
+                rows.data[rows.indptr[i] : rows.indptr[i + 1]],
+                strict=True,
+            )
+        }
+        for i in range(rows.shape[0])
+    ]
+
+
+def test_features_match_their_definition_across_merged_chunks(monkeypatch):
+    """Integer-coded counting gives the terms and values of the plain definition, also
+    when the document frequencies are merged from many partial counts."""
+    from workbench.core.learning import baseline
+
+    monkeypatch.setattr(baseline, "_MERGE_EVERY", 2)  # 40 texts: 20 partials, merged
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota", "kappa"]
+    rng = np.random.default_rng(0)
+    train = [" ".join(rng.choice(words, size=rng.integers(0, 12))) for _ in range(40)]
+    train[3] = "Don't stop: 5bn, 1.13% -- Beta BETA beta!"
+    features = TfidfFeatures(min_df=2)
+    rows = features.fit_transform(train)
+    unseen = ["beta gamma unknownword beta gamma", "", "zzz yyy"]
+    vocabulary, expected = _reference_rows(train, train + unseen, min_df=2)
+    assert set(features.vocabulary) == vocabulary
+    assert features.size == len(vocabulary) == rows.shape[1]
+    got = _as_dicts(rows, features.vocabulary)
+    got += _as_dicts(features.transform(unseen), features.vocabulary)
+    assert len(got) == len(expected)
+    for mine, theirs in zip(got, expected, strict=True):
+        assert mine.keys() == theirs.keys()
+        for term, value in theirs.items():
+            assert mine[term] == pytest.approx(value, rel=1e-5)
+    assert got[-1] == {}
+    assert {"beta", "gamma"} <= got[-3].keys()
 
 
 def test_baseline_learns_the_topics_and_reports_figures():

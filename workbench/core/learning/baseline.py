@@ -18,11 +18,9 @@ validation with it.
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,11 +37,33 @@ BASELINE_NAME = "TF-IDF words+bigrams, linear softmax"
 """How reports name the baseline."""
 
 
-def _terms(text: str, ngrams: int) -> list[str]:
-    tokens = tokenize(text)
-    if ngrams >= 2:
-        return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
-    return tokens
+_PAIR_SHIFT = 32
+"""A bigram's term code is ``(first id + 1) << 32 | second id``; a word's is its id."""
+
+_MERGE_EVERY = 1_000
+"""Documents whose distinct term codes are merged into one partial count at a time."""
+
+
+def _codes(ids: np.ndarray, ngrams: int) -> np.ndarray:
+    """Term codes of one document's token ids (``-1``: a word the features do not know)."""
+    words = ids[ids >= 0]
+    if ngrams < 2 or len(ids) < 2:
+        return words
+    left, right = ids[:-1], ids[1:]
+    pair = (left >= 0) & (right >= 0)
+    return np.concatenate([words, ((left[pair] + 1) << _PAIR_SHIFT) | right[pair]])
+
+
+def _merge(partials: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """One ``(sorted distinct codes, counts)`` from several, counts of equal codes summed."""
+    codes = np.concatenate([c for c, _ in partials])
+    counts = np.concatenate([n for _, n in partials])
+    order = np.argsort(codes, kind="stable")
+    codes, counts = codes[order], counts[order]
+    if len(codes) == 0:
+        return codes, counts
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(codes)) + 1])
+    return codes[starts], np.add.reduceat(counts, starts)
 
 
 @dataclass
@@ -57,7 +77,12 @@ class SparseRows:
 
 
 class TfidfFeatures:
-    """Sublinear TF-IDF over words (and bigrams), fitted on the training texts only."""
+    """Sublinear TF-IDF over words (and bigrams), fitted on the training texts only.
+
+    Words get integer ids and bigrams integer codes, so counting never builds a
+    string per bigram or a ``Counter`` per document: the document frequencies are
+    merged from sorted code arrays of a thousand documents at a time.
+    """
 
     def __init__(self, *, ngrams: int = 2, min_df: int = 2) -> None:
         if ngrams not in (1, 2):
@@ -66,50 +91,86 @@ class TfidfFeatures:
             raise ConfigError(f"min_df must be an integer >= 1, got {min_df!r}")
         self.ngrams = ngrams
         self.min_df = min_df
-        self.vocabulary: dict[str, int] = {}
         self.idf = np.zeros(0, dtype=np.float32)
+        self._word_ids: dict[str, int] = {}
+        self._kept = np.zeros(0, dtype=np.int64)  # sorted codes of the feature columns
+
+    @property
+    def size(self) -> int:
+        """How many features (columns) the fitted vocabulary has."""
+        return len(self._kept)
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Each kept term (``"word"`` or ``"word word"``) and its column."""
+        names = {i: word for word, i in self._word_ids.items()}
+        mask = (1 << _PAIR_SHIFT) - 1
+        terms = {}
+        for column, code in enumerate(self._kept.tolist()):
+            if code >> _PAIR_SHIFT:
+                term = f"{names[(code >> _PAIR_SHIFT) - 1]} {names[code & mask]}"
+            else:
+                term = names[code]
+            terms[term] = column
+        return terms
 
     def fit_transform(self, texts: Sequence[str]) -> SparseRows:
         """Learn the vocabulary and IDF from ``texts``; return their feature rows."""
         if not texts:
             raise ConfigError("cannot fit the baseline on 0 texts")
-        # two passes over the texts (document frequencies, then rows), so the term
-        # counts of every document are never held at once (big corpora)
-        df: Counter[str] = Counter()
-        for text in texts:
-            df.update(set(_terms(text, self.ngrams)))
-        kept = sorted(term for term, n in df.items() if n >= self.min_df)
-        self.vocabulary = {term: i for i, term in enumerate(kept)}
-        n = len(texts)
-        dfs = np.array([df[term] for term in kept], dtype=np.float64)
-        del df
-        self.idf = (1.0 + np.log((1.0 + n) / (1.0 + dfs))).astype(np.float32)
+        # two passes over the texts (document frequencies, then rows), so the terms of
+        # every document are never held at once (big corpora)
+        word_ids: dict[str, int] = {}
+        add = word_ids.setdefault
+        partials: list[tuple[np.ndarray, np.ndarray]] = []
+        chunk: list[np.ndarray] = []
+        for number, text in enumerate(texts, 1):
+            tokens = tokenize(text)
+            ids = np.fromiter((add(t, len(word_ids)) for t in tokens), np.int64, len(tokens))
+            chunk.append(np.unique(_codes(ids, self.ngrams)))
+            if number % _MERGE_EVERY == 0 or number == len(texts):
+                partials.append(np.unique(np.concatenate(chunk), return_counts=True))
+                chunk = []
+                if len(partials) >= 16:
+                    partials = [_merge(partials)]
+        codes, df = _merge(partials)
+        keep = df >= self.min_df
+        self._kept = codes[keep]
+        self.idf = (1.0 + np.log((1.0 + len(texts)) / (1.0 + df[keep]))).astype(np.float32)
+        # words in no kept term are forgotten: transform sees them as unknown
+        needed = np.zeros(len(word_ids), dtype=bool)
+        pairs = self._kept >> _PAIR_SHIFT
+        needed[self._kept[pairs == 0]] = True
+        needed[pairs[pairs > 0] - 1] = True
+        needed[self._kept[pairs > 0] & ((1 << _PAIR_SHIFT) - 1)] = True
+        self._word_ids = {word: i for word, i in word_ids.items() if needed[i]}
         return self.transform(texts)
 
     def transform(self, texts: Sequence[str]) -> SparseRows:
         """Feature rows of ``texts`` (terms outside the vocabulary are dropped)."""
-        counted = (Counter(_terms(text, self.ngrams)) for text in texts)
-        return self._rows(counted, len(texts))
-
-    def _rows(self, counted: Iterable[Counter[str]], rows: int) -> SparseRows:
-        vocab = self.vocabulary
-        indptr = np.zeros(rows + 1, dtype=np.int64)
+        get = self._word_ids.get
+        kept, idf = self._kept, self.idf
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         all_ids: list[np.ndarray] = []
         all_values: list[np.ndarray] = []
-        for row, counts in enumerate(counted):
-            pairs = [(vocab[t], c) for t, c in counts.items() if t in vocab]
-            ids = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
-            tf = np.fromiter((p[1] for p in pairs), dtype=np.float32, count=len(pairs))
-            values = (1.0 + np.log(tf)) * self.idf[ids]
+        for row, text in enumerate(texts):
+            tokens = tokenize(text)
+            ids = np.fromiter((get(t, -1) for t in tokens), np.int64, len(tokens))
+            codes, tf = np.unique(_codes(ids, self.ngrams), return_counts=True)
+            columns = np.searchsorted(kept, codes)
+            hit = columns < len(kept)
+            hit[hit] = kept[columns[hit]] == codes[hit]
+            columns = columns[hit]
+            values = (1.0 + np.log(tf[hit].astype(np.float32))) * idf[columns]
             norm = float(np.sqrt(np.dot(values, values)))
             if norm > 0:
                 values /= norm
-            all_ids.append(ids)
+            all_ids.append(columns)
             all_values.append(values.astype(np.float32))
-            indptr[row + 1] = indptr[row] + len(ids)
+            indptr[row + 1] = indptr[row] + len(columns)
         indices = np.concatenate(all_ids) if all_ids else np.zeros(0, np.int64)
         data = np.concatenate(all_values) if all_values else np.zeros(0, np.float32)
-        return SparseRows(indptr, indices, data, (rows, len(vocab)))
+        return SparseRows(indptr, indices, data, (len(texts), len(kept)))
 
 
 def _sparse_tensor(rows: SparseRows) -> Any:
@@ -290,7 +351,7 @@ def train_baseline(
         macro_f1=macro_f1,
         val_accuracy=None if math.isnan(val_accuracy) else val_accuracy,
         l2=l2,
-        features=len(features.vocabulary),
+        features=features.size,
         elapsed_s=time.perf_counter() - start,
     )
 
