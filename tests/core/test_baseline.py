@@ -204,3 +204,82 @@ def test_baseline_can_be_switched_off(tmp_path):
     stored = json.loads((result.bundle_path / "bundle.json").read_text())["metrics"]
     assert "baseline" not in stored
     assert "accuracy" in stored
+
+
+def _count_fits(monkeypatch) -> list:
+    """A list that gets an item for each call of the baseline's ``fit_softmax``."""
+    from workbench.core.learning import baseline
+
+    fits = []
+    real_fit = baseline.fit_softmax
+
+    def counted(*args, **kwargs):
+        fits.append(1)
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(baseline, "fit_softmax", counted)
+    return fits
+
+
+class _SetAfter:
+    """A cancel token that turns set at its ``n``-th check (a Stop in mid-work)."""
+
+    def __init__(self, n: int) -> None:
+        self.checks = 0
+        self.n = n
+
+    def is_set(self) -> bool:
+        self.checks += 1
+        return self.checks >= self.n
+
+
+def test_baseline_stops_inside_its_features_and_its_fits(monkeypatch):
+    from workbench.core import Cancelled
+    from workbench.core.learning import baseline
+
+    corpus = make_corpus(per_class=20)
+    monkeypatch.setattr(baseline, "_MERGE_EVERY", 5)  # a check every 5 documents
+    fits = _count_fits(monkeypatch)
+    token = _SetAfter(4)  # the start, then three chunks of the training features
+    with pytest.raises(Cancelled):
+        train_baseline(corpus.texts, _labels(corpus), [], [], 3, cancel=token)
+    assert token.checks == 4
+    assert fits == []
+    token = _SetAfter(30)  # past the features: inside the first fit's steps
+    with pytest.raises(Cancelled):
+        train_baseline(corpus.texts, _labels(corpus), [], [], 3, cancel=token)
+    assert len(fits) == 1
+
+
+def test_stop_skips_the_baseline_and_the_run_says_so(tmp_path, monkeypatch):
+    """Stop ends a run promptly: the baseline (minutes on a big corpus) is not fitted."""
+    import threading
+
+    from workbench.core import TrainingListener
+
+    fits = _count_fits(monkeypatch)
+    cancel = threading.Event()
+
+    class StopInSecondEpoch(TrainingListener):
+        def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+            if epoch == 1:
+                cancel.set()
+
+    messages = []
+    config = TrainConfig(**{**CONFIG.to_dict(), "epochs": 4, "baseline": True})
+    result = run_training(
+        make_corpus(per_class=8),
+        config,
+        vectors=None,
+        listener=StopInSecondEpoch(),
+        cancel=cancel,
+        progress=lambda fraction, message: messages.append(message),
+        out_dir=tmp_path,
+    )
+    assert result.train.status == "cancelled"
+    assert result.evaluation is not None
+    assert result.bundle_path is not None
+    assert result.baseline is None
+    assert fits == []
+    assert "baseline skipped: the run was stopped" in messages
+    assert "baseline" not in load_bundle(result.bundle_path).metrics

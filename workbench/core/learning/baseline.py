@@ -114,7 +114,7 @@ class TfidfFeatures:
             terms[term] = column
         return terms
 
-    def fit_transform(self, texts: Sequence[str]) -> SparseRows:
+    def fit_transform(self, texts: Sequence[str], cancel: CancelToken | None = None) -> SparseRows:
         """Learn the vocabulary and IDF from ``texts``; return their feature rows."""
         if not texts:
             raise ConfigError("cannot fit the baseline on 0 texts")
@@ -129,6 +129,7 @@ class TfidfFeatures:
             ids = np.fromiter((add(t, len(word_ids)) for t in tokens), np.int64, len(tokens))
             chunk.append(np.unique(_codes(ids, self.ngrams)))
             if number % _MERGE_EVERY == 0 or number == len(texts):
+                check_cancelled(cancel)
                 partials.append(np.unique(np.concatenate(chunk), return_counts=True))
                 chunk = []
                 if len(partials) >= 16:
@@ -144,9 +145,9 @@ class TfidfFeatures:
         needed[pairs[pairs > 0] - 1] = True
         needed[self._kept[pairs > 0] & ((1 << _PAIR_SHIFT) - 1)] = True
         self._word_ids = {word: i for word, i in word_ids.items() if needed[i]}
-        return self.transform(texts)
+        return self.transform(texts, cancel)
 
-    def transform(self, texts: Sequence[str]) -> SparseRows:
+    def transform(self, texts: Sequence[str], cancel: CancelToken | None = None) -> SparseRows:
         """Feature rows of ``texts`` (terms outside the vocabulary are dropped)."""
         get = self._word_ids.get
         kept, idf = self._kept, self.idf
@@ -154,6 +155,8 @@ class TfidfFeatures:
         all_ids: list[np.ndarray] = []
         all_values: list[np.ndarray] = []
         for row, text in enumerate(texts):
+            if row % _MERGE_EVERY == 0:
+                check_cancelled(cancel)
             tokens = tokenize(text)
             ids = np.fromiter((get(t, -1) for t in tokens), np.int64, len(tokens))
             codes, tf = np.unique(_codes(ids, self.ngrams), return_counts=True)
@@ -304,8 +307,11 @@ def train_baseline(
 
     With a validation split the L2 penalty is chosen among :data:`L2_CHOICES` by
     validation accuracy (ties go to the stronger penalty), then the model is fitted
-    again on training + validation with it; the test split is scored once.
+    again on training + validation with it; the test split is scored once. Raises
+    :class:`~workbench.core.errors.Cancelled` soon after ``cancel`` is set (checked
+    every thousand documents and every 25 fitting steps).
     """
+    check_cancelled(cancel)
     start = time.perf_counter()
     y_train = np.asarray(y_train, dtype=np.int64)
     if len(train_texts) != len(y_train):
@@ -315,10 +321,10 @@ def train_baseline(
     say = progress or (lambda message: None)
     say("baseline: TF-IDF features")
     features = TfidfFeatures()
-    x_train = features.fit_transform(list(train_texts))
+    x_train = features.fit_transform(list(train_texts), cancel)
     check_cancelled(cancel)
     candidates = L2_CHOICES if len(val_texts) else (L2_CHOICES[1],)
-    x_val = features.transform(list(val_texts)) if len(val_texts) else None
+    x_val = features.transform(list(val_texts), cancel) if len(val_texts) else None
     best: tuple[float, float, np.ndarray, np.ndarray] | None = None
     for l2 in candidates:
         say(f"baseline: fitting (L2 {l2:g})")
@@ -336,13 +342,13 @@ def train_baseline(
         # the penalty chosen: fit again on training + validation (more data, same choice)
         say(f"baseline: refitting on training + validation (L2 {l2:g})")
         features = TfidfFeatures()
-        x_all = features.fit_transform([*train_texts, *val_texts])
+        x_all = features.fit_transform([*train_texts, *val_texts], cancel)
         y_all = np.concatenate([y_train, np.asarray(y_val, dtype=np.int64)])
         weights, bias = fit_softmax(x_all, y_all, num_classes, l2=l2, cancel=cancel)
     accuracy = macro_f1 = None
     if len(test_texts):
         y_true = np.asarray(y_test, dtype=np.int64)
-        predicted = predict_proba(features.transform(list(test_texts)), weights, bias)
+        predicted = predict_proba(features.transform(list(test_texts), cancel), weights, bias)
         labels = predicted.argmax(axis=1)
         accuracy = float(np.mean(labels == y_true))
         macro_f1 = _macro_f1(y_true, labels, num_classes)

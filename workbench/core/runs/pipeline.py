@@ -340,7 +340,8 @@ def run_training(
         probs = scorer.probabilities(kept, result.model)
         run.evaluation = evaluate(y_test, probs, class_names, texts=list(splits.test.texts))
         if config.baseline:
-            run.baseline = _run_baseline(splits, (y_train, y_val, y_test), class_names, report)
+            labels = (y_train, y_val, y_test)
+            run.baseline = _run_baseline(splits, labels, class_names, report, cancel)
     metrics = _metrics_with_baseline(run.evaluation, run.baseline)
 
     status = run_status(
@@ -421,9 +422,15 @@ def _fuse_wide(
 
 
 def _run_baseline(
-    splits: Any, labels: tuple[np.ndarray, ...], class_names: list[str], report: _Progress
+    splits: Any,
+    labels: tuple[np.ndarray, ...],
+    class_names: list[str],
+    report: _Progress,
+    cancel: CancelToken | None,
 ) -> BaselineResult | None:
-    """The linear baseline on the run's splits (None when it cannot be fitted)."""
+    """The linear baseline on the run's splits (None when it cannot be fitted, or when
+    the run was stopped: Stop ends the run promptly, and on a big corpus the baseline
+    takes minutes)."""
     y_train, y_val, y_test = labels
     try:
         return train_baseline(
@@ -435,7 +442,11 @@ def _run_baseline(
             val_texts=splits.valid.texts,
             y_val=y_val,
             progress=lambda message: report(_TRAIN_END, message),
+            cancel=cancel,
         )
+    except Cancelled:
+        report(_TRAIN_END, "baseline skipped: the run was stopped")
+        return None
     except (ConfigError, MemoryError):
         return None
 
