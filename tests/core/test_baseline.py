@@ -249,37 +249,3 @@ def test_baseline_stops_inside_its_features_and_its_fits(monkeypatch):
     with pytest.raises(Cancelled):
         train_baseline(corpus.texts, _labels(corpus), [], [], 3, cancel=token)
     assert len(fits) == 1
-
-
-def test_stop_skips_the_baseline_and_the_run_says_so(tmp_path, monkeypatch):
-    """Stop ends a run promptly: the baseline (minutes on a big corpus) is not fitted."""
-    import threading
-
-    from workbench.core import TrainingListener
-
-    fits = _count_fits(monkeypatch)
-    cancel = threading.Event()
-
-    class StopInSecondEpoch(TrainingListener):
-        def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
-            if epoch == 1:
-                cancel.set()
-
-    messages = []
-    config = TrainConfig(**{**CONFIG.to_dict(), "epochs": 4, "baseline": True})
-    result = run_training(
-        make_corpus(per_class=8),
-        config,
-        vectors=None,
-        listener=StopInSecondEpoch(),
-        cancel=cancel,
-        progress=lambda fraction, message: messages.append(message),
-        out_dir=tmp_path,
-    )
-    assert result.train.status == "cancelled"
-    assert result.evaluation is not None
-    assert result.bundle_path is not None
-    assert result.baseline is None
-    assert fits == []
-    assert "baseline skipped: the run was stopped" in messages
-    assert "baseline" not in load_bundle(result.bundle_path).metrics

@@ -224,8 +224,17 @@ def test_vectors_file_and_a_failed_save(tmp_path):
     assert result.bundle.model.get_layer("embedding").output_dim == 6
 
 
-def test_cancel_during_training_saves_the_best_epoch(tmp_path):
+def test_cancel_during_training_saves_the_best_epoch(tmp_path, monkeypatch):
+    """Stop keeps the best epoch, evaluates and saves it, and ends the run promptly: the
+    linear baseline (minutes on a big corpus) is skipped, and the run says so."""
+    from workbench.core.learning import baseline
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the baseline was fitted after Stop")
+
+    monkeypatch.setattr(baseline, "fit_softmax", no_fit)
     cancel = threading.Event()
+    messages = []
 
     class CancelInSecondEpoch(TrainingListener):
         def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
@@ -239,14 +248,20 @@ def test_cancel_during_training_saves_the_best_epoch(tmp_path):
         vectors=None,
         listener=CancelInSecondEpoch(),
         cancel=cancel,
+        progress=lambda fraction, message: messages.append(message),
         out_dir=tmp_path,
     )
     assert result.train.status == "cancelled"
     assert result.train.epochs_run == 1
+    assert config.baseline
+    assert result.evaluation is not None
+    assert result.baseline is None
+    assert "baseline skipped: the run was stopped" in messages
     assert result.bundle_path is not None
     assert result.bundle_path.parent == tmp_path
     loaded = load_bundle(result.bundle_path)
     assert len(loaded.history["loss"]) == 1
+    assert "baseline" not in loaded.metrics
     texts = ["bank shares", "team goal"]
     np.testing.assert_allclose(
         Predictor(loaded).predict_proba(texts),
