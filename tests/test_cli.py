@@ -381,6 +381,7 @@ def test_ctrl_c_stops_training_and_saves_the_best_model(tmp_path, glove_file):
     assert "devices: /device:CPU:0, " in out  # where it trained, and documents/s
     assert "documents/s" in out
     assert "test accuracy" in out
+    assert "linear baseline skipped: the run was stopped" in out  # Stop ends the run now
     for name in ("business", "politics", "sport"):
         assert name in out  # per-class table
     assert f"bundle saved to: {tmp_path / 's'}" in out

@@ -180,6 +180,16 @@ def test_comparison_text_names_model_and_both_figures():
     assert baseline_comparison(TrainConfig(), 0.9, None) == ""
 
 
+def test_comparison_text_says_when_stop_skipped_the_baseline():
+    stopped = baseline_comparison(TrainConfig(), 0.9, None, stopped=True)
+    assert stopped == "linear baseline skipped: the run was stopped"
+    assert baseline_comparison(TrainConfig().to_dict(), 0.9, None, stopped=True) == stopped
+    assert baseline_comparison(TrainConfig(baseline=False), 0.9, None, stopped=True) == ""
+    # a stopped run that did get its baseline (Stop came after it) compares as usual
+    done = baseline_comparison(TrainConfig(wide_ngrams=0), 0.9, {"accuracy": 0.8}, stopped=True)
+    assert done == "BiLSTM 90.0% - linear baseline 80.0%"
+
+
 def test_run_training_reports_baseline_in_result_json_and_bundle(tmp_path):
     result = run_training(make_corpus(), CONFIG, vectors=None, out_dir=tmp_path, name="b")
     assert result.baseline is not None

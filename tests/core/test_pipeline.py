@@ -256,7 +256,7 @@ def test_cancel_during_training_saves_the_best_epoch(tmp_path, monkeypatch):
     assert config.baseline
     assert result.evaluation is not None
     assert result.baseline is None
-    assert "baseline skipped: the run was stopped" in messages
+    assert baseline.BASELINE_SKIPPED in messages
     assert result.bundle_path is not None
     assert result.bundle_path.parent == tmp_path
     loaded = load_bundle(result.bundle_path)

@@ -345,6 +345,9 @@ def test_stop_after_an_epoch_keeps_best_model(ready_page, qtbot):
     assert len(_bundles(page.state.models_dir)) == 1
     assert page.state.bundle is result.bundle
     assert "Cancelled" in page.result_label.text()
+    assert page.form.config().baseline
+    assert result.baseline is None  # Stop ends the run without fitting the baseline
+    assert "linear baseline skipped: the run was stopped" in page.result_label.text()
     assert "Model saved to" in page.log.toPlainText()
     info = result.bundle.info
     assert info.status == "stopped"

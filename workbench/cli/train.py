@@ -86,8 +86,12 @@ def _print_train_summary(result: RunResult, data: dict[str, Any], report: Import
         base = result.baseline
         if base is not None:
             print(f"linear baseline {metrics_summary(base.accuracy, base.macro_f1)}")
-            config = result.bundle.config if result.bundle is not None else {}
-            print(baseline_comparison(config, ev.accuracy, base))
+        config = result.bundle.config if result.bundle is not None else {}
+        comparison = baseline_comparison(
+            config, ev.accuracy, base, stopped=tr.status == "cancelled"
+        )
+        if comparison:
+            print(comparison)
         print(per_class_table(ev.per_class))
     else:
         print("no test metrics (no epoch finished)")

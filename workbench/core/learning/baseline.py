@@ -373,14 +373,24 @@ def model_label(config: Any) -> str:
     return name
 
 
-def baseline_comparison(config: Any, accuracy: float | None, baseline: Any) -> str:
+BASELINE_SKIPPED = "linear baseline skipped: the run was stopped"
+"""What front ends show for a run whose baseline Stop skipped."""
+
+
+def baseline_comparison(
+    config: Any, accuracy: float | None, baseline: Any, *, stopped: bool = False
+) -> str:
     """``"BiLSTM 97.8 % - linear baseline 98.2 %"`` ('' without figures to compare).
 
     ``config`` is a ``TrainConfig`` or its dict; ``baseline`` a :class:`BaselineResult`
-    or its dict (as stored in a bundle's metrics).
+    or its dict (as stored in a bundle's metrics). With ``stopped`` (the run was
+    stopped) and no baseline although ``config`` asked for one: :data:`BASELINE_SKIPPED`.
     """
     if not isinstance(baseline, BaselineResult):
         baseline = BaselineResult.from_dict(baseline)
+    if baseline is None and stopped:
+        data = config.to_dict() if hasattr(config, "to_dict") else dict(config or {})
+        return BASELINE_SKIPPED if data.get("baseline", False) else ""
     if accuracy is None or baseline is None or baseline.accuracy is None:
         return ""
     return f"{model_label(config)} {accuracy:.1%} - linear baseline {baseline.accuracy:.1%}"

@@ -31,7 +31,7 @@ from workbench.core.corpora.corpus import Corpus
 from workbench.core.corpora.split import split_corpus
 from workbench.core.errors import BundleError, Cancelled, ConfigError, CorpusError
 from workbench.core.learning.architectures.building import check_memory
-from workbench.core.learning.baseline import BaselineResult, train_baseline
+from workbench.core.learning.baseline import BASELINE_SKIPPED, BaselineResult, train_baseline
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.evaluation import Evaluation, evaluate
 from workbench.core.learning.training import TrainingListener, TrainResult, train
@@ -445,7 +445,7 @@ def _run_baseline(
             cancel=cancel,
         )
     except Cancelled:
-        report(_TRAIN_END, "baseline skipped: the run was stopped")
+        report(_TRAIN_END, BASELINE_SKIPPED)
         return None
     except (ConfigError, MemoryError):
         return None

@@ -513,12 +513,16 @@ if __name__ == "__main__":
 
 
 def _baseline_suffix(result: RunResult) -> str:
-    """``" (BiLSTM 97.8% - linear baseline 98.2%)"``, or '' when the baseline was off."""
+    """``" (BiLSTM 97.8% - linear baseline 98.2%)"``, the note that Stop skipped the
+    baseline, or '' when the baseline was off."""
     from workbench.core import baseline_comparison
 
     if result.evaluation is None or result.bundle is None:
         return ""
     text = baseline_comparison(
-        result.bundle.config, result.evaluation.accuracy, getattr(result, "baseline", None)
+        result.bundle.config,
+        result.evaluation.accuracy,
+        getattr(result, "baseline", None),
+        stopped=result.train.status == "cancelled",
     )
     return f" ({text})" if text else ""
