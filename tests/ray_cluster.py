@@ -68,6 +68,10 @@ def start_head(tmp_path_factory: pytest.TempPathFactory) -> Head:
         "127.0.0.1",
         "--dashboard-port",
         str(dashboard),
+        # the agent that runs jobs listens on 52365 by default: a second head on this
+        # machine (another test session, a user's cluster) would have no job agent
+        "--dashboard-agent-listen-port",
+        str(_free_port()),
         "--include-dashboard",
         "true",
         "--temp-dir",

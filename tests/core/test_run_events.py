@@ -365,3 +365,43 @@ def test_too_much_to_upload_is_refused_before_anything_is_sent(tmp_path, monkeyp
     corpus = Corpus.from_documents(["a b", "c d"], ["x", "y"], source="s", format="csv")
     with pytest.raises(RayJobError, match="--ray-vectors-on-cluster"):
         RayBackend("127.0.0.1:8265").start(corpus, TrainConfig(), vectors=str(vectors))
+
+
+class _Cluster:
+    """A job client whose agent answers after ``busy`` refusals (``error`` otherwise)."""
+
+    def __init__(self, busy: int, error: str = "") -> None:
+        self.busy, self.error, self.calls = busy, error, []
+
+    def submit_job(self, **job):
+        self.calls.append(job)
+        if self.error:
+            raise RuntimeError(self.error)
+        if len(self.calls) <= self.busy:
+            raise RuntimeError(
+                "Request failed with status code 500: No available agent to submit job, "
+                "please try again later."
+            )
+        return "raysubmit_1"
+
+
+def test_submission_waits_for_a_starting_job_agent_and_no_longer():
+    from workbench.core.runs.remote import submit_when_agent_ready
+
+    naps = []
+    cluster = _Cluster(busy=2)
+    job = submit_when_agent_ready(cluster, sleep=naps.append, entrypoint="true")
+    assert job == "raysubmit_1"
+    assert len(cluster.calls) == 3
+    assert cluster.calls[-1] == {"entrypoint": "true"}
+    assert naps == [1.0, 1.0]
+    # another error is not waited for
+    refused = _Cluster(busy=0, error="Request failed with status code 400: bad runtime_env")
+    with pytest.raises(RuntimeError, match="bad runtime_env"):
+        submit_when_agent_ready(refused, sleep=naps.append, entrypoint="true")
+    assert len(refused.calls) == 1
+    # an agent that never comes: the refusal is raised once the wait is over
+    never = _Cluster(busy=10**9)
+    with pytest.raises(RuntimeError, match="No available agent"):
+        submit_when_agent_ready(never, wait_s=0.0, sleep=naps.append, entrypoint="true")
+    assert len(never.calls) == 1

@@ -38,7 +38,10 @@ def test_train_page_summary_suffix():
     evaluation = _evaluation(4)
     bundle = SimpleNamespace(config=TrainConfig(wide_ngrams=2))
     baseline = BaselineResult(0.75, 0.7, None, 1e-5, 10, 1.0)
-    result = SimpleNamespace(evaluation=evaluation, bundle=bundle, baseline=baseline)
+    train = SimpleNamespace(status="completed")
+    result = SimpleNamespace(evaluation=evaluation, bundle=bundle, baseline=baseline, train=train)
     assert _baseline_suffix(result) == " (BiLSTM + n-grams 100.0% - linear baseline 75.0%)"
     result.baseline = None
     assert _baseline_suffix(result) == ""
+    result.train.status = "cancelled"  # Stop skipped the baseline
+    assert _baseline_suffix(result) == " (linear baseline skipped: the run was stopped)"

@@ -126,6 +126,28 @@ def normalise_ray_address(address: str) -> str:
     return text.rstrip("/")
 
 
+AGENT_WAIT_S = 60.0
+"""How long a submission waits for a cluster whose job agent is still starting."""
+
+_NO_AGENT = "No available agent to submit job"
+
+
+def submit_when_agent_ready(
+    client: Any, *, wait_s: float = AGENT_WAIT_S, sleep: Any = time.sleep, **job: Any
+) -> str:
+    """``client.submit_job(**job)``, tried again each second for up to ``wait_s`` while
+    the cluster answers that its job agent is not up yet (a head just started: its
+    dashboard answers seconds before the agent that runs jobs); other errors at once."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return str(client.submit_job(**job))
+        except Exception as exc:
+            if _NO_AGENT not in str(exc) or time.monotonic() >= deadline:
+                raise
+        sleep(1.0)
+
+
 def _client(address: str) -> Any:
     reason = ray_missing_reason()
     if reason is not None:
@@ -264,7 +286,8 @@ class RayBackend:
             # named after the corpus here, not the copy the job reads
             entry = self.entrypoint(source, name or default_stem(corpus, config), corpus_path)
             try:
-                job_id = client.submit_job(
+                job_id = submit_when_agent_ready(
+                    client,
                     entrypoint=entry,
                     runtime_env=runtime_env,
                     entrypoint_num_cpus=self.num_cpus,
