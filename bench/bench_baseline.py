@@ -34,17 +34,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_big_corpus import bbc_dir, generate
+from bench_big_corpus import bbc_dir, corpus_file, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def corpus_path(docs: int, data: Path | None) -> Path:
     """The generated 100,000-document corpus (made once, like bench_big_corpus.py)."""
-    folder = Path(os.environ.get("WORKBENCH_BENCH_DIR", "/tmp/workbench-bench"))
-    folder.mkdir(parents=True, exist_ok=True)
     size = max(docs, 100_000)
-    path = folder / f"bbc_recombined_{size}_seed0.jsonl"
+    path = corpus_file(size)
     if not path.exists():
         print(f"generating {path} ...", flush=True)
         generate(path, size, bbc_dir(data))

@@ -85,6 +85,13 @@ def generate(path: Path, n_docs: int, bbc: Path, seed: int = SEED) -> None:
     tmp.replace(path)
 
 
+def corpus_file(n_docs: int, folder: Path | None = None) -> Path:
+    """Where the generated corpus of ``n_docs`` lives (made there if missing by the caller)."""
+    folder = folder or Path(os.environ.get("WORKBENCH_BENCH_DIR", "/tmp/workbench-bench"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"bbc_recombined_{n_docs}_seed{SEED}.jsonl"
+
+
 # --- stages (each run in its own child process) -------------------------------------
 
 
@@ -293,9 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     if not bbc.is_dir():
         print("BBC corpus not found: pass --data DIR (holding bbc/) or set WORKBENCH_DATA")
         return 2
-    folder = args.out or Path(os.environ.get("WORKBENCH_BENCH_DIR", "/tmp/workbench-bench"))
-    folder.mkdir(parents=True, exist_ok=True)
-    corpus = folder / f"bbc_recombined_{args.docs}_seed{SEED}.jsonl"
+    corpus = corpus_file(args.docs, args.out)
     if not corpus.exists():
         started = time.perf_counter()
         generate(corpus, args.docs, bbc)
