@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import numpy as np
 import pytest
 
 from tests.core.test_pipeline import CONFIG, make_corpus
 from workbench.core import (
+    Cancelled,
     ConfigError,
     Predictor,
     TrainConfig,
+    TrainingListener,
     build_model,
     load_bundle,
     run_training,
@@ -63,6 +66,115 @@ def test_wide_and_deep_run_saves_loads_and_predicts_the_same(tmp_path, ngrams):
     assert np.allclose(before, after, atol=1e-5)
     stored = json.loads((result.bundle_path / "bundle.json").read_text())
     assert stored["provenance"]["wide"]["weight"] == wide["weight"]
+
+
+def _assert_evaluation_is_the_saved_models(result):
+    """The run's test figures are those of the saved fused model (they are computed by
+    mixing the parts in numpy, without the fused graph)."""
+    documents = result.evaluation.correct + result.evaluation.misclassified
+    assert len(documents) == result.evaluation.n_documents
+    predictor = Predictor(load_bundle(result.bundle_path))
+    probs = predictor.predict_proba([doc["text"] for doc in documents])
+    names = list(result.evaluation.class_names)
+    for doc, row in zip(documents, probs, strict=True):
+        assert names[int(row.argmax())] == doc["predicted"]
+        assert row.max() == pytest.approx(doc["confidence"], abs=1e-5)
+
+
+def test_a_finished_run_reports_what_its_fused_model_predicts(tmp_path):
+    config = CONFIG.with_overrides(["wide_ngrams=2", "wide_buckets=128", "rnn_maxlen=10"])
+    result = run_training(make_corpus(), config, vectors=None, out_dir=tmp_path)
+    assert result.train.status == "completed"
+    assert result.provenance["wide"]["refit"] is True
+    _assert_evaluation_is_the_saved_models(result)
+
+
+def test_stop_keeps_the_wide_part_and_fits_nothing_after_it(tmp_path, monkeypatch):
+    """A stopped wide-and-deep run keeps its n-gram part: it was fitted before the
+    epochs, so after Stop only the mixing weight is chosen (no fit, no refit)."""
+    from workbench.core.learning import baseline, wide
+
+    cancel = threading.Event()
+    fits_after_stop = []
+    real_fit = wide.fit_softmax
+
+    def counting_fit(*args, **kwargs):
+        if cancel.is_set():
+            fits_after_stop.append(kwargs.get("l2"))
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(wide, "fit_softmax", counting_fit)
+    monkeypatch.setattr(baseline, "fit_softmax", counting_fit)
+
+    class StopInSecondEpoch(TrainingListener):
+        def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+            if epoch == 1:
+                cancel.set()
+
+    config = CONFIG.with_overrides(
+        ["wide_ngrams=2", "wide_buckets=128", "rnn_maxlen=10", "epochs=4"]
+    )
+    messages = []
+    result = run_training(
+        make_corpus(),
+        config,
+        vectors=None,
+        listener=StopInSecondEpoch(),
+        cancel=cancel,
+        progress=lambda fraction, message: messages.append(message),
+        out_dir=tmp_path,
+    )
+    assert result.train.status == "cancelled"
+    assert result.train.epochs_run == 1
+    assert fits_after_stop == []
+    info = result.provenance["wide"]
+    assert info["refit"] is False
+    assert info["weight"] in WEIGHTS
+    assert any(message.startswith("stopped: mixing in the bag-of-n-grams") for message in messages)
+    loaded = load_bundle(result.bundle_path)
+    assert "+ word/bigram linear part" in loaded.info.summary()
+    assert {"wide_idf", "wide_scores", "wide_bias"} <= {layer.name for layer in loaded.model.layers}
+    _assert_evaluation_is_the_saved_models(result)
+
+
+def test_stop_while_the_wide_part_is_fitted_ends_the_run_with_nothing_saved(tmp_path):
+    """The wide part is fitted before the epochs: a Stop then is a Stop in preparation."""
+    from workbench.core.learning import wide
+
+    cancel = threading.Event()
+    real_fit = wide.fit_softmax
+
+    def stopping_fit(*args, **kwargs):
+        cancel.set()
+        return real_fit(*args, **kwargs)
+
+    config = CONFIG.with_overrides(["wide_ngrams=1", "rnn_maxlen=10"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(wide, "fit_softmax", stopping_fit)
+        with pytest.raises(Cancelled):
+            run_training(make_corpus(), config, vectors=None, cancel=cancel, out_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stop_during_the_refit_keeps_the_training_split_fit():
+    from workbench.core.learning.wide import choose_wide, fit_wide
+
+    config = TrainConfig(maxlen=6, wide_ngrams=1)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 12, size=(30, 6)).astype(np.int32)
+    y = (x[:, 0] % 3).astype(np.int64)
+    fits = fit_wide((x[:20], y[:20], x[20:], y[20:]), config, vocab_size=12, num_classes=3)
+    deep_val = np.full((10, 3), 1 / 3, dtype=np.float32)
+    refitted = choose_wide(fits, deep_val)
+    assert refitted.info.refit is True
+    stop = threading.Event()
+    stop.set()
+    kept = choose_wide(fits, deep_val, cancel=stop)
+    assert kept.info.refit is False
+    assert (kept.info.l2, kept.info.weight) == (refitted.info.l2, refitted.info.weight)
+    np.testing.assert_array_equal(kept.weights, fits.fits[kept.info.l2][0])
+    np.testing.assert_array_equal(kept.idf, fits.idf)
+    assert not np.array_equal(refitted.weights, kept.weights)
 
 
 @pytest.mark.parametrize("ngrams", [1, 2])

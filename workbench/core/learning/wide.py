@@ -1,14 +1,17 @@
 """The "wide" part of a wide-and-deep classifier: a linear model over a bag of n-grams.
 
-After the recurrent ("deep") model has trained, :func:`fuse_wide` fits a TF-IDF-style
-linear softmax model on the same token ids (words, and with ``wide_ngrams=2`` word
-bigrams hashed into ``wide_buckets`` buckets), a convex problem solved in seconds, and
-returns one Keras model whose class scores are the deep model's log-probabilities plus
-``weight`` times the linear model's log-probabilities. The L2 penalty
-(:data:`L2_CHOICES`) and the weight (:data:`WEIGHTS`) are chosen together on the
-validation split, by the fused model's accuracy with ties going to the lower log loss
-(:func:`choose_weight`); then the linear model is fitted again on training + validation
-with that penalty (as the baseline is). The test split is never looked at.
+:func:`fit_wide` fits a TF-IDF-style linear softmax model on the token ids (words, and
+with ``wide_ngrams=2`` word bigrams hashed into ``wide_buckets`` buckets), a convex
+problem solved in seconds, once per L2 penalty (:data:`L2_CHOICES`). It does not depend
+on the recurrent ("deep") model, so the pipeline fits it before the epochs. Once the
+deep model is final (trained, or stopped), :func:`choose_wide` chooses the penalty and
+the weight (:data:`WEIGHTS`) together on the validation split, by the fused model's
+accuracy with ties going to the lower log loss (:func:`choose_weight`), and fits the
+linear model again on training + validation with that penalty (as the baseline is;
+skipped after a Stop, which then has only the choice left). The resulting
+:class:`WidePart` mixes its scores into the deep model's probabilities (numpy) or
+builds one Keras model whose class scores are the deep model's log-probabilities plus
+``weight`` times the linear model's log-probabilities. The test split is never looked at.
 
 Features, the same in numpy (fitting) and in the Keras graph (predicting): a term (word
 or hashed bigram) seen ``c`` times in the document weighs ``(1 + log c) * idf`` with
@@ -22,12 +25,13 @@ functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from workbench.core.errors import Cancelled
 from workbench.core.learning.baseline import SparseRows, fit_softmax, predict_proba
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.evaluation import mean_log_loss
@@ -43,7 +47,7 @@ WIDE_WEIGHT_LAYER = "wide_weight"
 WEIGHTS: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 """Candidate weights of the wide part's scores (0 = the deep model alone)."""
 L2_CHOICES: tuple[float, ...] = (1e-4, 1e-5, 1e-6)
-"""Candidate L2 penalties of the wide part (chosen with the weight, see :func:`fuse_wide`)."""
+"""Candidate L2 penalties of the wide part (chosen with the weight, see :func:`choose_wide`)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class WideInfo:
     weight: float
     val_accuracy: float | None
     val_loss: float | None
+    refit: bool = True  # fitted again on training + validation (not after a Stop)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +70,7 @@ class WideInfo:
             "weight": self.weight,
             "val_accuracy": self.val_accuracy,
             "val_loss": self.val_loss,
+            "refit": self.refit,
         }
 
 
@@ -153,49 +159,112 @@ def choose_weight(
     return weight, -accuracy, loss
 
 
-def fuse_wide(
-    deep_model: Any,
+@dataclass(frozen=True)
+class WideFits:
+    """The wide part's linear models fitted on the training split, one per L2 penalty,
+    with their validation log-probabilities: everything that does not depend on the deep
+    model, so it is fitted before the epochs and a Stop has only the choice left."""
+
+    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    config: TrainConfig
+    vocab_size: int
+    num_classes: int
+    idf: np.ndarray  # of the training split
+    fits: dict[float, tuple[np.ndarray, np.ndarray]]  # L2 -> (weights, bias)
+    val_log_probs: dict[float, np.ndarray]  # L2 -> [validation documents, classes]
+
+
+def fit_wide(
     data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     config: TrainConfig,
     *,
     vocab_size: int,
     num_classes: int,
-    predict: Callable[[Any, np.ndarray], np.ndarray],
     cancel: CancelToken | None = None,
-) -> tuple[Any, WideInfo]:
-    """Fit the wide part on ``(x_train, y_train, x_val, y_val)`` and fuse it with ``deep_model``.
-
-    ``predict(model, x)`` returns a model's probabilities (the caller's compiled runner).
-    Without a validation split the wide part gets weight 1 and L2 ``L2_CHOICES[1]``.
-    """
-    x_train, y_train, x_val, y_val = data
+) -> WideFits:
+    """Fit the wide part on ``(x_train, y_train, x_val, y_val)`` for each penalty of
+    :data:`L2_CHOICES` (without a validation split: ``L2_CHOICES[1]`` only)."""
+    x_train, y_train, x_val, _ = data
     idf = _idf(x_train, config, vocab_size)
     rows_train = _rows(x_train, config, vocab_size, idf)
-    if len(x_val) == 0:
-        l2, chosen, val_accuracy, val_loss = L2_CHOICES[1], 1.0, None, None
-        weights, bias = fit_softmax(rows_train, y_train, num_classes, l2=l2, cancel=cancel)
-    else:
-        rows_val = _rows(x_val, config, vocab_size, idf)
-        deep_val = predict(deep_model, x_val)
-        scored = []  # (accuracy, -log loss) of the best mix per penalty
-        for l2 in L2_CHOICES:
-            check_cancelled(cancel)
-            weights, bias = fit_softmax(rows_train, y_train, num_classes, l2=l2, cancel=cancel)
-            wide_val = np.log(np.maximum(predict_proba(rows_val, weights, bias), 1e-12))
-            weight, accuracy, loss = choose_weight(deep_val, wide_val, y_val)
-            scored.append(((accuracy, -loss), l2, weight))
-        (val_accuracy, minus_loss), l2, chosen = max(scored, key=lambda item: item[0])
-        val_loss = -minus_loss
-        # penalty and weight chosen: refit the wide part on training + validation
+    rows_val = _rows(x_val, config, vocab_size, idf) if len(x_val) else None
+    fits, val_log_probs = {}, {}
+    for l2 in L2_CHOICES if rows_val is not None else L2_CHOICES[1:2]:
         check_cancelled(cancel)
+        fits[l2] = fit_softmax(rows_train, y_train, num_classes, l2=l2, cancel=cancel)
+        if rows_val is not None:
+            val_log_probs[l2] = np.log(np.maximum(predict_proba(rows_val, *fits[l2]), 1e-12))
+    return WideFits(data, config, vocab_size, num_classes, idf, fits, val_log_probs)
+
+
+@dataclass(frozen=True)
+class WidePart:
+    """A fitted wide part and its mixing weight: mixes it into a deep model's
+    probabilities (numpy) or builds the fused Keras model."""
+
+    config: TrainConfig
+    vocab_size: int
+    idf: np.ndarray
+    weights: np.ndarray
+    bias: np.ndarray
+    info: WideInfo
+
+    def mix(self, deep: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The fused model's probabilities for token ids ``x``, given the deep model's."""
+        rows = _rows(x, self.config, self.vocab_size, self.idf)
+        wide = np.log(np.maximum(predict_proba(rows, self.weights, self.bias), 1e-12))
+        return _mix(deep, wide, self.info.weight)
+
+    def fused_model(self, deep_model: Any) -> Any:
+        """One Keras model: the deep model's scores plus the weighted wide part's."""
+        return _fused_model(
+            deep_model, self.config, self.idf, self.weights, self.bias, self.info.weight
+        )
+
+
+def choose_wide(
+    fits: WideFits,
+    deep_val: np.ndarray,
+    *,
+    refit: bool = True,
+    cancel: CancelToken | None = None,
+) -> WidePart:
+    """The penalty and weight whose mix with ``deep_val`` (the deep model's validation
+    probabilities) is most accurate on validation (ties: lower log loss); with
+    ``refit`` the wide part is then fitted again on training + validation with that
+    penalty (as the baseline is). Without a validation split: weight 1, no refit.
+
+    A cancel during the refit keeps the training-split fit (``info.refit`` says which).
+    """
+    x_train, y_train, x_val, y_val = fits.data
+    config, vocab_size = fits.config, fits.vocab_size
+    if not fits.val_log_probs:
+        l2 = next(iter(fits.fits))
+        weights, bias = fits.fits[l2]
+        info = WideInfo(config.wide_ngrams, config.wide_buckets, l2, 1.0, None, None, False)
+        return WidePart(config, vocab_size, fits.idf, weights, bias, info)
+    scored = []  # (accuracy, -log loss) of the best mix per penalty
+    for l2, wide_val in fits.val_log_probs.items():
+        weight, accuracy, loss = choose_weight(deep_val, wide_val, y_val)
+        scored.append(((accuracy, -loss), l2, weight))
+    (val_accuracy, minus_loss), l2, chosen = max(scored, key=lambda item: item[0])
+    idf = fits.idf
+    weights, bias = fits.fits[l2]
+    refitted = False
+    if refit:
         x_all = np.concatenate([x_train, x_val])
         y_all = np.concatenate([y_train, y_val])
-        idf = _idf(x_all, config, vocab_size)
-        rows_all = _rows(x_all, config, vocab_size, idf)
-        weights, bias = fit_softmax(rows_all, y_all, num_classes, l2=l2, cancel=cancel)
-    fused = _fused_model(deep_model, config, idf, weights, bias, chosen)
-    info = WideInfo(config.wide_ngrams, config.wide_buckets, l2, chosen, val_accuracy, val_loss)
-    return fused, info
+        try:
+            idf_all = _idf(x_all, config, vocab_size)
+            rows_all = _rows(x_all, config, vocab_size, idf_all)
+            weights, bias = fit_softmax(rows_all, y_all, fits.num_classes, l2=l2, cancel=cancel)
+            idf, refitted = idf_all, True
+        except Cancelled:
+            pass
+    info = WideInfo(
+        config.wide_ngrams, config.wide_buckets, l2, chosen, val_accuracy, -minus_loss, refitted
+    )
+    return WidePart(config, vocab_size, idf, weights, bias, info)
 
 
 def bigram_ids(ops: Any, left: Any, right: Any, buckets: int, vocab_size: int) -> Any:

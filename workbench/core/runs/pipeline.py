@@ -35,7 +35,7 @@ from workbench.core.learning.baseline import BASELINE_SKIPPED, BaselineResult, t
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.evaluation import Evaluation, evaluate
 from workbench.core.learning.training import TrainingListener, TrainResult, train
-from workbench.core.learning.wide import fuse_wide
+from workbench.core.learning.wide import choose_wide, fit_wide
 from workbench.core.progress import (
     CancelToken,
     ProgressCallback,
@@ -59,6 +59,8 @@ from workbench.core.text.vectors.loading import (
 _PREP_END = 0.3  # splitting, vocabulary, vectors, embedding, encoding
 _TRAIN_END = 0.9  # epochs
 _EVAL_END = 0.95  # test evaluation; saving takes the rest
+_WIDE_REFIT = "refitting the bag-of-n-grams part on training + validation"
+_WIDE_STOPPED = "stopped: mixing in the bag-of-n-grams part (fitted on the training split)"
 
 
 @dataclass
@@ -164,34 +166,36 @@ class _ProgressListener(TrainingListener):
             self._inner.on_train_end(result)
 
 
-class _TestScorer:
-    """``on_best_epoch`` hook: compiles (or runs) the test prediction during training.
+class _Scorer:
+    """``on_best_epoch`` hook: the kept model's probabilities on the test split (and, for
+    the wide part's choice, the validation split), computed during training.
 
     Compiling the prediction graph after the first epoch (~0.4 s) and, with
     ``every_best``, scoring each new best epoch take that work off the path from
     Stop (or the last epoch) to the saved model.
     """
 
-    def __init__(self, x_test: np.ndarray, maxlen: int, *, every_best: bool) -> None:
-        self._x = x_test
+    def __init__(self, splits: dict[str, np.ndarray], maxlen: int, *, every_best: bool) -> None:
+        self._splits = {name: x for name, x in splits.items() if len(x)}
         self._maxlen = maxlen
         self._every_best = every_best
-        self._scored: tuple[int, np.ndarray] | None = None
+        self._scored: tuple[int, dict[str, np.ndarray]] | None = None
         self._warm = False
 
     def __call__(self, epoch: int, model: Any) -> None:
         runner = runner_for(model, self._maxlen)
         if self._every_best:
-            self._scored = (epoch, runner(self._x))
+            self._scored = (epoch, {name: runner(x) for name, x in self._splits.items()})
         elif not self._warm:
-            runner.warm_up(len(self._x))
+            for x in self._splits.values():
+                runner.warm_up(len(x))
         self._warm = True
 
-    def probabilities(self, best_epoch: int | None, model: Any) -> np.ndarray:
-        """Test probabilities of the kept model (computed now unless scored already)."""
+    def probabilities(self, split: str, best_epoch: int | None, model: Any) -> np.ndarray:
+        """``split``'s probabilities under the kept model (computed now unless scored already)."""
         if self._scored is not None and self._scored[0] == best_epoch:
-            return self._scored[1]
-        return runner_for(model, self._maxlen)(self._x)
+            return self._scored[1][split]
+        return runner_for(model, self._maxlen)(self._splits[split])
 
 
 def _label_ids(labels: Sequence[str], class_names: Sequence[str], where: str) -> np.ndarray:
@@ -294,7 +298,18 @@ def run_training(
     x_test = tokenizer.encode(splits.test.texts, maxlen=config.maxlen)
     y_test = _label_ids(splits.test.labels, class_names, "test split")
     check_cancelled(cancel)
-    scorer = _TestScorer(x_test, config.maxlen, every_best=score_each_best)
+    wide_fits = None
+    if config.wide_ngrams:  # independent of the recurrent part: fitted before the epochs
+        report(_PREP_END, "fitting the bag-of-n-grams part")
+        wide_fits = fit_wide(
+            (x_train, y_train, x_val, y_val),
+            config,
+            vocab_size=tokenizer.vocab_size,
+            num_classes=len(class_names),
+            cancel=cancel,
+        )
+    scored = {"test": x_test, "val": x_val if wide_fits is not None else x_val[:0]}
+    scorer = _Scorer(scored, config.maxlen, every_best=score_each_best)
 
     result = train(
         x_train,
@@ -307,18 +322,23 @@ def run_training(
         embedding_matrix=matrix,
         listener=_ProgressListener(listener, report),
         cancel=cancel,
-        on_best_epoch=scorer if len(x_test) else None,
+        on_best_epoch=scorer if len(x_test) or wide_fits is not None else None,
     )
     provenance = run_provenance(corpus, splits, vecs, cover, dim)
     provenance["class_names"] = class_names
     provenance["devices"] = dict(result.devices)
     if result.averaged is not None:
         provenance["averaged_epochs"] = result.averaged.to_dict()
-    if config.wide_ngrams and result.model is not None and result.epochs_run:
-        report(_TRAIN_END, "fitting the bag-of-n-grams part")
-        data = (x_train, y_train, x_val, y_val)
-        provenance["wide"] = _fuse_wide(result, data, config, tokenizer, len(class_names), cancel)
-        scorer = _TestScorer(x_test, config.maxlen, every_best=False)  # the fused model's
+    kept = None if result.averaged else result.best_epoch  # averaged: not scored yet
+    deep_model, wide = result.model, None
+    if wide_fits is not None and deep_model is not None and result.epochs_run:
+        # after a Stop only the choice is left (no refit), so the model keeps its wide part
+        stopped = result.status == "cancelled"
+        report(_TRAIN_END, _WIDE_STOPPED if stopped else _WIDE_REFIT)
+        deep_val = scorer.probabilities("val", kept, deep_model) if len(x_val) else None
+        wide = choose_wide(wide_fits, deep_val, refit=not stopped, cancel=cancel)
+        provenance["wide"] = wide.info.to_dict()
+        result.model = wide.fused_model(deep_model)
     run = RunResult(
         train=result,
         evaluation=None,
@@ -336,8 +356,9 @@ def run_training(
 
     if len(splits.test):
         report(_TRAIN_END, "evaluating on the test split")
-        kept = None if result.averaged else result.best_epoch  # averaged: not scored yet
-        probs = scorer.probabilities(kept, result.model)
+        probs = scorer.probabilities("test", kept, deep_model)
+        if wide is not None:
+            probs = wide.mix(probs, x_test)  # what the fused model predicts, without its graph
         run.evaluation = evaluate(y_test, probs, class_names, texts=list(splits.test.texts))
         if config.baseline:
             labels = (y_train, y_val, y_test)
@@ -394,31 +415,6 @@ def run_training(
     run.elapsed_s = time.perf_counter() - start
     report(1.0, f"done: {result.message}")
     return run
-
-
-def _fuse_wide(
-    result: TrainResult,
-    data: tuple[np.ndarray, ...],
-    config: TrainConfig,
-    tokenizer: Tokenizer,
-    num_classes: int,
-    cancel: CancelToken | None,
-) -> dict:
-    """Replace ``result.model`` by the wide-and-deep model (kept as is when cancelled)."""
-    try:
-        fused, info = fuse_wide(
-            result.model,
-            data,
-            config,
-            vocab_size=tokenizer.vocab_size,
-            num_classes=num_classes,
-            predict=lambda model, x: runner_for(model, config.maxlen)(x),
-            cancel=cancel,
-        )
-    except Cancelled:
-        return {"skipped": "cancelled: the model is the recurrent part alone"}
-    result.model = fused
-    return info.to_dict()
 
 
 def _run_baseline(
