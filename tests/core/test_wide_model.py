@@ -130,7 +130,10 @@ def test_stop_keeps_the_wide_part_and_fits_nothing_after_it(tmp_path, monkeypatc
     info = result.provenance["wide"]
     assert info["refit"] is False
     assert info["weight"] in WEIGHTS
-    assert any(message.startswith("stopped: mixing in the bag-of-n-grams") for message in messages)
+    fitting = [f"fitting the bag-of-n-grams part (penalty {n} of 3)" for n in (1, 2, 3)]
+    stopped = next(m for m in messages if m.startswith("stopped: mixing in the bag-of-n-grams"))
+    assert [m for m in messages if m in fitting] == fitting  # before the epochs
+    assert messages.index(fitting[-1]) < messages.index(stopped)
     loaded = load_bundle(result.bundle_path)
     assert "+ word/bigram linear part" in loaded.info.summary()
     assert {"wide_idf", "wide_scores", "wide_bias"} <= {layer.name for layer in loaded.model.layers}

@@ -25,7 +25,7 @@ functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,16 +181,21 @@ def fit_wide(
     vocab_size: int,
     num_classes: int,
     cancel: CancelToken | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> WideFits:
     """Fit the wide part on ``(x_train, y_train, x_val, y_val)`` for each penalty of
-    :data:`L2_CHOICES` (without a validation split: ``L2_CHOICES[1]`` only)."""
+    :data:`L2_CHOICES` (without a validation split: ``L2_CHOICES[1]`` only);
+    ``progress`` gets a message before each fit."""
     x_train, y_train, x_val, _ = data
     idf = _idf(x_train, config, vocab_size)
     rows_train = _rows(x_train, config, vocab_size, idf)
     rows_val = _rows(x_val, config, vocab_size, idf) if len(x_val) else None
     fits, val_log_probs = {}, {}
-    for l2 in L2_CHOICES if rows_val is not None else L2_CHOICES[1:2]:
+    penalties = L2_CHOICES if rows_val is not None else L2_CHOICES[1:2]
+    for number, l2 in enumerate(penalties, 1):
         check_cancelled(cancel)
+        if progress is not None:
+            progress(f"fitting the bag-of-n-grams part (penalty {number} of {len(penalties)})")
         fits[l2] = fit_softmax(rows_train, y_train, num_classes, l2=l2, cancel=cancel)
         if rows_val is not None:
             val_log_probs[l2] = np.log(np.maximum(predict_proba(rows_val, *fits[l2]), 1e-12))

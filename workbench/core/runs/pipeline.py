@@ -300,13 +300,13 @@ def run_training(
     check_cancelled(cancel)
     wide_fits = None
     if config.wide_ngrams:  # independent of the recurrent part: fitted before the epochs
-        report(_PREP_END, "fitting the bag-of-n-grams part")
         wide_fits = fit_wide(
             (x_train, y_train, x_val, y_val),
             config,
             vocab_size=tokenizer.vocab_size,
             num_classes=len(class_names),
             cancel=cancel,
+            progress=lambda message: report(_PREP_END, message),
         )
     scored = {"test": x_test, "val": x_val if wide_fits is not None else x_val[:0]}
     scorer = _Scorer(scored, config.maxlen, every_best=score_each_best)
