@@ -3,8 +3,9 @@
 Opens the window offscreen, loads the BBC corpus and the bundled vectors, starts
 training with the default config and presses Stop (a) at batch ``--batch`` of
 epoch ``--epoch`` (mid-epoch) and (b) right after that epoch ends, each in its own
-run. Prints the seconds from Stop to the page being idle again, the final status
-and whether the best model was kept (goal: idle within 2 s, model kept), and when
+run. Prints the seconds from Stop to the page being idle again, the final status,
+whether the best model was kept (goal: idle within 2 s, model kept) with its
+bag-of-n-grams part, and its test accuracy, and when
 each stage after Stop was reported (seconds after Stop, as seen on the GUI thread).
 
     python bench/bench_stop.py [--data DIR] [--epoch 2] [--batch 20]
@@ -95,9 +96,13 @@ def main() -> int:
             continue
         result = page.last_result
         kept = result is not None and result.bundle_path is not None
+        wide = result.provenance.get("wide") if result is not None else None
+        has_wide = isinstance(wide, dict) and "weight" in wide
+        accuracy = result.evaluation.accuracy if result and result.evaluation else None
         print(
             f"stop {label}: idle after {time.perf_counter() - pressed[0]:.2f} s "
-            f"(goal <= 2 s), status {page.status}, best model kept: {kept}",
+            f"(goal <= 2 s), status {page.status}, best model kept: {kept}, "
+            f"n-gram part kept: {has_wide}, test accuracy {accuracy}",
             flush=True,
         )
         steps = ", ".join(f"{message} +{at - pressed[0]:.2f}" for at, message in stages)
