@@ -246,8 +246,10 @@ def run_training(
     ``vectors``: a :class:`VectorsSource`, ``"bundled"`` (GloVe 6B 50d), a vectors file
     path, a ``Vectors`` object, or ``None``/``"none"`` for a random embedding of
     ``config.embedding_dim``. Files are loaded filtered to the training vocabulary.
-    Cancelling during preparation raises ``Cancelled``; cancelling during training ends
-    it and keeps (and saves) the best epoch so far, if any.
+    Cancelling during preparation (which includes fitting the bag-of-n-grams part of
+    wide and deep) raises ``Cancelled``; cancelling during training ends it and keeps
+    (and saves) the best epoch so far, if any, with the bag-of-n-grams part mixed in
+    (not refitted on training + validation); the linear baseline is then skipped.
     The bundle goes to ``out_dir`` (default models folder) as ``name`` (made unique).
     ``score_each_best`` scores the test split at every new best epoch while training
     (~0.5 s each for the default model on BBC), so a Stop leaves only the saving to
