@@ -29,7 +29,7 @@ def test_defaults_are_the_recommended_recipe():
         "pooling": "max",
         "dropout": 0.3,
         "rnn_maxlen": 400,
-        "wide_ngrams": 2,
+        "wide_ngrams": 1,
         "wide_buckets": 262144,
         "optimizer": "adam",
         "learning_rate": 2e-3,

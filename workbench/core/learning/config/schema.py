@@ -1,8 +1,8 @@
 """Training configuration: one frozen, validated dataclass with TOML and ``--set`` support.
 
 ``TrainConfig()`` is the recommended recipe (GloVe-initialised BiLSTM whose outputs are
-max-pooled over time, reading the first 400 tokens, fused with a linear model of the
-words and word bigrams of the first 1500 tokens: "wide and deep"). Each field declares
+max-pooled over time, reading the first 400 tokens, mixed with a linear model of the
+words of the first 1500 tokens: "wide and deep"). Each field declares
 its label, help, group, bounds and choices once
 (:mod:`~workbench.core.learning.config.fields`); every value is checked against
 them in ``__post_init__``, and a bad one raises
@@ -163,10 +163,10 @@ class TrainConfig:
         step=50,
     )
     wide_ngrams: int = setting(
-        2,
+        1,
         label="Bag-of-n-grams part",
         help="A linear part over the words (1) or words and word bigrams (2) of all maxlen "
-        "tokens, fused with the recurrent part after training (0 = off).",
+        "tokens, mixed with the recurrent part (0 = off).",
         group="model",
         minimum=0,
         maximum=2,
@@ -479,8 +479,8 @@ PRESETS: dict[str, TrainConfig] = {
 PRESET_DESCRIPTIONS: dict[str, str] = {
     "recommended": (
         "The measured best default (wide and deep): a GloVe-initialised BiLSTM 64 reading "
-        "the first 400 tokens, its outputs max-pooled over time, fused after training with "
-        "a linear model of the words and word bigrams of the first 1500 tokens; vocabulary "
+        "the first 400 tokens, its outputs max-pooled over time, mixed with a TF-IDF "
+        "linear model of the words of the first 1500 tokens; vocabulary "
         "20000, up to 15 epochs with early stopping (patience 3), the weights of the 3 "
         "epochs of lowest validation loss averaged when that lowers it; a TF-IDF linear "
         "baseline is trained and reported beside it."
