@@ -132,6 +132,11 @@ def _idf(x: np.ndarray, config: TrainConfig, vocab_size: int) -> np.ndarray:
     return (1.0 + np.log((1.0 + n) / (1.0 + df))).astype(np.float32)
 
 
+def _log_probs(rows: SparseRows, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """The linear part's log-probabilities (floored at 1e-12), as mixed by :func:`_mix`."""
+    return np.log(np.maximum(predict_proba(rows, weights, bias), 1e-12))
+
+
 def _mix(deep: np.ndarray, wide_logits: np.ndarray, weight: float) -> np.ndarray:
     scores = np.log(np.maximum(deep, 1e-7)) + weight * wide_logits
     scores -= scores.max(axis=1, keepdims=True)
@@ -198,7 +203,7 @@ def fit_wide(
             progress(f"fitting the bag-of-n-grams part (penalty {number} of {len(penalties)})")
         fits[l2] = fit_softmax(rows_train, y_train, num_classes, l2=l2, cancel=cancel)
         if rows_val is not None:
-            val_log_probs[l2] = np.log(np.maximum(predict_proba(rows_val, *fits[l2]), 1e-12))
+            val_log_probs[l2] = _log_probs(rows_val, *fits[l2])
     return WideFits(data, config, vocab_size, num_classes, idf, fits, val_log_probs)
 
 
@@ -217,8 +222,7 @@ class WidePart:
     def mix(self, deep: np.ndarray, x: np.ndarray) -> np.ndarray:
         """The fused model's probabilities for token ids ``x``, given the deep model's."""
         rows = _rows(x, self.config, self.vocab_size, self.idf)
-        wide = np.log(np.maximum(predict_proba(rows, self.weights, self.bias), 1e-12))
-        return _mix(deep, wide, self.info.weight)
+        return _mix(deep, _log_probs(rows, self.weights, self.bias), self.info.weight)
 
     def fused_model(self, deep_model: Any) -> Any:
         """One Keras model: the deep model's scores plus the weighted wide part's."""
@@ -229,7 +233,7 @@ class WidePart:
 
 def choose_wide(
     fits: WideFits,
-    deep_val: np.ndarray,
+    deep_val: np.ndarray | None,
     *,
     refit: bool = True,
     cancel: CancelToken | None = None,
