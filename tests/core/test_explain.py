@@ -239,12 +239,15 @@ def test_a_trained_model_points_at_the_class_words(tmp_path):
         assert e.top_for(1)[0].token in WORDS["food"]
 
 
-@pytest.mark.parametrize("rnn_maxlen", [0, 5])
-def test_integrated_gradients_explain_a_fused_wide_and_deep_model_completely(tmp_path, rnn_maxlen):
-    """Also when the recurrent part reads only the first ``rnn_maxlen`` tokens."""
+@pytest.mark.parametrize(("ngrams", "rnn_maxlen"), [(2, 0), (2, 5), (1, 5)])
+def test_integrated_gradients_explain_a_fused_wide_and_deep_model_completely(
+    tmp_path, ngrams, rnn_maxlen
+):
+    """Words and bigrams, or words only (the recommended recipe); also when the
+    recurrent part reads only the first ``rnn_maxlen`` tokens."""
     from tests.gui.tiny_model import WORDS, train_tiny
 
-    _, result = train_tiny(tmp_path, epochs=6, units=8, wide_ngrams=2, rnn_maxlen=rnn_maxlen)
+    _, result = train_tiny(tmp_path, epochs=6, units=8, wide_ngrams=ngrams, rnn_maxlen=rnn_maxlen)
     assert result.provenance["wide"]["weight"] > 0  # the n-gram part takes part
     ex = Explainer(Predictor.from_path(result.bundle_path))
     text = "the bread and the cheese of the soup in a salad"

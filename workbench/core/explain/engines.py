@@ -367,7 +367,8 @@ class _GradientEngine:
             others = tf.reduce_sum(p * mask[None], axis=1)
             f = tf.math.log(tf.maximum(mine, EPS)) - tf.math.log(tf.maximum(others, EPS))
             total = tf.reduce_sum(f[:-2])
-        grads = tape.gradient(total, watched)
+        # without bigrams (wide_ngrams=1) the pair values feed nothing: zero gradients
+        grads = tape.gradient(total, watched, unconnected_gradients="zero")
         mean_grad = tf.reduce_mean(grads[0][:-2], axis=0)  # [L, D]
         weights = tf.reduce_sum((text - base) * mean_grad, axis=-1)
         if self._wide is not None:
