@@ -224,6 +224,28 @@ def test_vectors_file_and_a_failed_save(tmp_path):
     assert result.bundle.model.get_layer("embedding").output_dim == 6
 
 
+def run_stopped_in_second_epoch(corpus, config, out_dir, cancel):
+    """``run_training`` with ``cancel`` set during the second epoch; returns the result and
+    the progress messages."""
+    messages = []
+
+    class CancelInSecondEpoch(TrainingListener):
+        def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+            if epoch == 1:
+                cancel.set()
+
+    result = run_training(
+        corpus,
+        config.with_overrides(["epochs=4"]),
+        vectors=None,
+        listener=CancelInSecondEpoch(),
+        cancel=cancel,
+        progress=lambda fraction, message: messages.append(message),
+        out_dir=out_dir,
+    )
+    return result, messages
+
+
 def test_cancel_during_training_saves_the_best_epoch(tmp_path, monkeypatch):
     """Stop keeps the best epoch, evaluates and saves it, and ends the run promptly: the
     linear baseline (minutes on a big corpus) is skipped, and the run says so."""
@@ -233,23 +255,9 @@ def test_cancel_during_training_saves_the_best_epoch(tmp_path, monkeypatch):
         raise AssertionError("the baseline was fitted after Stop")
 
     monkeypatch.setattr(baseline, "fit_softmax", no_fit)
-    cancel = threading.Event()
-    messages = []
-
-    class CancelInSecondEpoch(TrainingListener):
-        def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
-            if epoch == 1:
-                cancel.set()
-
-    config = TrainConfig(**{**CONFIG.to_dict(), "epochs": 4})
-    result = run_training(
-        make_corpus(per_class=8),
-        config,
-        vectors=None,
-        listener=CancelInSecondEpoch(),
-        cancel=cancel,
-        progress=lambda fraction, message: messages.append(message),
-        out_dir=tmp_path,
+    config = CONFIG
+    result, messages = run_stopped_in_second_epoch(
+        make_corpus(per_class=8), config, tmp_path, threading.Event()
     )
     assert result.train.status == "cancelled"
     assert result.train.epochs_run == 1

@@ -8,13 +8,12 @@ import threading
 import numpy as np
 import pytest
 
-from tests.core.test_pipeline import CONFIG, make_corpus
+from tests.core.test_pipeline import CONFIG, make_corpus, run_stopped_in_second_epoch
 from workbench.core import (
     Cancelled,
     ConfigError,
     Predictor,
     TrainConfig,
-    TrainingListener,
     build_model,
     load_bundle,
     run_training,
@@ -106,24 +105,8 @@ def test_stop_keeps_the_wide_part_and_fits_nothing_after_it(tmp_path, monkeypatc
     monkeypatch.setattr(wide, "fit_softmax", counting_fit)
     monkeypatch.setattr(baseline, "fit_softmax", counting_fit)
 
-    class StopInSecondEpoch(TrainingListener):
-        def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
-            if epoch == 1:
-                cancel.set()
-
-    config = CONFIG.with_overrides(
-        ["wide_ngrams=2", "wide_buckets=128", "rnn_maxlen=10", "epochs=4"]
-    )
-    messages = []
-    result = run_training(
-        make_corpus(),
-        config,
-        vectors=None,
-        listener=StopInSecondEpoch(),
-        cancel=cancel,
-        progress=lambda fraction, message: messages.append(message),
-        out_dir=tmp_path,
-    )
+    config = CONFIG.with_overrides(["wide_ngrams=2", "wide_buckets=128", "rnn_maxlen=10"])
+    result, messages = run_stopped_in_second_epoch(make_corpus(), config, tmp_path, cancel)
     assert result.train.status == "cancelled"
     assert result.train.epochs_run == 1
     assert fits_after_stop == []
