@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -46,7 +47,8 @@ def test_rnn_maxlen_limits_what_the_recurrent_layers_read():
 
 @pytest.mark.parametrize("ngrams", [1, 2])
 def test_wide_and_deep_run_saves_loads_and_predicts_the_same(tmp_path, ngrams):
-    config = CONFIG.with_overrides([f"wide_ngrams={ngrams}", "wide_buckets=128", "rnn_maxlen=10"])
+    fixed = ["wide_order_by_validation=false", "wide_buckets=128", "rnn_maxlen=10"]
+    config = CONFIG.with_overrides([f"wide_ngrams={ngrams}", *fixed])
     corpus = make_corpus()
     result = run_training(corpus, config, vectors=None, out_dir=tmp_path, name="wide")
     assert result.train.status == "completed"
@@ -113,12 +115,18 @@ def test_stop_keeps_the_wide_part_and_fits_nothing_after_it(tmp_path, monkeypatc
     info = result.provenance["wide"]
     assert info["refit"] is False
     assert info["weight"] in WEIGHTS
-    fitting = [f"fitting the bag-of-n-grams part (penalty {n} of 3)" for n in (1, 2, 3)]
+    # words, then words and bigrams, three penalties each, before the epochs
+    fitting = [m for m in messages if m.startswith("fitting the bag-of-n-grams part (")]
+    orders = [m.split("(")[1].split(",")[0] for m in fitting]
+    assert orders == ["words"] * 3 + ["words and bigrams"] * 3
+    assert [m.split(", ")[1].split(")")[0] for m in fitting] == [f"{n} of 6" for n in range(1, 7)]
+    assert all(" left)" in m for m in fitting[1:])
     stopped = next(m for m in messages if m.startswith("stopped: mixing in the bag-of-n-grams"))
-    assert [m for m in messages if m in fitting] == fitting  # before the epochs
-    assert messages.index(fitting[-1]) < messages.index(stopped)
+    assert max(messages.index(m) for m in fitting) < messages.index(stopped)
+    assert set(info["val_accuracy_by_ngrams"]) == {"1", "2"}
     loaded = load_bundle(result.bundle_path)
-    assert "+ word/bigram linear part" in loaded.info.summary()
+    grams = "word/bigram" if info["ngrams"] == 2 else "word"
+    assert f"+ {grams} linear part" in loaded.info.summary()
     assert {"wide_idf", "wide_scores", "wide_bias"} <= {layer.name for layer in loaded.model.layers}
     _assert_evaluation_is_the_saved_models(result)
 
@@ -158,8 +166,8 @@ def test_a_stop_during_the_refit_keeps_the_training_split_fit():
     kept = choose_wide(fits, deep_val, cancel=stop)
     assert kept.info.refit is False
     assert (kept.info.l2, kept.info.weight) == (refitted.info.l2, refitted.info.weight)
-    np.testing.assert_array_equal(kept.weights, fits.fits[kept.info.l2][0])
-    np.testing.assert_array_equal(kept.idf, fits.idf)
+    np.testing.assert_array_equal(kept.weights, fits.fits[1, kept.info.l2][0])
+    np.testing.assert_array_equal(kept.idf, fits.idfs[1])
     assert not np.array_equal(refitted.weights, kept.weights)
 
 
@@ -245,3 +253,46 @@ def test_the_mixing_weight_is_chosen_by_accuracy_then_log_loss():
     weight, accuracy, _ = choose_weight(deep, unsure, y[:4])
     assert accuracy == 1.0
     assert weight == 0.0
+
+
+def _order_data(rng, n):
+    """Documents whose class is which of two words comes first ("2 3" or "3 2" among
+    filler words): words alone cannot tell the classes apart, their bigrams can."""
+    x = rng.integers(4, 12, size=(n, 8)).astype(np.int32)
+    y = rng.integers(0, 2, size=n).astype(np.int64)
+    x[:, 3] = np.where(y == 0, 2, 3)
+    x[:, 4] = np.where(y == 0, 3, 2)
+    return x, y
+
+
+def test_validation_picks_the_n_gram_order():
+    from workbench.core.learning.wide import choose_wide, fit_wide
+
+    rng = np.random.default_rng(0)
+    x_train, y_train = _order_data(rng, 60)
+    x_val, y_val = _order_data(rng, 30)
+    data = (x_train, y_train, x_val, y_val)
+    config = TrainConfig(maxlen=8, wide_ngrams=2, wide_buckets=64)
+    fits = fit_wide(data, config, vocab_size=12, num_classes=2)
+    assert sorted({order for order, _ in fits.fits}) == [1, 2]
+    unsure = np.full((30, 2), 0.5, dtype=np.float32)  # a deep part that knows nothing
+    part = choose_wide(fits, unsure)
+    assert part.info.ngrams == 2  # only bigrams see the order
+    assert part.config.wide_ngrams == 2
+    by_order = part.info.to_dict()["val_accuracy_by_ngrams"]
+    assert by_order["2"] == part.info.val_accuracy == 1.0
+    assert by_order["1"] < 0.8
+    # the choice is what the fused model computes: bigram columns after the words
+    assert len(part.idf) == 12 + 64
+
+    # a corpus that words explain as well (the class is a word): ties go to the lower
+    # log loss, and without the choice only the configured order is fitted
+    x_words = rng.integers(4, 12, size=(90, 8)).astype(np.int32)
+    y_words = (x_words[:, 0] % 2).astype(np.int64)
+    fixed = replace(config, wide_order_by_validation=False)
+    data = (x_words[:60], y_words[:60], x_words[60:], y_words[60:])
+    fits = fit_wide(data, fixed, vocab_size=12, num_classes=2)
+    assert sorted({order for order, _ in fits.fits}) == [2]
+    part = choose_wide(fits, unsure)
+    assert part.info.ngrams == 2
+    assert "val_accuracy_by_ngrams" not in part.info.to_dict()

@@ -2,16 +2,18 @@
 
 :func:`fit_wide` fits a TF-IDF-style linear softmax model on the token ids (words, and
 with ``wide_ngrams=2`` word bigrams hashed into ``wide_buckets`` buckets), a convex
-problem solved in seconds, once per L2 penalty (:data:`L2_CHOICES`). It does not depend
-on the recurrent ("deep") model, so the pipeline fits it before the epochs. Once the
-deep model is final (trained, or stopped), :func:`choose_wide` chooses the penalty and
-the weight (:data:`WEIGHTS`) together on the validation split, by the fused model's
-accuracy with ties going to the lower log loss (:func:`choose_weight`), and fits the
-linear model again on training + validation with that penalty (as the baseline is;
-skipped after a Stop, which then has only the choice left). The resulting
-:class:`WidePart` mixes its scores into the deep model's probabilities (numpy) or
-builds one Keras model whose class scores are the deep model's log-probabilities plus
-``weight`` times the linear model's log-probabilities. The test split is never looked at.
+problem solved in seconds, once per L2 penalty (:data:`L2_CHOICES`) and, with
+``wide_order_by_validation``, once per n-gram order up to ``wide_ngrams`` too (words;
+words and bigrams). It does not depend on the recurrent ("deep") model, so the pipeline
+fits it before the epochs. Once the deep model is final (trained, or stopped),
+:func:`choose_wide` chooses the order, the penalty and the weight (:data:`WEIGHTS`)
+together on the validation split, by the fused model's accuracy with ties going to the
+lower log loss (:func:`choose_weight`), and fits the linear model again on training +
+validation with that order and penalty (as the baseline is; skipped after a Stop, which
+then has only the choice left). The resulting :class:`WidePart` mixes its scores into
+the deep model's probabilities (numpy) or builds one Keras model whose class scores are
+the deep model's log-probabilities plus ``weight`` times the linear model's
+log-probabilities. The test split is never looked at.
 
 Features, the same in numpy (fitting) and in the Keras graph (predicting): a term (word
 or hashed bigram) seen ``c`` times in the document weighs ``(1 + log c) * idf`` with
@@ -25,8 +27,9 @@ functions.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -35,7 +38,7 @@ from workbench.core.errors import Cancelled
 from workbench.core.learning.baseline import SparseRows, fit_softmax, predict_proba
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.evaluation import mean_log_loss
-from workbench.core.progress import CancelToken, check_cancelled
+from workbench.core.progress import CancelToken, check_cancelled, format_duration
 
 HASH_MULTIPLIER = 7919  # a prime; (left * 7919 + right) mod buckets hashes a bigram
 # computed in int64 everywhere: in int32, left * 7919 overflows once a word id passes
@@ -54,16 +57,17 @@ L2_CHOICES: tuple[float, ...] = (1e-4, 1e-5, 1e-6)
 class WideInfo:
     """How the wide part was fitted and mixed in (stored in the run's provenance)."""
 
-    ngrams: int
+    ngrams: int  # the order kept (chosen on validation when several were fitted)
     buckets: int
     l2: float
     weight: float
     val_accuracy: float | None
     val_loss: float | None
     refit: bool = True  # fitted again on training + validation (not after a Stop)
+    orders: dict[int, float] | None = None  # order -> its best mix's validation accuracy
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "ngrams": self.ngrams,
             "buckets": self.buckets,
             "l2": self.l2,
@@ -72,6 +76,9 @@ class WideInfo:
             "val_loss": self.val_loss,
             "refit": self.refit,
         }
+        if self.orders:
+            data["val_accuracy_by_ngrams"] = {str(n): a for n, a in self.orders.items()}
+        return data
 
 
 def term_ids(x: np.ndarray, vocab_size: int, buckets: int) -> tuple[np.ndarray, ...]:
@@ -164,19 +171,33 @@ def choose_weight(
     return weight, -accuracy, loss
 
 
+def wide_orders(config: TrainConfig) -> tuple[int, ...]:
+    """The n-gram orders the wide part is fitted with: ``wide_ngrams`` alone, or with
+    ``wide_order_by_validation`` every order up to it (validation picks one)."""
+    if config.wide_ngrams < 1:
+        return ()
+    if config.wide_order_by_validation:
+        return tuple(range(1, config.wide_ngrams + 1))
+    return (config.wide_ngrams,)
+
+
+ORDER_NAMES = {1: "words", 2: "words and bigrams"}
+
+
 @dataclass(frozen=True)
 class WideFits:
-    """The wide part's linear models fitted on the training split, one per L2 penalty,
-    with their validation log-probabilities: everything that does not depend on the deep
-    model, so it is fitted before the epochs and a Stop has only the choice left."""
+    """The wide part's linear models fitted on the training split, one per n-gram order
+    and L2 penalty, with their validation log-probabilities: everything that does not
+    depend on the deep model, so it is fitted before the epochs and a Stop has only the
+    choice left."""
 
     data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-    config: TrainConfig
+    configs: dict[int, TrainConfig]  # order -> the config with that ``wide_ngrams``
     vocab_size: int
     num_classes: int
-    idf: np.ndarray  # of the training split
-    fits: dict[float, tuple[np.ndarray, np.ndarray]]  # L2 -> (weights, bias)
-    val_log_probs: dict[float, np.ndarray]  # L2 -> [validation documents, classes]
+    idfs: dict[int, np.ndarray]  # order -> the idf of the training split
+    fits: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]]  # (order, L2) -> fit
+    val_log_probs: dict[tuple[int, float], np.ndarray]  # (order, L2) -> [val docs, classes]
 
 
 def fit_wide(
@@ -188,23 +209,36 @@ def fit_wide(
     cancel: CancelToken | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> WideFits:
-    """Fit the wide part on ``(x_train, y_train, x_val, y_val)`` for each penalty of
-    :data:`L2_CHOICES` (without a validation split: ``L2_CHOICES[1]`` only);
-    ``progress`` gets a message before each fit."""
+    """Fit the wide part on ``(x_train, y_train, x_val, y_val)`` for each order of
+    :func:`wide_orders` and each penalty of :data:`L2_CHOICES` (without a validation
+    split: ``wide_ngrams`` and ``L2_CHOICES[1]`` only); ``progress`` gets a message
+    before each fit, with the time left once one fit has been timed."""
     x_train, y_train, x_val, _ = data
-    idf = _idf(x_train, config, vocab_size)
-    rows_train = _rows(x_train, config, vocab_size, idf)
-    rows_val = _rows(x_val, config, vocab_size, idf) if len(x_val) else None
-    fits, val_log_probs = {}, {}
-    penalties = L2_CHOICES if rows_val is not None else L2_CHOICES[1:2]
-    for number, l2 in enumerate(penalties, 1):
+    has_val = len(x_val) > 0
+    orders = wide_orders(config) if has_val else (config.wide_ngrams,)
+    penalties = L2_CHOICES if has_val else L2_CHOICES[1:2]
+    configs = {n: replace(config, wide_ngrams=n) for n in orders}
+    idfs, fits, val_log_probs = {}, {}, {}
+    total, started = len(orders) * len(penalties), time.perf_counter()
+    for order in orders:
         check_cancelled(cancel)
-        if progress is not None:
-            progress(f"fitting the bag-of-n-grams part (penalty {number} of {len(penalties)})")
-        fits[l2] = fit_softmax(rows_train, y_train, num_classes, l2=l2, cancel=cancel)
-        if rows_val is not None:
-            val_log_probs[l2] = _log_probs(rows_val, *fits[l2])
-    return WideFits(data, config, vocab_size, num_classes, idf, fits, val_log_probs)
+        idfs[order] = _idf(x_train, configs[order], vocab_size)
+        rows_train = _rows(x_train, configs[order], vocab_size, idfs[order])
+        rows_val = _rows(x_val, configs[order], vocab_size, idfs[order]) if has_val else None
+        for l2 in penalties:
+            check_cancelled(cancel)
+            if progress is not None:
+                progress(_fit_message(len(fits), total, order, time.perf_counter() - started))
+            fits[order, l2] = fit_softmax(rows_train, y_train, num_classes, l2=l2, cancel=cancel)
+            if rows_val is not None:
+                val_log_probs[order, l2] = _log_probs(rows_val, *fits[order, l2])
+    return WideFits(data, configs, vocab_size, num_classes, idfs, fits, val_log_probs)
+
+
+def _fit_message(done: int, total: int, order: int, elapsed: float) -> str:
+    """``"fitting the bag-of-n-grams part (words, 2 of 6, about 0:12 left)"``."""
+    left = f", about {format_duration(elapsed / done * (total - done))} left" if done else ""
+    return f"fitting the bag-of-n-grams part ({ORDER_NAMES[order]}, {done + 1} of {total}{left})"
 
 
 @dataclass(frozen=True)
@@ -212,7 +246,7 @@ class WidePart:
     """A fitted wide part and its mixing weight: mixes it into a deep model's
     probabilities (numpy) or builds the fused Keras model."""
 
-    config: TrainConfig
+    config: TrainConfig  # with the kept order as ``wide_ngrams``
     vocab_size: int
     idf: np.ndarray
     weights: np.ndarray
@@ -238,27 +272,31 @@ def choose_wide(
     refit: bool = True,
     cancel: CancelToken | None = None,
 ) -> WidePart:
-    """The penalty and weight whose mix with ``deep_val`` (the deep model's validation
-    probabilities) is most accurate on validation (ties: lower log loss); with
-    ``refit`` the wide part is then fitted again on training + validation with that
-    penalty (as the baseline is). Without a validation split: weight 1, no refit.
+    """The n-gram order, penalty and weight whose mix with ``deep_val`` (the deep
+    model's validation probabilities) is most accurate on validation (ties: lower log
+    loss); with ``refit`` the wide part is then fitted again on training + validation
+    with that order and penalty (as the baseline is). Without a validation split:
+    weight 1, no refit.
 
     A cancel during the refit keeps the training-split fit (``info.refit`` says which).
     """
     x_train, y_train, x_val, y_val = fits.data
-    config, vocab_size = fits.config, fits.vocab_size
+    vocab_size = fits.vocab_size
     if not fits.val_log_probs:
-        l2 = next(iter(fits.fits))
-        weights, bias = fits.fits[l2]
-        info = WideInfo(config.wide_ngrams, config.wide_buckets, l2, 1.0, None, None, False)
-        return WidePart(config, vocab_size, fits.idf, weights, bias, info)
-    scored = []  # (accuracy, -log loss) of the best mix per penalty
-    for l2, wide_val in fits.val_log_probs.items():
+        order, l2 = next(iter(fits.fits))
+        config = fits.configs[order]
+        weights, bias = fits.fits[order, l2]
+        info = WideInfo(order, config.wide_buckets, l2, 1.0, None, None, False)
+        return WidePart(config, vocab_size, fits.idfs[order], weights, bias, info)
+    scored = []  # (accuracy, -log loss) of the best mix per order and penalty
+    for (order, l2), wide_val in fits.val_log_probs.items():
         weight, accuracy, loss = choose_weight(deep_val, wide_val, y_val)
-        scored.append(((accuracy, -loss), l2, weight))
-    (val_accuracy, minus_loss), l2, chosen = max(scored, key=lambda item: item[0])
-    idf = fits.idf
-    weights, bias = fits.fits[l2]
+        scored.append(((accuracy, -loss), order, l2, weight))
+    (val_accuracy, minus_loss), order, l2, chosen = max(scored, key=lambda item: item[0])
+    orders = {n: max(score[0][0] for score in scored if score[1] == n) for n in fits.idfs}
+    config = fits.configs[order]
+    idf = fits.idfs[order]
+    weights, bias = fits.fits[order, l2]
     refitted = False
     if refit:
         x_all = np.concatenate([x_train, x_val])
@@ -271,7 +309,14 @@ def choose_wide(
         except Cancelled:
             pass
     info = WideInfo(
-        config.wide_ngrams, config.wide_buckets, l2, chosen, val_accuracy, -minus_loss, refitted
+        order,
+        config.wide_buckets,
+        l2,
+        chosen,
+        val_accuracy,
+        -minus_loss,
+        refitted,
+        orders if len(orders) > 1 else None,
     )
     return WidePart(config, vocab_size, idf, weights, bias, info)
 

@@ -163,13 +163,20 @@ class TrainConfig:
         step=50,
     )
     wide_ngrams: int = setting(
-        1,
+        2,
         label="Bag-of-n-grams part",
         help="A linear part over the words (1) or words and word bigrams (2) of all maxlen "
         "tokens, mixed with the recurrent part (0 = off).",
         group="model",
         minimum=0,
         maximum=2,
+    )
+    wide_order_by_validation: bool = setting(
+        True,
+        label="Validation picks the n-grams",
+        help="Fit the linear part on words only and on words and bigrams (up to wide_ngrams) "
+        "and keep the one whose mix is most accurate on the validation split.",
+        group="model",
     )
     wide_buckets: int = setting(
         262_144,
@@ -480,7 +487,8 @@ PRESET_DESCRIPTIONS: dict[str, str] = {
     "recommended": (
         "The measured best default (wide and deep): a GloVe-initialised BiLSTM 64 reading "
         "the first 400 tokens, its outputs max-pooled over time, mixed with a TF-IDF "
-        "linear model of the words of the first 1500 tokens; vocabulary "
+        "linear model of the words, or words and bigrams, of the first 1500 tokens "
+        "(validation picks which); vocabulary "
         "20000, up to 15 epochs with early stopping (patience 3), the weights of the 3 "
         "epochs of lowest validation loss averaged when that lowers it; a TF-IDF linear "
         "baseline is trained and reported beside it."
