@@ -130,6 +130,7 @@ def run_status(
     accuracy: float | None,
     reason: str = "",
     averaged: AveragedEpochs | None = None,
+    part: str = "",
 ) -> dict:
     """``{"state", "note"}`` for ``bundle.json`` from how training ended.
 
@@ -137,7 +138,8 @@ def run_status(
     ``"early_stopped"``, ``"failed"``); ``best_epoch`` is 0-based. The note says what was
     kept: ``"stopped after 1 of 15 epochs; best epoch 1 saved, 50.0 % on the test split"``,
     or, when the weights of several epochs were ``averaged``, ``"...; epochs 3, 4, 6
-    averaged and saved, ..."``.
+    averaged and saved, ..."``; with ``part`` (a fused part kept with them, such as
+    ``"bag-of-words part"``): ``"best epoch 1 saved with its bag-of-words part, ..."``.
     """
     state = _STATES.get(outcome, "partial")
     if state == "complete":
@@ -145,6 +147,8 @@ def run_status(
     kept = "" if best_epoch is None else f"best epoch {best_epoch + 1} saved"
     if averaged is not None:
         kept = f"{averaged.text()} and saved"
+    if kept and part:
+        kept += f" with its {part}"
     if kept and accuracy is not None:
         kept += f", {accuracy * 100:.1f} % on the test split"
     done = f"after {epochs_run} of {epochs} epochs"

@@ -66,6 +66,12 @@ class WideInfo:
     refit: bool = True  # fitted again on training + validation (not after a Stop)
     orders: dict[int, float] | None = None  # order -> its best mix's validation accuracy
 
+    def part_name(self) -> str:
+        """``"bag-of-words part"`` or ``"bag-of-n-grams part (words and bigrams)"``."""
+        if self.ngrams < 2:
+            return "bag-of-words part"
+        return f"bag-of-n-grams part ({ORDER_NAMES[self.ngrams]})"
+
     def to_dict(self) -> dict[str, Any]:
         data = {
             "ngrams": self.ngrams,

@@ -375,6 +375,7 @@ def run_training(
         accuracy=run.evaluation.accuracy if run.evaluation else None,
         reason=result.message,
         averaged=result.averaged,
+        part=wide.info.part_name() if wide is not None else "",
     )
     info = build_info_dict(
         name=name or "unsaved model",
