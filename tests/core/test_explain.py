@@ -91,43 +91,6 @@ def test_integrated_gradients_gap_shrinks_with_more_steps():
     assert abs(fine.completeness_gap) <= 0.02 * abs(fine.target_delta) + 1e-4
 
 
-def test_integrated_gradients_double_their_steps_until_the_gap_is_small(monkeypatch):
-    """By default the steps start low and double until the weights sum to within 5 %
-    of f(text) - f(padding); the result is that of the steps it stopped at."""
-    import keras
-
-    from workbench.core.explain import engines
-
-    bundle = make_bundle(pooling="mean", seed=5)
-    for layer in bundle.model.layers:  # large weights saturate: the path bends
-        if isinstance(layer, keras.layers.Embedding):
-            layer.set_weights([layer.get_weights()[0] * 30])
-        if isinstance(layer, keras.layers.Dense):
-            kernel, bias = layer.get_weights()
-            layer.set_weights([kernel * 10, bias])
-    ex = Explainer(Predictor(bundle))
-    text = "shares in the bank rose after the cup final"
-    coarse = ex.explain(text, method="ig", steps=1)
-    tolerance = 0.05 * max(abs(coarse.target_delta), 1.0)
-    assert abs(coarse.completeness_gap) > tolerance  # one step is not enough here
-    assert any("more steps would narrow the gap" in note for note in coarse.notes)
-    monkeypatch.setattr(engines, "DEFAULT_STEPS", 1)  # start where the gap is too big
-    auto = ex.explain(text, method="ig")
-    assert auto.steps in (2, 4, 8, 16, 32, 64, 128, 256)
-    assert abs(auto.completeness_gap) <= tolerance
-    assert not any("more steps" in note for note in auto.notes)
-    fixed = ex.explain(text, method="ig", steps=auto.steps)
-    assert [t.weight for t in auto.tokens] == pytest.approx([t.weight for t in fixed.tokens])
-    # the steps before the last were not enough
-    half = ex.explain(text, method="ig", steps=auto.steps // 2)
-    assert abs(half.completeness_gap) > tolerance
-    # and they stop at the cap, with a note, when the gap stays too big
-    monkeypatch.setattr(engines, "AUTO_MAX_STEPS", 1)
-    capped = ex.explain(text, method="ig")
-    assert capped.steps == 1
-    assert any("at 1 step;" in note for note in capped.notes)
-
-
 def test_weights_for_another_class(explainer):
     text = "the new phone has a faster chip"
     predicted = explainer.explain(text)

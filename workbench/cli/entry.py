@@ -244,13 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="class that --explain weighs the words for (default: the predicted one)",
     )
-    p.add_argument(
-        "--steps",
-        type=int,
-        default=None,
-        help="integration steps of --method ig (default: from 16, doubled until the "
-        "weights sum to within 5 %% of the change they explain, at most 256)",
-    )
+    p.add_argument("--steps", type=int, default=16, help="integration steps of --method ig")
     _add_json(p, "one object per text (JSON Lines)")
 
     p = sub.add_parser(

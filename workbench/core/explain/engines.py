@@ -38,11 +38,6 @@ from workbench.core.learning.wide import (
 EPS = 1e-12
 DEFAULT_STEPS = 16
 MAX_STEPS = 1024
-AUTO_MAX_STEPS = 256
-"""Where automatic steps stop doubling (see :func:`integrated_gradients_to_tolerance`)."""
-GAP_TOLERANCE = 0.05
-"""Automatic steps aim at a completeness gap within 5 % of ``|f(text) - f(baseline)|``
-(or of 1 when that is smaller)."""
 _ENGINES_LOCK = threading.Lock()
 
 
@@ -440,25 +435,3 @@ def integrated_gradients(
     weights = np.asarray(weights, dtype=np.float64)
     weights[ids == 0] = 0.0
     return weights, np.asarray(probabilities), float(f_text), float(f_base)
-
-
-def integrated_gradients_to_tolerance(
-    model: Any, ids: np.ndarray, class_index: int
-) -> tuple[np.ndarray, np.ndarray, float, float, int]:
-    """:func:`integrated_gradients` from :data:`DEFAULT_STEPS` steps, doubled until the
-    completeness gap is within :data:`GAP_TOLERANCE` or :data:`AUTO_MAX_STEPS` is
-    reached; returns its four values and the steps taken.
-
-    The gap is what the midpoint rule misses of a path integral that bends (saturating
-    probabilities on long texts), so the steps go where the gap says they are needed,
-    and short texts stay fast."""
-    steps = DEFAULT_STEPS
-    while True:
-        weights, probabilities, f_text, f_base = integrated_gradients(
-            model, ids, class_index, steps
-        )
-        delta = f_text - f_base
-        gap = float(weights.sum()) - delta
-        if abs(gap) <= GAP_TOLERANCE * max(abs(delta), 1.0) or steps >= AUTO_MAX_STEPS:
-            return weights, probabilities, f_text, f_base, steps
-        steps *= 2

@@ -61,12 +61,10 @@ class Explainer:
         *,
         method: str = "occlusion",
         class_name: str | None = None,
-        steps: int | None = None,
+        steps: int = engines.DEFAULT_STEPS,
     ) -> Explanation:
         """Explain the classification of ``text`` for ``class_name`` (default: the
-        predicted class). ``steps`` is the integration steps of ``method="ig"``; None
-        (the default) doubles them from 16 until the weights sum to within 5 % of
-        ``f(text) - f(padding)`` (at most 256; a note says when that was not enough)."""
+        predicted class). ``steps`` is the integration steps of ``method="ig"``."""
         if not isinstance(text, str):
             raise WorkbenchError(f"text must be a string, got {type(text).__name__}")
         method = _check_method(method)
@@ -86,22 +84,11 @@ class Explainer:
                 )
             else:
                 index = wanted if wanted is not None else self._predicted(reading.ids)
-                model = self.predictor.bundle.model
-                if steps is None:
-                    weights, probabilities, f_text, f_base, steps = (
-                        engines.integrated_gradients_to_tolerance(model, reading.ids, index)
-                    )
-                else:
-                    weights, probabilities, f_text, f_base = engines.integrated_gradients(
-                        model, reading.ids, index, steps
-                    )
+                weights, probabilities, f_text, f_base = engines.integrated_gradients(
+                    self.predictor.bundle.model, reading.ids, index, steps
+                )
                 delta = f_text - f_base
                 gap = float(weights.sum()) - delta
-                if abs(gap) > engines.GAP_TOLERANCE * max(abs(delta), 1.0):
-                    notes.append(
-                        f"the weights miss {gap:+.2f} of f(text) - f(padding) at {steps} "
-                        f"step{'s' if steps != 1 else ''}; more steps would narrow the gap"
-                    )
         probabilities = np.asarray(probabilities, dtype=np.float64)
         best = int(np.argmax(probabilities))
         index = wanted if wanted is not None else best
@@ -130,7 +117,7 @@ class Explainer:
                 name: float(p) for name, p in zip(self.class_names, probabilities, strict=True)
             },
             tokens=tokens,
-            steps=steps if method == "ig" and steps is not None else 0,
+            steps=steps if method == "ig" else 0,
             completeness_gap=gap,
             target_delta=delta,
             notes=notes,
@@ -142,7 +129,7 @@ class Explainer:
         *,
         method: str = "occlusion",
         class_names: Iterable[str | None] | None = None,
-        steps: int | None = None,
+        steps: int = engines.DEFAULT_STEPS,
         cancel: CancelToken | None = None,
         progress: ProgressCallback | None = None,
     ) -> list[Explanation]:
@@ -185,9 +172,7 @@ def _check_method(method: str) -> str:
     return method
 
 
-def _check_steps(steps: int | None) -> int | None:
-    if steps is None:
-        return None
+def _check_steps(steps: int) -> int:
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
         raise ConfigError(f"steps must be an integer, got {steps!r}")
     if not 1 <= steps <= engines.MAX_STEPS:
