@@ -399,17 +399,23 @@ def test_ctrl_c_while_waiting_stops_the_fit_thread():
     import _thread
 
     first_batch = threading.Event()
+    interrupted = threading.Event()
     batches_after: list[int] = []
 
     class Interrupting(TrainingListener):
         def on_batch_end(self, epoch, batch, logs):
             if first_batch.is_set():
                 batches_after.append(batch)
+                return
             first_batch.set()
+            # hold the fit until Ctrl-C was sent: on a loaded machine the fit could
+            # otherwise finish (early stopping) before the interrupting thread runs
+            interrupted.wait(60)
 
     def interrupt_after_first_batch():
         first_batch.wait(60)
         _thread.interrupt_main()
+        interrupted.set()
 
     threading.Thread(target=interrupt_after_first_batch, daemon=True).start()
     with pytest.raises(KeyboardInterrupt):
