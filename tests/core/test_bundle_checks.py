@@ -138,7 +138,7 @@ def test_a_stopped_run_is_marked_in_bundle_json(tmp_path):
         "cancelled", epochs_run=2, epochs=15, best_epoch=1, accuracy=0.9, part="bag-of-words part"
     )
     assert fused["note"] == (
-        "stopped after 2 of 15 epochs; best epoch 2 saved with its bag-of-words part, "
+        "stopped after 2 of 15 epochs; best epoch 2 saved with the bag-of-words part, "
         "90.0 % on the test split"
     )
     path = save_fake(tmp_path / "m", status=status)

@@ -139,7 +139,7 @@ def run_status(
     kept: ``"stopped after 1 of 15 epochs; best epoch 1 saved, 50.0 % on the test split"``,
     or, when the weights of several epochs were ``averaged``, ``"...; epochs 3, 4, 6
     averaged and saved, ..."``; with ``part`` (a fused part kept with them, such as
-    ``"bag-of-words part"``): ``"best epoch 1 saved with its bag-of-words part, ..."``.
+    ``"bag-of-words part"``): ``"best epoch 1 saved with the bag-of-words part, ..."``.
     """
     state = _STATES.get(outcome, "partial")
     if state == "complete":
@@ -148,7 +148,7 @@ def run_status(
     if averaged is not None:
         kept = f"{averaged.text()} and saved"
     if kept and part:
-        kept += f" with its {part}"
+        kept += f" with the {part}"
     if kept and accuracy is not None:
         kept += f", {accuracy * 100:.1f} % on the test split"
     done = f"after {epochs_run} of {epochs} epochs"
