@@ -287,8 +287,8 @@ def test_validation_picks_the_n_gram_order():
     # the choice is what the fused model computes: bigram columns after the words
     assert len(part.idf) == 12 + 64
 
-    # a corpus that words explain as well (the class is a word): ties go to the lower
-    # log loss, and without the choice only the configured order is fitted
+    # with the choice off only the configured order is fitted, and it is kept even on
+    # a corpus that words alone explain (the class is the first word)
     x_words = rng.integers(4, 12, size=(90, 8)).astype(np.int32)
     y_words = (x_words[:, 0] % 2).astype(np.int64)
     fixed = replace(config, wide_order_by_validation=False)
