@@ -51,6 +51,8 @@ WEIGHTS: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 """Candidate weights of the wide part's scores (0 = the deep model alone)."""
 L2_CHOICES: tuple[float, ...] = (1e-4, 1e-5, 1e-6)
 """Candidate L2 penalties of the wide part (chosen with the weight, see :func:`choose_wide`)."""
+ORDER_NAMES = {1: "words", 2: "words and bigrams"}
+"""What each n-gram order reads (progress messages, the kept part's name)."""
 
 
 @dataclass(frozen=True)
@@ -185,9 +187,6 @@ def wide_orders(config: TrainConfig) -> tuple[int, ...]:
     if config.wide_order_by_validation:
         return tuple(range(1, config.wide_ngrams + 1))
     return (config.wide_ngrams,)
-
-
-ORDER_NAMES = {1: "words", 2: "words and bigrams"}
 
 
 @dataclass(frozen=True)
