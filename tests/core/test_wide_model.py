@@ -54,7 +54,10 @@ def test_wide_and_deep_run_saves_loads_and_predicts_the_same(tmp_path, ngrams):
     assert result.train.status == "completed"
     wide = result.provenance["wide"]
     assert wide["ngrams"] == ngrams
-    assert wide["weight"] in WEIGHTS
+    averaged = [member["weight"] for member in wide.get("averaged", [])]
+    assert wide["weight"] == (pytest.approx(np.mean(averaged)) if averaged else wide["weight"])
+    assert set(averaged) <= set(WEIGHTS)
+    assert averaged or wide["weight"] in WEIGHTS
     assert wide["val_loss"] >= 0
     names = {layer.name for layer in result.bundle.model.layers}
     assert {"wide_idf", "wide_scores", "wide_bias"} <= names
@@ -114,7 +117,9 @@ def test_stop_keeps_the_wide_part_and_fits_nothing_after_it(tmp_path, monkeypatc
     assert fits_after_stop == []
     info = result.provenance["wide"]
     assert info["refit"] is False
-    assert info["weight"] in WEIGHTS
+    averaged = [member["weight"] for member in info.get("averaged", [])]
+    assert info["weight"] == (pytest.approx(np.mean(averaged)) if averaged else info["weight"])
+    assert averaged or info["weight"] in WEIGHTS
     # words, then words and bigrams, three penalties each, before the epochs
     fitting = [m for m in messages if m.startswith("fitting the bag-of-n-grams part (")]
     orders = [m.split("(")[1].split(",")[0] for m in fitting]
@@ -153,7 +158,7 @@ def test_stop_while_the_wide_part_is_fitted_ends_the_run_with_nothing_saved(tmp_
 
 
 def test_a_stop_during_the_refit_keeps_the_training_split_fit():
-    from workbench.core.learning.wide import choose_wide, fit_wide
+    from workbench.core.learning.wide import _penalty_shares, choose_wide, fit_wide
 
     config = TrainConfig(maxlen=6, wide_ngrams=1)
     rng = np.random.default_rng(0)
@@ -168,7 +173,10 @@ def test_a_stop_during_the_refit_keeps_the_training_split_fit():
     kept = choose_wide(fits, deep_val, cancel=stop)
     assert kept.info.refit is False
     assert (kept.info.l2, kept.info.weight) == (refitted.info.l2, refitted.info.weight)
-    np.testing.assert_array_equal(kept.weights, fits.fits[1, kept.info.l2][0])
+    assert kept.info.averaged == refitted.info.averaged
+    shares = _penalty_shares(list(kept.info.averaged)) or {kept.info.l2: 1.0}
+    training_fits = sum(share * fits.fits[1, l2][0] for l2, share in shares.items())
+    np.testing.assert_allclose(kept.weights, training_fits, rtol=1e-6)
     np.testing.assert_array_equal(kept.idf, fits.idfs[1])
     assert not np.array_equal(refitted.weights, kept.weights)
 
@@ -180,7 +188,7 @@ def test_the_saved_graph_computes_the_fitted_features(ngrams):
     import keras
 
     from workbench.core.learning.baseline import predict_proba
-    from workbench.core.learning.wide import _fused_model, _idf, _rows
+    from workbench.core.learning.wide import _counts, _fused_model
 
     config = TrainConfig(maxlen=9, wide_ngrams=ngrams, wide_buckets=7)
     vocab = 6
@@ -193,14 +201,14 @@ def test_the_saved_graph_computes_the_fitted_features(ngrams):
         ],
         dtype=np.int32,
     )
-    idf = _idf(x[:3], config, vocab)
+    idf = _counts(x[:3], config, vocab).idf()
     rng = np.random.default_rng(0)
     weights = rng.normal(size=(len(idf), 3)).astype(np.float32)
     bias = np.array([0.1, -0.2, 0.3], dtype=np.float32)
     tokens = keras.Input(shape=(9,), dtype="int32")
     uniform = keras.Model(tokens, keras.ops.ones_like(tokens[:, :3], dtype="float32") / 3)
     fused = _fused_model(uniform, config, idf, weights, bias, 1.0)
-    expected = predict_proba(_rows(x, config, vocab, idf), weights, bias)
+    expected = predict_proba(_counts(x, config, vocab).rows(idf), weights, bias)
     got = np.asarray(fused.predict(x, verbose=0))
     assert np.allclose(got, expected, atol=1e-5)
 
@@ -211,7 +219,7 @@ def test_bigrams_of_word_ids_past_int32_overflow_hash_as_when_fitted():
     import keras
 
     from workbench.core.learning.baseline import predict_proba
-    from workbench.core.learning.wide import _fused_model, _idf, _rows, _term_ids
+    from workbench.core.learning.wide import _counts, _fused_model, term_ids
 
     config = TrainConfig(maxlen=6, wide_ngrams=2, wide_buckets=97)
     vocab = 400_000
@@ -220,15 +228,15 @@ def test_bigrams_of_word_ids_past_int32_overflow_hash_as_when_fitted():
         dtype=np.int32,
     )
     assert 399_999 * 7919 > 2**31  # the case int32 got wrong
-    pairs = _term_ids(x, config, vocab)[1]
+    pairs = term_ids(x, vocab, 97)[1]
     assert ((pairs == -1) | ((pairs >= vocab) & (pairs < vocab + 97))).all()
-    idf = _idf(x, config, vocab)
+    idf = _counts(x, config, vocab).idf()
     weights = np.random.default_rng(1).normal(size=(len(idf), 3)).astype(np.float32)
     bias = np.zeros(3, dtype=np.float32)
     tokens = keras.Input(shape=(6,), dtype="int32")
     uniform = keras.Model(tokens, keras.ops.ones_like(tokens[:, :3], dtype="float32") / 3)
     fused = _fused_model(uniform, config, idf, weights, bias, 1.0)
-    expected = predict_proba(_rows(x, config, vocab, idf), weights, bias)
+    expected = predict_proba(_counts(x, config, vocab).rows(idf), weights, bias)
     assert np.allclose(np.asarray(fused.predict(x, verbose=0)), expected, atol=1e-5)
 
 
@@ -298,3 +306,138 @@ def test_validation_picks_the_n_gram_order():
     part = choose_wide(fits, unsure)
     assert part.info.ngrams == 2
     assert "val_accuracy_by_ngrams" not in part.info.to_dict()
+
+
+def test_term_counts_match_counting_each_document_alone(monkeypatch):
+    """Counted a chunk at a time (chunks of 3 documents here): each document's distinct
+    term ids and counts, its TF-IDF row, the words-only order taken from the bigram
+    counts, and two splits joined, all equal counting every document on its own."""
+    from workbench.core.learning import wide
+    from workbench.core.learning.wide import TermCounts, term_ids
+
+    monkeypatch.setattr(wide, "CHUNK_ROWS", 3)
+    vocab, buckets = 9, 11
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, vocab, size=(8, 12)).astype(np.int32)
+    x[3] = 0  # a document with no term
+    x[5, :6] = 1  # unknown words count for nothing
+
+    def naive(docs, buckets):
+        found = []
+        for doc in docs:
+            terms = np.concatenate([t[0] for t in term_ids(doc[None], vocab, buckets)])
+            found.append(np.unique(terms[terms >= 0], return_counts=True))
+        return found
+
+    counted = TermCounts.count(x, vocab, buckets)
+    for part, words_only in ((counted, naive(x, buckets)), (counted.words(vocab), naive(x, 0))):
+        for row, (ids, counts) in enumerate(words_only):
+            begin, end = part.indptr[row], part.indptr[row + 1]
+            assert part.ids[begin:end].tolist() == ids.tolist()
+            assert part.counts[begin:end].tolist() == counts.tolist()
+    assert counted.words(vocab).columns == vocab
+    assert counted.words(vocab).idf().tolist() == TermCounts.count(x, vocab, 0).idf().tolist()
+
+    df = np.zeros(vocab + buckets)
+    for ids, _ in naive(x, buckets):
+        df[ids] += 1
+    idf = counted.idf()
+    assert np.allclose(idf, 1 + np.log(9 / (1 + df)))
+    rows = counted.rows(idf)
+    for row, (ids, counts) in enumerate(naive(x, buckets)):
+        expected = (1 + np.log(counts)) * idf[ids]
+        expected = expected / max(np.linalg.norm(expected), 1e-12)
+        assert np.allclose(rows.data[rows.indptr[row] : rows.indptr[row + 1]], expected)
+
+    joined = TermCounts.count(x[:5], vocab, buckets) + TermCounts.count(x[5:], vocab, buckets)
+    assert joined.indptr.tolist() == counted.indptr.tolist()
+    assert joined.ids.tolist() == counted.ids.tolist()
+    assert joined.counts.tolist() == counted.counts.tolist()
+
+
+def test_near_best_floor_is_one_standard_error_under_the_best():
+    from workbench.core.learning.wide import near_best_floor
+
+    assert near_best_floor(0.98, 223) == pytest.approx(0.98 - (0.98 * 0.02 / 223) ** 0.5)
+    assert near_best_floor(1.0, 50) == pytest.approx(1.0)  # no spread: exact ties only
+
+
+def _class_word_data(rng):
+    """160 documents of 10 words; the first is the class's own word (2, 3 or 4), except
+    in a quarter of them, where it is another class's: a linear part gets about 80 %."""
+    y = rng.integers(0, 3, size=160).astype(np.int64)
+    x = rng.integers(5, 40, size=(160, 10)).astype(np.int32)
+    x[:, 0] = 2 + np.where(rng.random(160) < 0.25, rng.integers(0, 3, size=160), y)
+    return x, y
+
+
+def test_the_near_best_mixes_are_averaged_into_one_linear_part():
+    """Every (penalty, weight) of the best order within one standard error of the best
+    validation accuracy is averaged; the part's single linear model and mean weight
+    give the same probabilities as the average of those mixes, in numpy and in the
+    saved graph; with the setting off the best mix alone is kept."""
+    import keras
+
+    from workbench.core.learning.wide import (
+        WEIGHTS,
+        _mix,
+        choose_wide,
+        fit_wide,
+        mix_scores,
+        near_best_floor,
+    )
+
+    x, y = _class_word_data(np.random.default_rng(3))
+    data = (x[:100], y[:100], x[100:], y[100:])
+    config = TrainConfig(maxlen=10, wide_ngrams=1, wide_order_by_validation=False)
+    fits = fit_wide(data, config, vocab_size=40, num_classes=3)
+    deep_val = np.full((60, 3), 1 / 3, dtype=np.float32)
+
+    table = [
+        (accuracy, l2, weight)
+        for (_, l2), wide_val in fits.val_log_probs.items()
+        for weight, accuracy, _ in mix_scores(deep_val, wide_val, y[100:])
+    ]
+    floor = near_best_floor(max(row[0] for row in table), 60)
+    expected = sorted((l2, w) for accuracy, l2, w in table if accuracy >= floor)
+    assert 1 < len(expected) < len(table)
+
+    part = choose_wide(fits, deep_val, refit=False)
+    assert sorted(part.info.averaged) == expected
+    assert part.info.weight == pytest.approx(np.mean([w for _, w in expected]))
+    assert part.info.to_dict()["averaged"]
+    mixed = np.mean([w * fits.val_log_probs[1, l2] for l2, w in expected], axis=0)
+    averaged = _mix(deep_val, mixed, 1.0)
+    assert np.allclose(part.mix(deep_val, x[100:]), averaged, atol=1e-5)
+    assert part.info.val_accuracy == float(np.mean(averaged.argmax(1) == y[100:]))
+
+    tokens = keras.Input(shape=(10,), dtype="int32")
+    uniform = keras.Model(tokens, keras.ops.ones_like(tokens[:, :3], dtype="float32") / 3)
+    graph = np.asarray(part.fused_model(uniform).predict(x[100:], verbose=0))
+    assert np.allclose(graph, averaged, atol=1e-5)
+
+    single = replace(fits, configs={1: replace(config, wide_average_near_best=False)})
+    best = choose_wide(single, deep_val, refit=False)
+    assert best.info.averaged == ()
+    assert best.info.weight in WEIGHTS
+    np.testing.assert_array_equal(best.weights, fits.fits[1, best.info.l2][0])
+
+
+def test_each_averaged_penalty_is_refitted_on_training_and_validation(monkeypatch):
+    from workbench.core.learning import wide
+
+    x, y = _class_word_data(np.random.default_rng(3))
+    config = TrainConfig(maxlen=10, wide_ngrams=1, wide_order_by_validation=False)
+    fits = wide.fit_wide((x[:100], y[:100], x[100:], y[100:]), config, vocab_size=40, num_classes=3)
+    refits = []
+    real_fit = wide.fit_softmax
+
+    def counting_fit(rows, labels, num_classes, **kwargs):
+        refits.append((len(labels), kwargs["l2"]))
+        return real_fit(rows, labels, num_classes, **kwargs)
+
+    monkeypatch.setattr(wide, "fit_softmax", counting_fit)
+    part = wide.choose_wide(fits, np.full((60, 3), 1 / 3, dtype=np.float32))
+    assert part.info.refit is True
+    kept = {l2 for l2, w in part.info.averaged if w > 0} or {part.info.l2}
+    assert sorted(refits) == sorted((160, l2) for l2 in kept)

@@ -8,9 +8,11 @@ words and bigrams). It does not depend on the recurrent ("deep") model, so the p
 fits it before the epochs. Once the deep model is final (trained, or stopped),
 :func:`choose_wide` chooses the order, the penalty and the weight (:data:`WEIGHTS`)
 together on the validation split, by the fused model's accuracy with ties going to the
-lower log loss (:func:`choose_weight`), and fits the linear model again on training +
-validation with that order and penalty (as the baseline is; skipped after a Stop, which
-then has only the choice left). The resulting :class:`WidePart` mixes its scores into
+lower log loss (:func:`choose_weight`); with ``wide_average_near_best`` it averages the
+mixes of that order within one standard error of the best instead of keeping one. It
+then fits the linear model again on training + validation with that order and those
+penalties (as the baseline is; skipped after a Stop, which then has only the choice
+left). The resulting :class:`WidePart` mixes its scores into
 the deep model's probabilities (numpy) or builds one Keras model whose class scores are
 the deep model's log-probabilities plus ``weight`` times the linear model's
 log-probabilities. The test split is never looked at.
@@ -27,8 +29,9 @@ functions.
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -61,12 +64,13 @@ class WideInfo:
 
     ngrams: int  # the order kept (chosen on validation when several were fitted)
     buckets: int
-    l2: float
-    weight: float
+    l2: float  # the best mix's penalty
+    weight: float  # the mixing weight (the mean weight when mixes were averaged)
     val_accuracy: float | None
     val_loss: float | None
     refit: bool = True  # fitted again on training + validation (not after a Stop)
     orders: dict[int, float] | None = None  # order -> its best mix's validation accuracy
+    averaged: tuple[tuple[float, float], ...] = ()  # (penalty, weight) of the mixes averaged
 
     def part_name(self) -> str:
         """``"bag-of-words part"`` or ``"bag-of-n-grams part (words and bigrams)"``."""
@@ -86,6 +90,8 @@ class WideInfo:
         }
         if self.orders:
             data["val_accuracy_by_ngrams"] = {str(n): a for n, a in self.orders.items()}
+        if self.averaged:
+            data["averaged"] = [{"l2": l2, "weight": w} for l2, w in self.averaged]
         return data
 
 
@@ -102,49 +108,78 @@ def term_ids(x: np.ndarray, vocab_size: int, buckets: int) -> tuple[np.ndarray, 
     return words, pairs
 
 
-def _term_ids(x: np.ndarray, config: TrainConfig, vocab_size: int) -> tuple[np.ndarray, ...]:
-    """:func:`term_ids` with the n-gram settings of ``config``."""
-    return term_ids(x, vocab_size, config.wide_buckets if config.wide_ngrams >= 2 else 0)
-
-
 CHUNK_ROWS = 1024
 """Documents turned into term ids at a time (bounds the int64 copies of big corpora)."""
 
 
-def _row_terms(x: np.ndarray, config: TrainConfig, vocab_size: int) -> Iterator[np.ndarray]:
-    """Each document's term ids (words and bigrams, -1 dropped), a chunk at a time."""
-    for start in range(0, len(x), CHUNK_ROWS):
-        ids = np.concatenate(_term_ids(x[start : start + CHUNK_ROWS], config, vocab_size), axis=1)
-        for terms in ids:
-            yield terms[terms >= 0]
+@dataclass(frozen=True)
+class TermCounts:
+    """Each document's distinct term ids (ascending) and how often each occurs, as CSR
+    rows: what the idf and the TF-IDF rows of every n-gram order are computed from."""
+
+    indptr: np.ndarray  # [documents + 1]
+    ids: np.ndarray  # int64 column ids
+    counts: np.ndarray  # int64 occurrences
+    columns: int  # words, then the hashed bigrams when counted
+
+    @classmethod
+    def count(cls, x: np.ndarray, vocab_size: int, buckets: int) -> TermCounts:
+        """The terms of token ids ``x [n, L]``: words, and with ``buckets`` > 0 bigrams."""
+        columns = vocab_size + max(buckets, 0)
+        indptr = np.zeros(len(x) + 1, dtype=np.int64)
+        ids: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        for start in range(0, len(x), CHUNK_ROWS):
+            terms = np.concatenate(term_ids(x[start : start + CHUNK_ROWS], vocab_size, buckets), 1)
+            rows = np.arange(len(terms), dtype=np.int64)[:, None] * columns
+            keys, key_counts = np.unique((terms + rows)[terms >= 0], return_counts=True)
+            row_of = keys // columns
+            indptr[start + 1 : start + len(terms) + 1] = np.bincount(row_of, minlength=len(terms))
+            ids.append(keys - row_of * columns)
+            counts.append(key_counts)
+        np.cumsum(indptr, out=indptr)
+        return cls(indptr, _joined(ids, np.int64), _joined(counts, np.int64), columns)
+
+    def words(self, vocab_size: int) -> TermCounts:
+        """The same documents' word terms only (bigram columns dropped)."""
+        keep = self.ids < vocab_size
+        per_row = np.bincount(self._row_of()[keep], minlength=len(self.indptr) - 1)
+        indptr = np.concatenate([[0], np.cumsum(per_row)]).astype(np.int64)
+        return TermCounts(indptr, self.ids[keep], self.counts[keep], vocab_size)
+
+    def idf(self) -> np.ndarray:
+        """``1 + log((1 + n) / (1 + df))`` per column, over these documents."""
+        df = np.bincount(self.ids, minlength=self.columns).astype(np.float64)
+        n = len(self.indptr) - 1
+        return (1.0 + np.log((1.0 + n) / (1.0 + df))).astype(np.float32)
+
+    def rows(self, idf: np.ndarray) -> SparseRows:
+        """Sublinear TF-IDF rows (``(1 + log c) * idf``), each scaled to unit L2 norm."""
+        row_of = self._row_of()
+        weights = (1.0 + np.log(self.counts)) * idf[self.ids]
+        norms = np.sqrt(np.bincount(row_of, weights * weights, minlength=len(self.indptr) - 1))
+        weights /= np.maximum(norms, 1e-12)[row_of]
+        shape = (len(self.indptr) - 1, len(idf))
+        return SparseRows(self.indptr, self.ids, weights.astype(np.float32), shape)
+
+    def __add__(self, other: TermCounts) -> TermCounts:
+        """These documents followed by ``other``'s (the same columns)."""
+        indptr = np.concatenate([self.indptr, other.indptr[1:] + self.indptr[-1]])
+        ids = np.concatenate([self.ids, other.ids])
+        return TermCounts(indptr, ids, np.concatenate([self.counts, other.counts]), self.columns)
+
+    def _row_of(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.indptr) - 1, dtype=np.int64), np.diff(self.indptr))
 
 
-def _rows(x: np.ndarray, config: TrainConfig, vocab_size: int, idf: np.ndarray) -> SparseRows:
-    indptr = np.zeros(len(x) + 1, dtype=np.int64)
-    columns: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    for row, terms in enumerate(_row_terms(x, config, vocab_size)):
-        unique, counts = np.unique(terms, return_counts=True)
-        weights = (1.0 + np.log(counts)) * idf[unique]  # sublinear term frequency
-        weights /= max(float(np.sqrt(np.dot(weights, weights))), 1e-12)
-        columns.append(unique)
-        values.append(weights.astype(np.float32))
-        indptr[row + 1] = indptr[row] + len(unique)
-    return SparseRows(
-        indptr,
-        np.concatenate(columns) if columns else np.zeros(0, np.int64),
-        np.concatenate(values) if values else np.zeros(0, np.float32),
-        (len(x), len(idf)),
-    )
+def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
 
 
-def _idf(x: np.ndarray, config: TrainConfig, vocab_size: int) -> np.ndarray:
-    columns = vocab_size + (config.wide_buckets if config.wide_ngrams >= 2 else 0)
-    df = np.zeros(columns, dtype=np.float64)
-    for terms in _row_terms(x, config, vocab_size):
-        df[np.unique(terms)] += 1
-    n = len(x)
-    return (1.0 + np.log((1.0 + n) / (1.0 + df))).astype(np.float32)
+def _counts(x: np.ndarray, config: TrainConfig, vocab_size: int) -> TermCounts:
+    """:meth:`TermCounts.count` with the n-gram settings of ``config``."""
+    buckets = config.wide_buckets if config.wide_ngrams >= 2 else 0
+    return TermCounts.count(x, vocab_size, buckets)
 
 
 def _log_probs(rows: SparseRows, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -159,6 +194,18 @@ def _mix(deep: np.ndarray, wide_logits: np.ndarray, weight: float) -> np.ndarray
     return probs / probs.sum(axis=1, keepdims=True)
 
 
+def mix_scores(
+    deep: np.ndarray, wide_log_probs: np.ndarray, y: np.ndarray
+) -> list[tuple[float, float, float]]:
+    """``(weight, accuracy, log loss)`` on ``y`` of the mix at every weight of
+    :data:`WEIGHTS`."""
+    scored = []
+    for weight in WEIGHTS:
+        probs = _mix(deep, wide_log_probs, weight)
+        scored.append((weight, float(np.mean(probs.argmax(1) == y)), mean_log_loss(probs, y)))
+    return scored
+
+
 def choose_weight(
     deep: np.ndarray, wide_log_probs: np.ndarray, y: np.ndarray
 ) -> tuple[float, float, float]:
@@ -170,13 +217,13 @@ def choose_weight(
     deep model overrule it too often (20 Newsgroups, validation: log loss picked 1.0,
     accuracy 6.0, which the test split agreed with).
     """
-    scored = []
-    for weight in WEIGHTS:
-        probs = _mix(deep, wide_log_probs, weight)
-        accuracy = float(np.mean(probs.argmax(1) == y))
-        scored.append((-accuracy, mean_log_loss(probs, y), weight))
-    accuracy, loss, weight = min(scored)
-    return weight, -accuracy, loss
+    return max(mix_scores(deep, wide_log_probs, y), key=lambda row: (row[1], -row[2]))
+
+
+def near_best_floor(accuracy: float, documents: int) -> float:
+    """The lowest validation accuracy still within one standard error,
+    ``sqrt(a (1 - a) / n)``, of the best one ``accuracy`` on ``documents`` documents."""
+    return accuracy - math.sqrt(accuracy * (1.0 - accuracy) / max(documents, 1)) - 1e-12
 
 
 def wide_orders(config: TrainConfig) -> tuple[int, ...]:
@@ -201,6 +248,7 @@ class WideFits:
     vocab_size: int
     num_classes: int
     idfs: dict[int, np.ndarray]  # order -> the idf of the training split
+    counts: dict[int, tuple[TermCounts, TermCounts]]  # order -> training, validation terms
     fits: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]]  # (order, L2) -> fit
     val_log_probs: dict[tuple[int, float], np.ndarray]  # (order, L2) -> [val docs, classes]
 
@@ -225,11 +273,16 @@ def fit_wide(
     configs = {n: replace(config, wide_ngrams=n) for n in orders}
     idfs, fits, val_log_probs = {}, {}, {}
     total, started = len(orders) * len(penalties), time.perf_counter()
+    # the terms are counted once, for the highest order; the words order keeps its words
+    highest = configs[max(orders)]
+    counted = (_counts(x_train, highest, vocab_size), _counts(x_val, highest, vocab_size))
+    words = (counted[0].words(vocab_size), counted[1].words(vocab_size))
+    counts = {n: counted if n == highest.wide_ngrams else words for n in orders}
     for order in orders:
         check_cancelled(cancel)
-        idfs[order] = _idf(x_train, configs[order], vocab_size)
-        rows_train = _rows(x_train, configs[order], vocab_size, idfs[order])
-        rows_val = _rows(x_val, configs[order], vocab_size, idfs[order]) if has_val else None
+        idfs[order] = counts[order][0].idf()
+        rows_train = counts[order][0].rows(idfs[order])
+        rows_val = counts[order][1].rows(idfs[order]) if has_val else None
         for l2 in penalties:
             check_cancelled(cancel)
             if progress is not None:
@@ -237,7 +290,7 @@ def fit_wide(
             fits[order, l2] = fit_softmax(rows_train, y_train, num_classes, l2=l2, cancel=cancel)
             if rows_val is not None:
                 val_log_probs[order, l2] = _log_probs(rows_val, *fits[order, l2])
-    return WideFits(data, configs, vocab_size, num_classes, idfs, fits, val_log_probs)
+    return WideFits(data, configs, vocab_size, num_classes, idfs, counts, fits, val_log_probs)
 
 
 def _fit_message(done: int, total: int, order: int, elapsed: float) -> str:
@@ -260,7 +313,7 @@ class WidePart:
 
     def mix(self, deep: np.ndarray, x: np.ndarray) -> np.ndarray:
         """The fused model's probabilities for token ids ``x``, given the deep model's."""
-        rows = _rows(x, self.config, self.vocab_size, self.idf)
+        rows = _counts(x, self.config, self.vocab_size).rows(self.idf)
         return _mix(deep, _log_probs(rows, self.weights, self.bias), self.info.weight)
 
     def fused_model(self, deep_model: Any) -> Any:
@@ -279,13 +332,16 @@ def choose_wide(
 ) -> WidePart:
     """The n-gram order, penalty and weight whose mix with ``deep_val`` (the deep
     model's validation probabilities) is most accurate on validation (ties: lower log
-    loss); with ``refit`` the wide part is then fitted again on training + validation
-    with that order and penalty (as the baseline is). Without a validation split:
-    weight 1, no refit.
+    loss). With ``wide_average_near_best`` every mix of that order within one standard
+    error of the best accuracy (:func:`near_best_floor`) is averaged instead: their
+    weighted log-probabilities, which is one linear model (the penalties' weights
+    averaged) under the mean weight. With ``refit`` each penalty kept is fitted again
+    on training + validation (as the baseline is). Without a validation split: weight
+    1, no refit.
 
-    A cancel during the refit keeps the training-split fit (``info.refit`` says which).
+    A cancel during the refits keeps the training-split fits (``info.refit`` says which).
     """
-    x_train, y_train, x_val, y_val = fits.data
+    _, y_train, _, y_val = fits.data
     vocab_size = fits.vocab_size
     if not fits.val_log_probs:
         order, l2 = next(iter(fits.fits))
@@ -293,37 +349,64 @@ def choose_wide(
         weights, bias = fits.fits[order, l2]
         info = WideInfo(order, config.wide_buckets, l2, 1.0, None, None, False)
         return WidePart(config, vocab_size, fits.idfs[order], weights, bias, info)
-    scored = []  # (accuracy, -log loss) of the best mix per order and penalty
+    table = []  # ((accuracy, -log loss), order, penalty, weight) of every mix
     for (order, l2), wide_val in fits.val_log_probs.items():
-        weight, accuracy, loss = choose_weight(deep_val, wide_val, y_val)
-        scored.append(((accuracy, -loss), order, l2, weight))
-    (val_accuracy, minus_loss), order, l2, chosen = max(scored, key=lambda item: item[0])
-    orders = {n: max(score[0][0] for score in scored if score[1] == n) for n in fits.idfs}
+        for weight, accuracy, loss in mix_scores(deep_val, wide_val, y_val):
+            table.append(((accuracy, -loss), order, l2, weight))
+    (best_accuracy, _), order, best_l2, best_weight = max(table, key=lambda row: row[0])
+    orders = {n: max(row[0][0] for row in table if row[1] == n) for n in fits.idfs}
     config = fits.configs[order]
-    idf = fits.idfs[order]
-    weights, bias = fits.fits[order, l2]
-    refitted = False
+    members = [(best_l2, best_weight)]
+    if config.wide_average_near_best:
+        floor = near_best_floor(best_accuracy, len(y_val))
+        members = [(l2, w) for (a, _), n, l2, w in table if n == order and a >= floor]
+    mixed = np.mean([w * fits.val_log_probs[order, l2] for l2, w in members], axis=0)
+    probs = _mix(deep_val, mixed, 1.0)
+    val_accuracy, val_loss = float(np.mean(probs.argmax(1) == y_val)), mean_log_loss(probs, y_val)
+    shares = _penalty_shares(members) or {best_l2: 1.0}
+    penalty_fits = {l2: fits.fits[order, l2] for l2 in shares}
+    idf, refitted = fits.idfs[order], False
     if refit:
-        x_all = np.concatenate([x_train, x_val])
+        counts_all = fits.counts[order][0] + fits.counts[order][1]
         y_all = np.concatenate([y_train, y_val])
         try:
-            idf_all = _idf(x_all, config, vocab_size)
-            rows_all = _rows(x_all, config, vocab_size, idf_all)
-            weights, bias = fit_softmax(rows_all, y_all, fits.num_classes, l2=l2, cancel=cancel)
+            idf_all = counts_all.idf()
+            rows_all = counts_all.rows(idf_all)
+            penalty_fits = {
+                l2: fit_softmax(rows_all, y_all, fits.num_classes, l2=l2, cancel=cancel)
+                for l2 in shares
+            }
             idf, refitted = idf_all, True
         except Cancelled:
             pass
+    weights = sum(share * penalty_fits[l2][0] for l2, share in shares.items())
+    bias = sum(share * penalty_fits[l2][1] for l2, share in shares.items())
     info = WideInfo(
         order,
         config.wide_buckets,
-        l2,
-        chosen,
+        best_l2,
+        float(np.mean([w for _, w in members])),
         val_accuracy,
-        -minus_loss,
+        val_loss,
         refitted,
         orders if len(orders) > 1 else None,
+        tuple(members) if len(members) > 1 else (),
     )
-    return WidePart(config, vocab_size, idf, weights, bias, info)
+    return WidePart(config, vocab_size, idf, np.asarray(weights), np.asarray(bias), info)
+
+
+def _penalty_shares(members: list[tuple[float, float]]) -> dict[float, float]:
+    """Each penalty's share of the averaged linear model: the mean of ``weight *
+    log p(penalty)`` over ``members`` is ``mean weight * log p`` of the model whose
+    weights and bias are the penalties' own, mixed in these shares (log-softmax differs
+    from the scores by a per-document constant, which the final softmax cancels).
+    Empty when every weight is 0 (the deep model alone)."""
+    total = sum(w for _, w in members)
+    shares: dict[float, float] = {}
+    for l2, w in members:
+        if w > 0:
+            shares[l2] = shares.get(l2, 0.0) + w / total
+    return shares
 
 
 def bigram_ids(ops: Any, left: Any, right: Any, buckets: int, vocab_size: int) -> Any:

@@ -178,6 +178,13 @@ class TrainConfig:
         "and keep the one whose mix is most accurate on the validation split.",
         group="model",
     )
+    wide_average_near_best: bool = setting(
+        True,
+        label="Average the near-best mixes",
+        help="Average every penalty and weight of the linear part whose mix is within one "
+        "standard error of the best validation accuracy, instead of keeping the best alone.",
+        group="model",
+    )
     wide_buckets: int = setting(
         262_144,
         label="Bigram hash buckets",
