@@ -261,8 +261,8 @@ def test_summary_describes_the_model(tmp_path):
     info.config = {**CONFIG, "maxlen": 1500, "rnn_maxlen": 400}
     info.provenance = {"vectors": {"source": None, "dim": 32}, "wide": {"ngrams": 2, "weight": 1}}
     assert info.summary() == (
-        "BiLSTM 64, max-pool, reads 400 of maxlen 1500, + word/bigram linear part, "
-        "random 32d embedding"
+        "BiLSTM 64, max-pool, reads 400 of maxlen 1500, "
+        "+ bag-of-n-grams part (words and bigrams), random 32d embedding"
     )
 
 

@@ -402,8 +402,10 @@ def test_bbc_with_bundled_glove(shared_data, tmp_path):
     assert result.evaluation is not None
     assert result.evaluation.accuracy > 0.4  # chance is about 0.23
     info = read_bundle_info(result.bundle_path)
-    grams = {1: "word", 2: "word/bigram"}[info.provenance["wide"]["ngrams"]]  # validation's pick
-    assert info.summary() == f"LSTM 16, max-pool, maxlen 120, + {grams} linear part, GloVe 50d"
+    part = {1: "bag-of-words part", 2: "bag-of-n-grams part (words and bigrams)"}[
+        info.provenance["wide"]["ngrams"]  # validation's pick
+    ]
+    assert info.summary() == f"LSTM 16, max-pool, maxlen 120, + {part}, GloVe 50d"
     assert info.provenance["corpus"]["sizes"]["test"] == pytest.approx(445, abs=5)
     again = evaluate_bundle(result.bundle_path, corpus.subset(range(0, len(corpus), 10)))
     assert again.accuracy > 0.4

@@ -96,8 +96,9 @@ class BundleInfo:
 
     def summary(self) -> str:
         """One line describing the model, e.g. ``"BiLSTM 64, max-pool, maxlen 400, GloVe 50d"``
-        (``"..., reads 400 of maxlen 1500, + word/bigram linear part, ..."`` for wide and deep)."""
+        (``"..., reads 400 of maxlen 1500, + bag-of-words part, ..."`` for wide and deep)."""
         from workbench.core.learning.architectures.registry import describe_model
+        from workbench.core.learning.wide import wide_part_name
 
         cfg = self.config
         vectors = self.provenance.get("vectors")
@@ -111,8 +112,8 @@ class BundleInfo:
             parts.append(f"maxlen {maxlen}")
         wide = self.provenance.get("wide")
         if isinstance(wide, dict) and "weight" in wide:  # the n-gram part was fused in
-            grams = "word/bigram" if wide.get("ngrams", 1) >= 2 else "word"
-            parts.append(f"+ {grams} linear part")
+            ngrams = wide.get("ngrams", 1)
+            parts.append(f"+ {wide_part_name(ngrams if isinstance(ngrams, int) else 1)}")
         parts.append(_vectors_summary(vectors, cfg))
         return ", ".join(parts)
 

@@ -58,6 +58,14 @@ ORDER_NAMES = {1: "words", 2: "words and bigrams"}
 """What each n-gram order reads (progress messages, the kept part's name)."""
 
 
+def wide_part_name(ngrams: int) -> str:
+    """What the run's note and the bundle's summary call the part of order ``ngrams``:
+    ``"bag-of-words part"`` or ``"bag-of-n-grams part (words and bigrams)"``."""
+    if ngrams < 2:
+        return "bag-of-words part"
+    return f"bag-of-n-grams part ({ORDER_NAMES.get(ngrams, f'order {ngrams}')})"
+
+
 @dataclass(frozen=True)
 class WideInfo:
     """How the wide part was fitted and mixed in (stored in the run's provenance)."""
@@ -73,10 +81,8 @@ class WideInfo:
     averaged: tuple[tuple[float, float], ...] = ()  # (penalty, weight) of the mixes averaged
 
     def part_name(self) -> str:
-        """``"bag-of-words part"`` or ``"bag-of-n-grams part (words and bigrams)"``."""
-        if self.ngrams < 2:
-            return "bag-of-words part"
-        return f"bag-of-n-grams part ({ORDER_NAMES[self.ngrams]})"
+        """The kept part's name (:func:`wide_part_name`)."""
+        return wide_part_name(self.ngrams)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
