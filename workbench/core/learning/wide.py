@@ -254,7 +254,6 @@ class WideFits:
     vocab_size: int
     num_classes: int
     idfs: dict[int, np.ndarray]  # order -> the idf of the training split
-    counts: dict[int, tuple[TermCounts, TermCounts]]  # order -> training, validation terms
     fits: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]]  # (order, L2) -> fit
     val_log_probs: dict[tuple[int, float], np.ndarray]  # (order, L2) -> [val docs, classes]
 
@@ -296,7 +295,7 @@ def fit_wide(
             fits[order, l2] = fit_softmax(rows_train, y_train, num_classes, l2=l2, cancel=cancel)
             if rows_val is not None:
                 val_log_probs[order, l2] = _log_probs(rows_val, *fits[order, l2])
-    return WideFits(data, configs, vocab_size, num_classes, idfs, counts, fits, val_log_probs)
+    return WideFits(data, configs, vocab_size, num_classes, idfs, fits, val_log_probs)
 
 
 def _fit_message(done: int, total: int, order: int, elapsed: float) -> str:
@@ -347,7 +346,7 @@ def choose_wide(
 
     A cancel during the refits keeps the training-split fits (``info.refit`` says which).
     """
-    _, y_train, _, y_val = fits.data
+    x_train, y_train, x_val, y_val = fits.data
     vocab_size = fits.vocab_size
     if not fits.val_log_probs:
         order, l2 = next(iter(fits.fits))
@@ -373,7 +372,9 @@ def choose_wide(
     penalty_fits = {l2: fits.fits[order, l2] for l2 in shares}
     idf, refitted = fits.idfs[order], False
     if refit:
-        counts_all = fits.counts[order][0] + fits.counts[order][1]
+        # counted again rather than kept from before the epochs: the counts of a big
+        # corpus would otherwise stay in memory for the whole training
+        counts_all = _counts(np.concatenate([x_train, x_val]), config, vocab_size)
         y_all = np.concatenate([y_train, y_val])
         try:
             idf_all = counts_all.idf()
