@@ -264,6 +264,12 @@ def test_summary_describes_the_model(tmp_path):
         "BiLSTM 64, max-pool, reads 400 of maxlen 1500, "
         "+ bag-of-n-grams part (words and bigrams), random 32d embedding"
     )
+    info.provenance["wide"] = {"ngrams": 2, "weight": 1, "ngrams_kept": [2, 1]}
+    assert "+ bag-of-n-grams part (words and bigrams, averaged with words alone), " in (
+        info.summary()
+    )
+    info.provenance["wide"] = {"ngrams": 2, "weight": 1, "ngrams_kept": "bad"}  # hand-edited
+    assert "+ bag-of-n-grams part (words and bigrams), " in info.summary()
 
 
 def test_read_bundle_info_does_not_import_tensorflow(tmp_path):

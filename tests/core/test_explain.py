@@ -318,3 +318,36 @@ def test_occlusion_past_the_recurrent_part_scores_the_ngram_part_alone_exactly(t
     expected[positions] = log_odds(full, index)[0] - log_odds(full, index)[1:]
     assert np.allclose(probabilities, full[0], atol=1e-5)
     assert np.allclose(weights, expected, atol=2e-4)
+
+
+def test_both_explanations_of_a_fused_model_with_a_words_alone_part():
+    """A fused model whose bag-of-n-grams part averages a words-and-bigrams model with a
+    words-alone one: integrated gradients are complete over the whole model and give
+    its probabilities, and occlusion's weights equal those of running the saved model on
+    every variant."""
+    from tests.core.test_wide_model import _two_order_part
+    from workbench.core import TrainConfig, build_model
+    from workbench.core.bundles.predict import runner_for
+    from workbench.core.explain import engines
+
+    part, _, x, _ = _two_order_part(refit=True)
+    assert len(part.models) == 2
+    config = TrainConfig(maxlen=10, units=4, embedding_dim=8, rnn_maxlen=6, seed=3)
+    model = part.fused_model(build_model(config, vocab_size=40, num_classes=3))
+    ids = x[7].copy()
+    ids[2] = ids[5]  # a repeated word: its count matters to both linear models
+    weights, probabilities, f_text, f_base = engines.integrated_gradients(model, ids, 1, 128)
+    expected = runner_for(model, len(ids))(ids[None])[0]
+    assert np.allclose(probabilities, expected, atol=1e-5)
+    gap = float(weights.sum()) - (f_text - f_base)
+    assert abs(gap) <= 0.02 * max(1.0, abs(f_text - f_base))
+
+    occluded, probabilities = engines.occlusion(model, ids, 1)
+    positions = np.flatnonzero(ids)
+    batch = np.repeat(ids[None, :], len(positions) + 1, axis=0)
+    batch[np.arange(1, len(positions) + 1), positions] = 0
+    full = runner_for(model, len(ids))(batch)
+    expected = np.zeros(len(ids))
+    expected[positions] = log_odds(full, 1)[0] - log_odds(full, 1)[1:]
+    assert np.allclose(probabilities, full[0], atol=1e-5)
+    assert np.allclose(occluded, expected, atol=2e-4)

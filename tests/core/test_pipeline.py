@@ -402,9 +402,12 @@ def test_bbc_with_bundled_glove(shared_data, tmp_path):
     assert result.evaluation is not None
     assert result.evaluation.accuracy > 0.4  # chance is about 0.23
     info = read_bundle_info(result.bundle_path)
-    part = {1: "bag-of-words part", 2: "bag-of-n-grams part (words and bigrams)"}[
-        info.provenance["wide"]["ngrams"]  # validation's pick
-    ]
+    wide = info.provenance["wide"]
+    part = {  # validation's pick: one order, or both averaged
+        (1,): "bag-of-words part",
+        (2,): "bag-of-n-grams part (words and bigrams)",
+        (2, 1): "bag-of-n-grams part (words and bigrams, averaged with words alone)",
+    }[tuple(wide.get("ngrams_kept", [wide["ngrams"]]))]
     assert info.summary() == f"LSTM 16, max-pool, maxlen 120, + {part}, GloVe 50d"
     assert info.provenance["corpus"]["sizes"]["test"] == pytest.approx(445, abs=5)
     again = evaluate_bundle(result.bundle_path, corpus.subset(range(0, len(corpus), 10)))

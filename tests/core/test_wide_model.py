@@ -19,7 +19,7 @@ from workbench.core import (
     load_bundle,
     run_training,
 )
-from workbench.core.learning.wide import WEIGHTS
+from workbench.core.learning.wide import WEIGHTS, WideFits
 
 
 def test_wide_fields_are_checked():
@@ -173,11 +173,12 @@ def test_a_stop_during_the_refit_keeps_the_training_split_fit():
     assert kept.info.refit is False
     assert (kept.info.l2, kept.info.weight) == (refitted.info.l2, refitted.info.weight)
     assert kept.info.averaged == refitted.info.averaged
-    shares = _penalty_shares(list(kept.info.averaged)) or {kept.info.l2: 1.0}
+    members = [(l2, w) for _, l2, w in kept.info.averaged]
+    shares = _penalty_shares(members) or {kept.info.l2: 1.0}
     training_fits = sum(share * fits.fits[1, l2][0] for l2, share in shares.items())
-    np.testing.assert_allclose(kept.weights, training_fits, rtol=1e-6)
+    np.testing.assert_allclose(kept.models[0].weights, training_fits, rtol=1e-6)
     np.testing.assert_array_equal(kept.idf, fits.idfs[1])
-    assert not np.array_equal(refitted.weights, kept.weights)
+    assert not np.array_equal(refitted.models[0].weights, kept.models[0].weights)
 
 
 @pytest.mark.parametrize("ngrams", [1, 2])
@@ -187,7 +188,7 @@ def test_the_saved_graph_computes_the_fitted_features(ngrams):
     import keras
 
     from workbench.core.learning.baseline import predict_proba
-    from workbench.core.learning.wide import _counts, _fused_model
+    from workbench.core.learning.wide import LinearScores, _counts, _fused_model
 
     config = TrainConfig(maxlen=9, wide_ngrams=ngrams, wide_buckets=7)
     vocab = 6
@@ -206,7 +207,7 @@ def test_the_saved_graph_computes_the_fitted_features(ngrams):
     bias = np.array([0.1, -0.2, 0.3], dtype=np.float32)
     tokens = keras.Input(shape=(9,), dtype="int32")
     uniform = keras.Model(tokens, keras.ops.ones_like(tokens[:, :3], dtype="float32") / 3)
-    fused = _fused_model(uniform, config, idf, weights, bias, 1.0)
+    fused = _fused_model(uniform, config, idf, (LinearScores(ngrams, weights, bias, 1.0),))
     expected = predict_proba(_counts(x, config, vocab).rows(idf), weights, bias)
     got = np.asarray(fused.predict(x, verbose=0))
     assert np.allclose(got, expected, atol=1e-5)
@@ -218,7 +219,7 @@ def test_bigrams_of_word_ids_past_int32_overflow_hash_as_when_fitted():
     import keras
 
     from workbench.core.learning.baseline import predict_proba
-    from workbench.core.learning.wide import _counts, _fused_model, term_ids
+    from workbench.core.learning.wide import LinearScores, _counts, _fused_model, term_ids
 
     config = TrainConfig(maxlen=6, wide_ngrams=2, wide_buckets=97)
     vocab = 400_000
@@ -234,14 +235,33 @@ def test_bigrams_of_word_ids_past_int32_overflow_hash_as_when_fitted():
     bias = np.zeros(3, dtype=np.float32)
     tokens = keras.Input(shape=(6,), dtype="int32")
     uniform = keras.Model(tokens, keras.ops.ones_like(tokens[:, :3], dtype="float32") / 3)
-    fused = _fused_model(uniform, config, idf, weights, bias, 1.0)
+    fused = _fused_model(uniform, config, idf, (LinearScores(2, weights, bias, 1.0),))
     expected = predict_proba(_counts(x, config, vocab).rows(idf), weights, bias)
     assert np.allclose(np.asarray(fused.predict(x, verbose=0)), expected, atol=1e-5)
 
 
+def _given_fits(wide_val: np.ndarray, y_val: np.ndarray) -> WideFits:
+    """Fits of one order and penalty whose validation log-probabilities are ``wide_val``,
+    with the best mix kept alone (no averaging)."""
+    config = TrainConfig(wide_ngrams=1, wide_average_near_best=False)
+    empty = np.zeros((0, 4), dtype=np.int32)
+    data = (empty, np.zeros(0, np.int64), np.zeros((len(y_val), 4), np.int32), y_val)
+    classes = wide_val.shape[1]
+    fit = (np.zeros((5, classes), np.float32), np.zeros(classes, np.float32))
+    return WideFits(
+        data,
+        {1: config},
+        5,
+        classes,
+        {1: np.ones(5, np.float32)},
+        {(1, 1e-5): fit},
+        {(1, 1e-5): wide_val},
+    )
+
+
 def test_the_mixing_weight_is_chosen_by_accuracy_then_log_loss():
     from workbench.core.learning.evaluation import mean_log_loss
-    from workbench.core.learning.wide import WEIGHTS, _mix, choose_weight
+    from workbench.core.learning.wide import _mix, choose_wide
 
     y = np.array([0, 0, 1, 1, 0])
     # the deep model gets documents 2 and 3 wrong, confidently; the linear part is right
@@ -252,16 +272,17 @@ def test_the_mixing_weight_is_chosen_by_accuracy_then_log_loss():
     wide = np.log(np.array([[0.6, 0.4], [0.6, 0.4], [0.4, 0.6], [0.4, 0.6], [0.01, 0.99]]))
     losses = {w: mean_log_loss(_mix(deep, wide, w), y) for w in WEIGHTS}
     assert min(losses, key=losses.get) < 5.4
-    weight, accuracy, loss = choose_weight(deep, wide, y)
-    assert accuracy == 0.8  # 4 of 5; any weight under 5.4 gets 3 right at most
-    assert weight >= 5.4
-    assert loss == min(losses[w] for w in WEIGHTS if w >= 5.4)  # ties: the lower loss
+    info = choose_wide(_given_fits(wide, y), deep, refit=False).info
+    assert info.val_accuracy == 0.8  # 4 of 5; any weight under 5.4 gets 3 right at most
+    assert info.weight >= 5.4
+    assert info.val_loss == pytest.approx(min(losses[w] for w in WEIGHTS if w >= 5.4))
     # every weight equally accurate: the log loss decides (here: the deep model alone)
     deep = np.array([[0.99, 0.01], [0.99, 0.01], [0.01, 0.99], [0.01, 0.99]])
     unsure = np.log(np.full((4, 2), 0.5)) + np.array([[0.0, 0.1]])
-    weight, accuracy, _ = choose_weight(deep, unsure, y[:4])
-    assert accuracy == 1.0
-    assert weight == 0.0
+    part = choose_wide(_given_fits(unsure, y[:4]), deep, refit=False)
+    assert part.info.val_accuracy == 1.0
+    assert part.info.weight == 0.0
+    assert [m.weight for m in part.models] == [0.0]
 
 
 def _order_data(rng, n):
@@ -398,14 +419,15 @@ def test_the_near_best_mixes_are_averaged_into_one_linear_part():
         for weight, accuracy, _ in mix_scores(deep_val, wide_val, y[100:])
     ]
     floor = near_best_floor(max(row[0] for row in table), 60)
-    expected = sorted((l2, w) for accuracy, l2, w in table if accuracy >= floor)
+    expected = sorted((1, l2, w) for accuracy, l2, w in table if accuracy >= floor)
     assert 1 < len(expected) < len(table)
 
     part = choose_wide(fits, deep_val, refit=False)
     assert sorted(part.info.averaged) == expected
-    assert part.info.weight == pytest.approx(np.mean([w for _, w in expected]))
+    assert part.info.weight == pytest.approx(np.mean([w for _, _, w in expected]))
     assert part.info.to_dict()["averaged"]
-    mixed = np.mean([w * fits.val_log_probs[1, l2] for l2, w in expected], axis=0)
+    assert len(part.models) == 1  # one order: one linear model
+    mixed = np.mean([w * fits.val_log_probs[1, l2] for _, l2, w in expected], axis=0)
     averaged = _mix(deep_val, mixed, 1.0)
     assert np.allclose(part.mix(deep_val, x[100:]), averaged, atol=1e-5)
     assert part.info.val_accuracy == float(np.mean(averaged.argmax(1) == y[100:]))
@@ -419,7 +441,8 @@ def test_the_near_best_mixes_are_averaged_into_one_linear_part():
     best = choose_wide(single, deep_val, refit=False)
     assert best.info.averaged == ()
     assert best.info.weight in WEIGHTS
-    np.testing.assert_array_equal(best.weights, fits.fits[1, best.info.l2][0])
+    assert best.models[0].weight == best.info.weight
+    np.testing.assert_array_equal(best.models[0].weights, fits.fits[1, best.info.l2][0])
 
 
 def test_each_averaged_penalty_is_refitted_on_training_and_validation(monkeypatch):
@@ -438,5 +461,66 @@ def test_each_averaged_penalty_is_refitted_on_training_and_validation(monkeypatc
     monkeypatch.setattr(wide, "fit_softmax", counting_fit)
     part = wide.choose_wide(fits, np.full((60, 3), 1 / 3, dtype=np.float32))
     assert part.info.refit is True
-    kept = {l2 for l2, w in part.info.averaged if w > 0} or {part.info.l2}
+    kept = {l2 for _, l2, w in part.info.averaged if w > 0} or {part.info.l2}
     assert sorted(refits) == sorted((160, l2) for l2 in kept)
+
+
+def _two_order_part(refit: bool):
+    """A wide part fitted on class-word documents (seed 3) where mixes of both orders
+    come within one standard error of the best: ``(part, fits, x, y)``."""
+    from workbench.core.learning.wide import choose_wide, fit_wide
+
+    x, y = _class_word_data(np.random.default_rng(3))
+    config = TrainConfig(maxlen=10, wide_ngrams=2, wide_buckets=64)
+    fits = fit_wide((x[:100], y[:100], x[100:], y[100:]), config, vocab_size=40, num_classes=3)
+    part = choose_wide(fits, np.full((60, 3), 1 / 3, dtype=np.float32), refit=refit)
+    return part, fits, x, y
+
+
+def test_near_best_mixes_of_both_orders_are_averaged_into_two_linear_parts():
+    """Mixes of words and of words and bigrams within one standard error are averaged:
+    one linear model per order, weighted by its share of the weights; numpy and the
+    saved graph give the average of the mixes, before and after the refit."""
+    import keras
+
+    from workbench.core.learning.wide import _mix, mix_scores, near_best_floor
+
+    part, fits, x, y = _two_order_part(refit=False)
+    deep_val = np.full((60, 3), 1 / 3, dtype=np.float32)
+    table = [
+        (accuracy, order, l2, weight)
+        for (order, l2), wide_val in fits.val_log_probs.items()
+        for weight, accuracy, _ in mix_scores(deep_val, wide_val, y[100:])
+    ]
+    floor = near_best_floor(max(row[0] for row in table), 60)
+    expected = sorted((n, l2, w) for accuracy, n, l2, w in table if accuracy >= floor)
+    assert {n for n, _, _ in expected} == {1, 2}
+    assert sorted(part.info.averaged) == expected
+    assert part.info.kept == (2, 1)
+    assert [m.ngrams for m in part.models] == [2, 1]
+    assert part.models[1].weights.shape == (40, 3)  # the words alone
+    share = {n: sum(w for m, _, w in expected if m == n) / len(expected) for n in (1, 2)}
+    assert [m.weight for m in part.models] == pytest.approx([share[2], share[1]])
+    assert part.info.weight == pytest.approx(share[1] + share[2])
+    assert part.info.part_name() == (
+        "bag-of-n-grams part (words and bigrams, averaged with words alone)"
+    )
+    assert part.info.to_dict()["ngrams_kept"] == [2, 1]
+    mixed = np.mean([w * fits.val_log_probs[n, l2] for n, l2, w in expected], axis=0)
+    averaged = _mix(deep_val, mixed, 1.0)
+    assert np.allclose(part.mix(deep_val, x[100:]), averaged, atol=1e-5)
+    assert part.info.val_accuracy == float(np.mean(averaged.argmax(1) == y[100:]))
+
+    tokens = keras.Input(shape=(10,), dtype="int32")
+    uniform = keras.Model(tokens, keras.ops.ones_like(tokens[:, :3], dtype="float32") / 3)
+    graph = np.asarray(part.fused_model(uniform).predict(x[100:], verbose=0))
+    assert np.allclose(graph, averaged, atol=1e-5)
+
+    refitted, _, _, _ = _two_order_part(refit=True)
+    assert refitted.info.refit is True
+    assert [m.weight for m in refitted.models] == [m.weight for m in part.models]
+    deep = np.full((160, 3), 1 / 3, dtype=np.float32)
+    fused = refitted.fused_model(uniform)
+    assert np.allclose(fused.predict(x, verbose=0), refitted.mix(deep, x), atol=1e-5)
+    names = {layer.name for layer in fused.layers}
+    assert {"wide_words_scores", "wide_words_bias", "wide_words_weight"} <= names

@@ -112,8 +112,10 @@ class BundleInfo:
             parts.append(f"maxlen {maxlen}")
         wide = self.provenance.get("wide")
         if isinstance(wide, dict) and "weight" in wide:  # the n-gram part was fused in
-            ngrams = wide.get("ngrams", 1)
-            parts.append(f"+ {wide_part_name(ngrams if isinstance(ngrams, int) else 1)}")
+            kept = wide.get("ngrams_kept")
+            kept = kept if isinstance(kept, list) and kept else [wide.get("ngrams", 1)]
+            orders = [n if isinstance(n, int) else 1 for n in kept]
+            parts.append(f"+ {wide_part_name(*orders)}")
         parts.append(_vectors_summary(vectors, cfg))
         return ", ".join(parts)
 

@@ -31,6 +31,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.learning.wide import (
     WIDE_AND_DEEP_NAME,
     WIDE_WEIGHT_LAYER,
+    WORDS_ALONE_PREFIX,
     bigram_ids,
     term_ids,
 )
@@ -207,7 +208,8 @@ def _occlusion_runner_for(model: Any, maxlen: int) -> _OcclusionRunner:
 
 class _WideTerms:
     """The bag-of-n-grams part of a fused wide-and-deep model (learning/wide.py), read
-    back from its layers: per-term IDF and class scores, bias, mixing weight."""
+    back from its layers: per-term IDF, then per linear model its class scores, bias
+    and mixing weight (a second model, when there is one, reads the words alone)."""
 
     def __init__(self, model: Any, vocab_size: int) -> None:
         by_name = {layer.name: layer for layer in model.layers}
@@ -220,15 +222,23 @@ class _WideTerms:
         self.scores = by_name["wide_scores"].get_weights()[0]
         self.bias = by_name["wide_bias"].get_weights()[0][0]
         self.weight = float(by_name[WIDE_WEIGHT_LAYER].get_weights()[0][0, 0])
+        self.words_alone: tuple[np.ndarray, np.ndarray, float] | None = None
+        if f"{WORDS_ALONE_PREFIX}_weight" in by_name:
+            self.words_alone = (
+                by_name[f"{WORDS_ALONE_PREFIX}_scores"].get_weights()[0],
+                by_name[f"{WORDS_ALONE_PREFIX}_bias"].get_weights()[0][0],
+                float(by_name[f"{WORDS_ALONE_PREFIX}_weight"].get_weights()[0][0, 0]),
+            )
         self.vocab_size = int(vocab_size)
         self.buckets = len(self.idf) - self.vocab_size
         if self.buckets < 0:
             raise WorkbenchError("the bag-of-n-grams part does not match the vocabulary")
 
-    def features(self, ids: Any) -> tuple[Any, Any, Any, Any]:
+    def features(self, ids: Any) -> tuple[Any, ...]:
         """Per-position normalised feature values and term ids: words ``[L]`` and
-        bigrams ``[L - 1]`` (value 0 where a position has no term). A term seen ``c``
-        times gives each occurrence ``1/c`` of its weight ``(1 + log c) * idf``."""
+        bigrams ``[L - 1]`` (value 0 where a position has no term), then the words'
+        values normalised over the words alone (what a words-alone model reads). A term
+        seen ``c`` times gives each occurrence ``1/c`` of its weight ``(1 + log c) * idf``."""
         import keras
         import tensorflow as tf
 
@@ -241,31 +251,51 @@ class _WideTerms:
             term *= tf.cast(ok, tf.float32)
             return term / counts, tf.reduce_sum(term * term / counts)
 
-        word_values, squares = occurrences(ids, ids >= 2)
+        word_values, word_squares = occurrences(ids, ids >= 2)
         left, right = ids[:-1], ids[1:]
         pairs = tf.zeros_like(left)
         pair_values = tf.zeros(tf.shape(left), tf.float32)
+        squares = word_squares
         if self.buckets:
             pairs = bigram_ids(keras.ops, left, right, self.buckets, self.vocab_size)
             pair_values, pair_squares = occurrences(pairs, tf.logical_and(left >= 2, right >= 2))
             squares += pair_squares
         norm = tf.sqrt(tf.maximum(squares, 1e-12))
-        return word_values / norm, ids, pair_values / norm, pairs
+        alone = word_values / tf.sqrt(tf.maximum(word_squares, 1e-12))
+        return word_values / norm, ids, pair_values / norm, pairs, alone
 
     def leave_one_out(self, ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
         """The weighted log-softmax of the linear scores ``[1 + len(positions), classes]``
-        of ``ids``, then of ``ids`` with each of ``positions`` set to padding, in numpy.
-
-        Leaving one token out changes at most three terms (its word and the two bigrams
-        it is part of), so each variant updates the text's sums instead of recounting."""
+        of ``ids``, then of ``ids`` with each of ``positions`` set to padding, in numpy
+        (summed over the linear models)."""
         found = term_ids(np.asarray(ids).reshape(1, -1), self.vocab_size, self.buckets)
         words = found[0][0]
         pairs = found[1][0] if len(found) > 1 else np.full(max(len(words) - 1, 0), -1)
+        out = self.weight * self._left_out(words, pairs, positions, self.scores, self.bias)
+        if self.words_alone is not None:
+            table, bias, weight = self.words_alone
+            none = np.full_like(pairs, -1)
+            out += weight * self._left_out(words, none, positions, table, bias)
+        return out
+
+    def _left_out(
+        self,
+        words: np.ndarray,
+        pairs: np.ndarray,
+        positions: np.ndarray,
+        scores: np.ndarray,
+        bias: np.ndarray,
+    ) -> np.ndarray:
+        """The log-softmax of one linear model's scores for the terms ``words`` and
+        ``pairs`` (-1 = none), then with each of ``positions`` left out.
+
+        Leaving one token out changes at most three terms (its word and the two bigrams
+        it is part of), so each variant updates the text's sums instead of recounting."""
         terms = np.concatenate([words[words >= 0], pairs[pairs >= 0]])
         unique, counts = np.unique(terms, return_counts=True)
         seen = dict(zip(unique.tolist(), counts.tolist(), strict=True))
         idf = self.idf.astype(np.float64)
-        table = self.scores.astype(np.float64)
+        table = scores.astype(np.float64)
         values = (1.0 + np.log(counts)) * idf[unique]
         total = values @ table[unique]  # [classes]
         squares = float(values @ values)
@@ -287,21 +317,27 @@ class _WideTerms:
                 sums += (after - before) * table[term]
                 norm2 += after * after - before * before
             out[row] = sums / math.sqrt(max(norm2, 1e-12))
-        out += self.bias
+        out += bias
         out -= out.max(axis=1, keepdims=True)
         out -= np.log(np.exp(out).sum(axis=1, keepdims=True))
-        return self.weight * out
+        return out
 
-    def log_scores(self, words: Any, word_ids: Any, pairs: Any, pair_ids: Any) -> Any:
-        """The weighted log-softmax of the linear scores for rows of feature values
-        ``words [S, L]`` and ``pairs [S, L - 1]``."""
+    def log_scores(self, words: Any, word_ids: Any, pairs: Any, pair_ids: Any, alone: Any) -> Any:
+        """The weighted log-softmax of the linear scores, summed over the linear models,
+        for rows of feature values ``words [S, L]``, ``pairs [S, L - 1]`` and the words'
+        values normalised alone ``alone [S, L]``."""
         import tensorflow as tf
 
         table = tf.constant(self.scores)
         scores = words @ tf.gather(table, word_ids) + tf.constant(self.bias)[None]
         if self.buckets:
             scores += pairs @ tf.gather(table, pair_ids)
-        return self.weight * tf.nn.log_softmax(scores, axis=-1)
+        out = self.weight * tf.nn.log_softmax(scores, axis=-1)
+        if self.words_alone is not None:
+            table, bias, weight = self.words_alone
+            scores = alone @ tf.gather(tf.constant(table), word_ids) + tf.constant(bias)[None]
+            out += weight * tf.nn.log_softmax(scores, axis=-1)
+        return out
 
 
 class _GradientEngine:
@@ -351,15 +387,17 @@ class _GradientEngine:
         rows = tf.tile(ids[None], [tf.shape(all_alphas)[0], 1])
         watched = [path]
         if self._wide is not None:
-            words, word_ids, pairs, pair_ids = self._wide.features(ids)
-            watched += [all_alphas[:, None] * words[None], all_alphas[:, None] * pairs[None]]
+            words, word_ids, pairs, pair_ids, alone = self._wide.features(ids)
+            watched += [all_alphas[:, None] * v[None] for v in (words, pairs, alone)]
         with tf.GradientTape() as tape:
             tape.watch(watched)
             self._injected.value = path
             probabilities = tf.cast(self._clone(rows, training=False), tf.float32)
             if self._wide is not None:
                 scores = tf.math.log(tf.maximum(probabilities, 1e-7))
-                scores += self._wide.log_scores(watched[1], word_ids, watched[2], pair_ids)
+                scores += self._wide.log_scores(
+                    watched[1], word_ids, watched[2], pair_ids, watched[3]
+                )
                 probabilities = tf.nn.softmax(scores, axis=-1)
             p = probabilities
             mine = p[:, class_index]
@@ -367,12 +405,14 @@ class _GradientEngine:
             others = tf.reduce_sum(p * mask[None], axis=1)
             f = tf.math.log(tf.maximum(mine, EPS)) - tf.math.log(tf.maximum(others, EPS))
             total = tf.reduce_sum(f[:-2])
-        # without bigrams (wide_ngrams=1) the pair values feed nothing: zero gradients
+        # without bigrams (wide_ngrams=1) the pair values feed nothing, nor without a
+        # words-alone model the words' values normalised alone: zero gradients
         grads = tape.gradient(total, watched, unconnected_gradients="zero")
         mean_grad = tf.reduce_mean(grads[0][:-2], axis=0)  # [L, D]
         weights = tf.reduce_sum((text - base) * mean_grad, axis=-1)
         if self._wide is not None:
             weights += words * tf.reduce_mean(grads[1][:-2], axis=0)
+            weights += alone * tf.reduce_mean(grads[3][:-2], axis=0)
             half = 0.5 * pairs * tf.reduce_mean(grads[2][:-2], axis=0)  # [L - 1]
             weights += tf.pad(half, [[0, 1]]) + tf.pad(half, [[1, 0]])
         return weights, f[-2], f[-1], probabilities[-2]

@@ -8,14 +8,15 @@ words and bigrams). It does not depend on the recurrent ("deep") model, so the p
 fits it before the epochs. Once the deep model is final (trained, or stopped),
 :func:`choose_wide` chooses the order, the penalty and the weight (:data:`WEIGHTS`)
 together on the validation split, by the fused model's accuracy with ties going to the
-lower log loss (:func:`choose_weight`); with ``wide_average_near_best`` it averages the
-mixes of that order within one standard error of the best instead of keeping one. It
-then fits the linear model again on training + validation with that order and those
-penalties (as the baseline is; skipped after a Stop, which then has only the choice
-left). The resulting :class:`WidePart` mixes its scores into
-the deep model's probabilities (numpy) or builds one Keras model whose class scores are
-the deep model's log-probabilities plus ``weight`` times the linear model's
-log-probabilities. The test split is never looked at.
+lower log loss; with ``wide_average_near_best`` it averages every mix (of either order)
+within one standard error of the best instead of keeping one. The mixes of one order
+average into one linear model, so at most two are kept (:class:`LinearScores`: words
+and bigrams, and words alone). It then fits them again on training + validation with
+those penalties (as the baseline is; skipped after a Stop, which then has only the
+choice left). The resulting :class:`WidePart` mixes their scores into the deep model's
+probabilities (numpy) or builds one Keras model whose class scores are the deep
+model's log-probabilities plus each linear model's weight times its log-probabilities.
+The test split is never looked at.
 
 Features, the same in numpy (fitting) and in the Keras graph (predicting): a term (word
 or hashed bigram) seen ``c`` times in the document weighs ``(1 + log c) * idf`` with
@@ -58,19 +59,23 @@ ORDER_NAMES = {1: "words", 2: "words and bigrams"}
 """What each n-gram order reads (progress messages, the kept part's name)."""
 
 
-def wide_part_name(ngrams: int) -> str:
-    """What the run's note and the bundle's summary call the part of order ``ngrams``:
-    ``"bag-of-words part"`` or ``"bag-of-n-grams part (words and bigrams)"``."""
-    if ngrams < 2:
+def wide_part_name(ngrams: int, *more: int) -> str:
+    """What the run's note and the bundle's summary call a part of order ``ngrams``
+    (with ``more``, the orders of the linear models averaged with it):
+    ``"bag-of-words part"``, ``"bag-of-n-grams part (words and bigrams)"`` or
+    ``"bag-of-n-grams part (words and bigrams, averaged with words alone)"``."""
+    if ngrams < 2 and not more:
         return "bag-of-words part"
-    return f"bag-of-n-grams part ({ORDER_NAMES.get(ngrams, f'order {ngrams}')})"
+    names = [ORDER_NAMES.get(n, f"order {n}") for n in (ngrams, *more)]
+    alone = "".join(f", averaged with {name} alone" for name in names[1:])
+    return f"bag-of-n-grams part ({names[0]}{alone})"
 
 
 @dataclass(frozen=True)
 class WideInfo:
     """How the wide part was fitted and mixed in (stored in the run's provenance)."""
 
-    ngrams: int  # the order kept (chosen on validation when several were fitted)
+    ngrams: int  # the highest order kept (chosen on validation when several were fitted)
     buckets: int
     l2: float  # the best mix's penalty
     weight: float  # the mixing weight (the mean weight when mixes were averaged)
@@ -78,11 +83,12 @@ class WideInfo:
     val_loss: float | None
     refit: bool = True  # fitted again on training + validation (not after a Stop)
     orders: dict[int, float] | None = None  # order -> its best mix's validation accuracy
-    averaged: tuple[tuple[float, float], ...] = ()  # (penalty, weight) of the mixes averaged
+    averaged: tuple[tuple[int, float, float], ...] = ()  # (order, penalty, weight) averaged
+    kept: tuple[int, ...] = ()  # the orders of the linear models kept, when more than one
 
     def part_name(self) -> str:
         """The kept part's name (:func:`wide_part_name`)."""
-        return wide_part_name(self.ngrams)
+        return wide_part_name(*(self.kept or (self.ngrams,)))
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -97,7 +103,9 @@ class WideInfo:
         if self.orders:
             data["val_accuracy_by_ngrams"] = {str(n): a for n, a in self.orders.items()}
         if self.averaged:
-            data["averaged"] = [{"l2": l2, "weight": w} for l2, w in self.averaged]
+            data["averaged"] = [{"ngrams": n, "l2": l2, "weight": w} for n, l2, w in self.averaged]
+        if self.kept:
+            data["ngrams_kept"] = list(self.kept)
         return data
 
 
@@ -212,20 +220,6 @@ def mix_scores(
     return scored
 
 
-def choose_weight(
-    deep: np.ndarray, wide_log_probs: np.ndarray, y: np.ndarray
-) -> tuple[float, float, float]:
-    """The weight of :data:`WEIGHTS` whose mix is most accurate on ``y``, ties going to
-    the lower log loss; returns ``(weight, accuracy, log loss)``.
-
-    Accuracy, not log loss, decides: a linear model fitted with a weak penalty is less
-    confident than it is right, and the log loss then picks a weight that lets the
-    deep model overrule it too often (20 Newsgroups, validation: log loss picked 1.0,
-    accuracy 6.0, which the test split agreed with).
-    """
-    return max(mix_scores(deep, wide_log_probs, y), key=lambda row: (row[1], -row[2]))
-
-
 def near_best_floor(accuracy: float, documents: int) -> float:
     """The lowest validation accuracy still within one standard error,
     ``sqrt(a (1 - a) / n)``, of the best one ``accuracy`` on ``documents`` documents."""
@@ -305,27 +299,46 @@ def _fit_message(done: int, total: int, order: int, elapsed: float) -> str:
 
 
 @dataclass(frozen=True)
-class WidePart:
-    """A fitted wide part and its mixing weight: mixes it into a deep model's
-    probabilities (numpy) or builds the fused Keras model."""
+class LinearScores:
+    """One linear model of the wide part: what it reads (``ngrams``: 1 words, 2 words and
+    hashed bigrams), its class scores per column and bias, and its mixing weight."""
 
-    config: TrainConfig  # with the kept order as ``wide_ngrams``
+    ngrams: int
+    weights: np.ndarray  # [columns of its order, classes]
+    bias: np.ndarray  # [classes]
+    weight: float
+
+
+@dataclass(frozen=True)
+class WidePart:
+    """A fitted wide part, one or two linear models with their mixing weights (the
+    highest order first): mixes them into a deep model's probabilities (numpy) or
+    builds the fused Keras model."""
+
+    config: TrainConfig  # with the highest order kept as ``wide_ngrams``
     vocab_size: int
-    idf: np.ndarray
-    weights: np.ndarray
-    bias: np.ndarray
+    idf: np.ndarray  # of that order's columns (the words' come first, the same in both)
+    models: tuple[LinearScores, ...]
     info: WideInfo
+
+    def log_scores(self, x: np.ndarray) -> np.ndarray:
+        """``sum of weight * log p`` of the linear models for token ids ``x``."""
+        counted = _counts(x, self.config, self.vocab_size)
+        total = np.zeros((len(x), len(self.models[0].bias)))
+        for model in self.models:
+            top = model.ngrams == self.config.wide_ngrams
+            counts = counted if top else counted.words(self.vocab_size)
+            rows = counts.rows(self.idf[: counts.columns])
+            total += model.weight * _log_probs(rows, model.weights, model.bias)
+        return total
 
     def mix(self, deep: np.ndarray, x: np.ndarray) -> np.ndarray:
         """The fused model's probabilities for token ids ``x``, given the deep model's."""
-        rows = _counts(x, self.config, self.vocab_size).rows(self.idf)
-        return _mix(deep, _log_probs(rows, self.weights, self.bias), self.info.weight)
+        return _mix(deep, self.log_scores(x), 1.0)
 
     def fused_model(self, deep_model: Any) -> Any:
-        """One Keras model: the deep model's scores plus the weighted wide part's."""
-        return _fused_model(
-            deep_model, self.config, self.idf, self.weights, self.bias, self.info.weight
-        )
+        """One Keras model: the deep model's scores plus the weighted linear models'."""
+        return _fused_model(deep_model, self.config, self.idf, self.models)
 
 
 def choose_wide(
@@ -336,11 +349,17 @@ def choose_wide(
     cancel: CancelToken | None = None,
 ) -> WidePart:
     """The n-gram order, penalty and weight whose mix with ``deep_val`` (the deep
-    model's validation probabilities) is most accurate on validation (ties: lower log
-    loss). With ``wide_average_near_best`` every mix of that order within one standard
-    error of the best accuracy (:func:`near_best_floor`) is averaged instead: their
-    weighted log-probabilities, which is one linear model (the penalties' weights
-    averaged) under the mean weight. With ``refit`` each penalty kept is fitted again
+    model's validation probabilities) is most accurate on validation, ties going to the
+    lower log loss. Accuracy, not log loss, decides: a linear model fitted with a weak
+    penalty is less confident than it is right, and the log loss then picks a weight
+    that lets the deep model overrule it too often (20 Newsgroups, validation: log loss
+    picked 1.0, accuracy 6.0, which the test split agreed with).
+
+    With ``wide_average_near_best`` every mix within one standard error of the best
+    accuracy (:func:`near_best_floor`), of either order, is averaged instead: the mean
+    of their weighted log-probabilities. The mixes of one order are one linear model
+    (:func:`_penalty_shares`) whose weight is their share of the sum of weights, so at
+    most one model per order is kept. With ``refit`` each penalty kept is fitted again
     on training + validation (as the baseline is). Without a validation split: weight
     1, no refit.
 
@@ -353,61 +372,71 @@ def choose_wide(
         config = fits.configs[order]
         weights, bias = fits.fits[order, l2]
         info = WideInfo(order, config.wide_buckets, l2, 1.0, None, None, False)
-        return WidePart(config, vocab_size, fits.idfs[order], weights, bias, info)
+        model = LinearScores(order, weights, bias, 1.0)
+        return WidePart(config, vocab_size, fits.idfs[order], (model,), info)
     table = []  # ((accuracy, -log loss), order, penalty, weight) of every mix
     for (order, l2), wide_val in fits.val_log_probs.items():
         for weight, accuracy, loss in mix_scores(deep_val, wide_val, y_val):
             table.append(((accuracy, -loss), order, l2, weight))
-    (best_accuracy, _), order, best_l2, best_weight = max(table, key=lambda row: row[0])
+    (best_accuracy, _), best_order, best_l2, best_weight = max(table, key=lambda row: row[0])
     orders = {n: max(row[0][0] for row in table if row[1] == n) for n in fits.idfs}
-    config = fits.configs[order]
-    members = [(best_l2, best_weight)]
-    if config.wide_average_near_best:
+    members = [(best_order, best_l2, best_weight)]
+    if fits.configs[best_order].wide_average_near_best:
         floor = near_best_floor(best_accuracy, len(y_val))
-        members = [(l2, w) for (a, _), n, l2, w in table if n == order and a >= floor]
-    mixed = np.mean([w * fits.val_log_probs[order, l2] for l2, w in members], axis=0)
+        members = [(n, l2, w) for (a, _), n, l2, w in table if a >= floor]
+    mixed = np.mean([w * fits.val_log_probs[n, l2] for n, l2, w in members], axis=0)
     probs = _mix(deep_val, mixed, 1.0)
     val_accuracy, val_loss = float(np.mean(probs.argmax(1) == y_val)), mean_log_loss(probs, y_val)
-    shares = _penalty_shares(members) or {best_l2: 1.0}
-    penalty_fits = {l2: fits.fits[order, l2] for l2 in shares}
-    idf, refitted = fits.idfs[order], False
+    # order -> (its share of the mean weight, penalty -> share of its linear model)
+    kept: dict[int, tuple[float, dict[float, float]]] = {}
+    for n in sorted({n for n, _, w in members if w > 0}, reverse=True):
+        own = [(l2, w) for m, l2, w in members if m == n]
+        kept[n] = (sum(w for _, w in own) / len(members), _penalty_shares(own))
+    kept = kept or {best_order: (0.0, {best_l2: 1.0})}  # every weight 0: the deep model alone
+    config = fits.configs[max(kept)]
+    penalty_fits = {(n, l2): fits.fits[n, l2] for n, (_, shares) in kept.items() for l2 in shares}
+    idf, refitted = fits.idfs[config.wide_ngrams], False
     if refit:
         # counted again rather than kept from before the epochs: the counts of a big
         # corpus would otherwise stay in memory for the whole training
-        counts_all = _counts(np.concatenate([x_train, x_val]), config, vocab_size)
+        counted = _counts(np.concatenate([x_train, x_val]), config, vocab_size)
         y_all = np.concatenate([y_train, y_val])
         try:
-            idf_all = counts_all.idf()
-            rows_all = counts_all.rows(idf_all)
-            penalty_fits = {
-                l2: fit_softmax(rows_all, y_all, fits.num_classes, l2=l2, cancel=cancel)
-                for l2 in shares
-            }
-            idf, refitted = idf_all, True
+            idf_all = counted.idf()
+            refits = {}
+            for n, l2 in penalty_fits:
+                counts = counted if n == config.wide_ngrams else counted.words(vocab_size)
+                rows = counts.rows(idf_all[: counts.columns])
+                refits[n, l2] = fit_softmax(rows, y_all, fits.num_classes, l2=l2, cancel=cancel)
+            penalty_fits, idf, refitted = refits, idf_all, True
         except Cancelled:
             pass
-    weights = sum(share * penalty_fits[l2][0] for l2, share in shares.items())
-    bias = sum(share * penalty_fits[l2][1] for l2, share in shares.items())
+    models = []
+    for n, (weight, shares) in kept.items():
+        weights = sum(share * penalty_fits[n, l2][0] for l2, share in shares.items())
+        bias = sum(share * penalty_fits[n, l2][1] for l2, share in shares.items())
+        models.append(LinearScores(n, np.asarray(weights), np.asarray(bias), weight))
     info = WideInfo(
-        order,
+        config.wide_ngrams,
         config.wide_buckets,
         best_l2,
-        float(np.mean([w for _, w in members])),
+        float(np.mean([w for _, _, w in members])),
         val_accuracy,
         val_loss,
         refitted,
         orders if len(orders) > 1 else None,
         tuple(members) if len(members) > 1 else (),
+        tuple(kept) if len(kept) > 1 else (),
     )
-    return WidePart(config, vocab_size, idf, np.asarray(weights), np.asarray(bias), info)
+    return WidePart(config, vocab_size, idf, tuple(models), info)
 
 
 def _penalty_shares(members: list[tuple[float, float]]) -> dict[float, float]:
-    """Each penalty's share of the averaged linear model: the mean of ``weight *
-    log p(penalty)`` over ``members`` is ``mean weight * log p`` of the model whose
+    """Each penalty's share of one order's averaged linear model: the sum of ``weight *
+    log p(penalty)`` over ``members`` is ``sum of weights * log p`` of the model whose
     weights and bias are the penalties' own, mixed in these shares (log-softmax differs
     from the scores by a per-document constant, which the final softmax cancels).
-    Empty when every weight is 0 (the deep model alone)."""
+    Empty when every weight is 0."""
     total = sum(w for _, w in members)
     shares: dict[float, float] = {}
     for l2, w in members:
@@ -440,15 +469,17 @@ def _sorted_counts(ops: Any, ids: Any) -> tuple[Any, Any]:
     return terms, counts
 
 
+WORDS_ALONE_PREFIX = "wide_words"
+"""Prefix of the layers of the words-alone linear model averaged with a words-and-bigrams
+one (``wide_words_scores``, ``wide_words_bias``, ``wide_words_weight``)."""
+
+
 def _fused_model(
-    deep_model: Any,
-    config: TrainConfig,
-    idf: np.ndarray,
-    weights: np.ndarray,
-    bias: np.ndarray,
-    weight: float,
+    deep_model: Any, config: TrainConfig, idf: np.ndarray, models: tuple[LinearScores, ...]
 ) -> Any:
-    """``softmax(log p_deep + weight * log_softmax(wide scores))`` as one Keras model."""
+    """``softmax(log p_deep + sum of weight * log_softmax(linear scores))`` as one Keras
+    model. The first linear model reads ``config.wide_ngrams``; a second one reads the
+    words alone, normalised over them alone, from the same sorted counts."""
     import keras
     from keras import layers, ops
 
@@ -456,39 +487,48 @@ def _fused_model(
     deep = deep_model(tokens)
     columns = len(idf)
     vocab_size = columns - (config.wide_buckets if config.wide_ngrams >= 2 else 0)
-    term_weight = layers.Embedding(columns, 1, trainable=False, name="wide_idf")
-    term_scores = layers.Embedding(columns, weights.shape[1], trainable=False, name="wide_scores")
+    term_weight = layers.Embedding(columns, 1, name="wide_idf")
     parts = [ops.where(ops.greater_equal(tokens, 2), tokens, -1)]
     if config.wide_ngrams >= 2 and config.maxlen >= 2:
         left, right = tokens[:, :-1], tokens[:, 1:]
         pairs = bigram_ids(ops, left, right, config.wide_buckets, vocab_size)
         both = ops.logical_and(ops.greater_equal(left, 2), ops.greater_equal(right, 2))
         parts.append(ops.where(both, pairs, -1))
-    total = None
-    squares = None
+    counted = []  # (terms, each occurrence's share of its term's value, squared norm)
     for ids in parts:
         terms, counts = _sorted_counts(ops, ids)  # [n, steps] each; -1 = no term
         valid = ops.cast(ops.greater_equal(terms, 0), "float32")
         terms = ops.maximum(terms, 0)
         sublinear = ops.squeeze(term_weight(terms), -1) * (1.0 + ops.log(counts)) * valid
         # every occurrence carries 1/count of its term's weight: the sum is the term's
-        w = sublinear / counts
-        s = ops.sum(term_scores(terms) * ops.expand_dims(w, -1), axis=1)  # [n, classes]
-        q = ops.sum(sublinear * sublinear / counts, axis=1, keepdims=True)
-        total = s if total is None else total + s
-        squares = q if squares is None else squares + q
-    constant = ops.zeros_like(tokens[:, :1])  # [n, 1]: looks up the one bias row
-    wide_bias = layers.Embedding(1, weights.shape[1], trainable=False, name="wide_bias")
-    wide = total / ops.sqrt(ops.maximum(squares, 1e-12)) + ops.squeeze(wide_bias(constant), 1)
-    wide = wide - ops.logsumexp(wide, axis=1, keepdims=True)
-    # the mixing weight as a layer's weight, so explanations can read it back
-    mix = layers.Embedding(1, 1, trainable=False, name=WIDE_WEIGHT_LAYER)
-    scores = ops.log(ops.maximum(deep, 1e-7)) + ops.squeeze(mix(constant), 1) * wide
+        squares = ops.sum(sublinear * sublinear / counts, axis=1, keepdims=True)
+        counted.append((terms, sublinear / counts, squares))
+    constant = ops.zeros_like(tokens[:, :1])  # [n, 1]: looks up a one-row table
+    scores = ops.log(ops.maximum(deep, 1e-7))
+    named = []  # (layer, its value)
+    for model in models:
+        prefix = "wide" if model is models[0] else WORDS_ALONE_PREFIX
+        reads = counted if model is models[0] else counted[:1]
+        classes = model.weights.shape[1]
+        table = layers.Embedding(len(model.weights), classes, name=f"{prefix}_scores")
+        bias = layers.Embedding(1, classes, name=f"{prefix}_bias")
+        # the mixing weight as a layer's weight, so explanations can read it back
+        weight_name = WIDE_WEIGHT_LAYER if model is models[0] else f"{prefix}_weight"
+        mix = layers.Embedding(1, 1, name=weight_name)
+        total = sum(ops.sum(table(t) * ops.expand_dims(w, -1), axis=1) for t, w, _ in reads)
+        squares = sum(q for _, _, q in reads)
+        wide = total / ops.sqrt(ops.maximum(squares, 1e-12)) + ops.squeeze(bias(constant), 1)
+        wide = wide - ops.logsumexp(wide, axis=1, keepdims=True)
+        scores = scores + ops.squeeze(mix(constant), 1) * wide
+        named += [
+            (table, model.weights.astype(np.float32)),
+            (bias, model.bias.reshape(1, -1).astype(np.float32)),
+            (mix, np.full((1, 1), model.weight, dtype=np.float32)),
+        ]
     outputs = layers.Activation("softmax", name="classes")(scores)
-    model = keras.Model(tokens, outputs, name=WIDE_AND_DEEP_NAME)
-    mix.set_weights([np.full((1, 1), weight, dtype=np.float32)])
-    term_weight.set_weights([idf.reshape(-1, 1)])
-    term_scores.set_weights([weights.astype(np.float32)])
-    wide_bias.set_weights([bias.reshape(1, -1).astype(np.float32)])
-    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
+    fused = keras.Model(tokens, outputs, name=WIDE_AND_DEEP_NAME)
+    for layer, value in [(term_weight, idf.reshape(-1, 1)), *named]:
+        layer.trainable = False  # fitted outside Keras; a later fit must not move them
+        layer.set_weights([value])
+    fused.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return fused

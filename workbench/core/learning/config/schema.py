@@ -181,8 +181,8 @@ class TrainConfig:
     wide_average_near_best: bool = setting(
         True,
         label="Average the near-best mixes",
-        help="Average every penalty and weight of the linear part whose mix is within one "
-        "standard error of the best validation accuracy, instead of keeping the best alone.",
+        help="Average every order, penalty and weight of the linear part whose mix is within "
+        "one standard error of the best validation accuracy, instead of keeping the best alone.",
         group="model",
     )
     wide_buckets: int = setting(
