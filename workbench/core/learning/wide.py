@@ -176,12 +176,6 @@ class TermCounts:
         shape = (len(self.indptr) - 1, len(idf))
         return SparseRows(self.indptr, self.ids, weights.astype(np.float32), shape)
 
-    def __add__(self, other: TermCounts) -> TermCounts:
-        """These documents followed by ``other``'s (the same columns)."""
-        indptr = np.concatenate([self.indptr, other.indptr[1:] + self.indptr[-1]])
-        ids = np.concatenate([self.ids, other.ids])
-        return TermCounts(indptr, ids, np.concatenate([self.counts, other.counts]), self.columns)
-
     def _row_of(self) -> np.ndarray:
         return np.repeat(np.arange(len(self.indptr) - 1, dtype=np.int64), np.diff(self.indptr))
 
