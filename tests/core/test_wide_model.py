@@ -370,7 +370,6 @@ def test_term_counts_match_counting_each_document_alone(monkeypatch):
         assert np.allclose(rows.data[rows.indptr[row] : rows.indptr[row + 1]], expected)
 
 
-
 def test_near_best_floor_is_one_standard_error_under_the_best():
     from workbench.core.learning.wide import near_best_floor
 
@@ -387,16 +386,39 @@ def _class_word_data(rng):
     return x, y
 
 
+def _uniform_deep_model(maxlen: int, classes: int = 3):
+    """A Keras "deep part" that knows nothing: uniform probabilities."""
+    import keras
+
+    tokens = keras.Input(shape=(maxlen,), dtype="int32")
+    return keras.Model(tokens, keras.ops.ones_like(tokens[:, :classes], dtype="float32") / classes)
+
+
+def _assert_the_part_is_the_mean_of(expected, part, fits, x_val, y_val):
+    """The part (numpy and its fused graph over a uniform deep part) gives the mean of
+    ``weight * log p`` of the ``expected`` (order, penalty, weight) mixes on validation,
+    and records that mix's accuracy; returns the uniform deep part."""
+    from workbench.core.learning.wide import _mix
+
+    deep_val = np.full((len(y_val), 3), 1 / 3, dtype=np.float32)
+    mixed = np.mean([w * fits.val_log_probs[n, l2] for n, l2, w in expected], axis=0)
+    averaged = _mix(deep_val, mixed, 1.0)
+    assert np.allclose(part.mix(deep_val, x_val), averaged, atol=1e-5)
+    assert part.info.val_accuracy == float(np.mean(averaged.argmax(1) == y_val))
+    uniform = _uniform_deep_model(x_val.shape[1])
+    graph = np.asarray(part.fused_model(uniform).predict(x_val, verbose=0))
+    assert np.allclose(graph, averaged, atol=1e-5)
+    return uniform
+
+
 def test_the_near_best_mixes_are_averaged_into_one_linear_part():
     """Every (penalty, weight) of the best order within one standard error of the best
     validation accuracy is averaged; the part's single linear model and mean weight
     give the same probabilities as the average of those mixes, in numpy and in the
     saved graph; with the setting off the best mix alone is kept."""
-    import keras
 
     from workbench.core.learning.wide import (
         WEIGHTS,
-        _mix,
         choose_wide,
         fit_wide,
         mix_scores,
@@ -423,15 +445,7 @@ def test_the_near_best_mixes_are_averaged_into_one_linear_part():
     assert part.info.weight == pytest.approx(np.mean([w for _, _, w in expected]))
     assert part.info.to_dict()["averaged"]
     assert len(part.models) == 1  # one order: one linear model
-    mixed = np.mean([w * fits.val_log_probs[1, l2] for _, l2, w in expected], axis=0)
-    averaged = _mix(deep_val, mixed, 1.0)
-    assert np.allclose(part.mix(deep_val, x[100:]), averaged, atol=1e-5)
-    assert part.info.val_accuracy == float(np.mean(averaged.argmax(1) == y[100:]))
-
-    tokens = keras.Input(shape=(10,), dtype="int32")
-    uniform = keras.Model(tokens, keras.ops.ones_like(tokens[:, :3], dtype="float32") / 3)
-    graph = np.asarray(part.fused_model(uniform).predict(x[100:], verbose=0))
-    assert np.allclose(graph, averaged, atol=1e-5)
+    _assert_the_part_is_the_mean_of(expected, part, fits, x[100:], y[100:])
 
     single = replace(fits, configs={1: replace(config, wide_average_near_best=False)})
     best = choose_wide(single, deep_val, refit=False)
@@ -477,9 +491,8 @@ def test_near_best_mixes_of_both_orders_are_averaged_into_two_linear_parts():
     """Mixes of words and of words and bigrams within one standard error are averaged:
     one linear model per order, weighted by its share of the weights; numpy and the
     saved graph give the average of the mixes, before and after the refit."""
-    import keras
 
-    from workbench.core.learning.wide import _mix, mix_scores, near_best_floor
+    from workbench.core.learning.wide import mix_scores, near_best_floor
 
     part, fits, x, y = _two_order_part(refit=False)
     deep_val = np.full((60, 3), 1 / 3, dtype=np.float32)
@@ -502,15 +515,7 @@ def test_near_best_mixes_of_both_orders_are_averaged_into_two_linear_parts():
         "bag-of-n-grams part (words and bigrams, averaged with words alone)"
     )
     assert part.info.to_dict()["ngrams_kept"] == [2, 1]
-    mixed = np.mean([w * fits.val_log_probs[n, l2] for n, l2, w in expected], axis=0)
-    averaged = _mix(deep_val, mixed, 1.0)
-    assert np.allclose(part.mix(deep_val, x[100:]), averaged, atol=1e-5)
-    assert part.info.val_accuracy == float(np.mean(averaged.argmax(1) == y[100:]))
-
-    tokens = keras.Input(shape=(10,), dtype="int32")
-    uniform = keras.Model(tokens, keras.ops.ones_like(tokens[:, :3], dtype="float32") / 3)
-    graph = np.asarray(part.fused_model(uniform).predict(x[100:], verbose=0))
-    assert np.allclose(graph, averaged, atol=1e-5)
+    uniform = _assert_the_part_is_the_mean_of(expected, part, fits, x[100:], y[100:])
 
     refitted, _, _, _ = _two_order_part(refit=True)
     assert refitted.info.refit is True
