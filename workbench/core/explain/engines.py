@@ -294,16 +294,18 @@ class _WideTerms:
         terms = np.concatenate([words[words >= 0], pairs[pairs >= 0]])
         unique, counts = np.unique(terms, return_counts=True)
         seen = dict(zip(unique.tolist(), counts.tolist(), strict=True))
-        idf = self.idf.astype(np.float64)
-        table = scores.astype(np.float64)
-        values = (1.0 + np.log(counts)) * idf[unique]
-        total = values @ table[unique]  # [classes]
+        where = {term: i for i, term in enumerate(unique.tolist())}
+        # only the text's own rows, in float64: the tables span every word and bucket
+        idf = self.idf[unique].astype(np.float64)
+        table = scores[unique].astype(np.float64)
+        values = (1.0 + np.log(counts)) * idf
+        total = values @ table  # [classes]
         squares = float(values @ values)
 
         def term_value(term: int, count: int) -> float:
-            return (1.0 + math.log(count)) * idf[term] if count > 0 else 0.0
+            return (1.0 + math.log(count)) * idf[where[term]] if count > 0 else 0.0
 
-        out = np.empty((1 + len(positions), table.shape[1]), dtype=np.float64)
+        out = np.empty((1 + len(positions), scores.shape[1]), dtype=np.float64)
         out[0] = total / math.sqrt(max(squares, 1e-12))
         for row, position in enumerate(positions, start=1):
             lost: dict[int, int] = {}
@@ -314,7 +316,7 @@ class _WideTerms:
             for term, gone in lost.items():
                 before = term_value(term, seen[term])
                 after = term_value(term, seen[term] - gone)
-                sums += (after - before) * table[term]
+                sums += (after - before) * table[where[term]]
                 norm2 += after * after - before * before
             out[row] = sums / math.sqrt(max(norm2, 1e-12))
         out += bias

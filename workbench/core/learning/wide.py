@@ -397,11 +397,14 @@ def choose_wide(
         y_all = np.concatenate([y_train, y_val])
         try:
             idf_all = counted.idf()
-            refits = {}
-            for n, l2 in penalty_fits:
+            rows = {}  # order -> its TF-IDF rows, built once for all its penalties
+            for n in kept:
                 counts = counted if n == config.wide_ngrams else counted.words(vocab_size)
-                rows = counts.rows(idf_all[: counts.columns])
-                refits[n, l2] = fit_softmax(rows, y_all, fits.num_classes, l2=l2, cancel=cancel)
+                rows[n] = counts.rows(idf_all[: counts.columns])
+            refits = {
+                (n, l2): fit_softmax(rows[n], y_all, fits.num_classes, l2=l2, cancel=cancel)
+                for n, l2 in penalty_fits
+            }
             penalty_fits, idf, refitted = refits, idf_all, True
         except Cancelled:
             pass
