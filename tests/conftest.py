@@ -12,6 +12,32 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
+GIB_PER_WORKER = 4  # a worker training and explaining models peaks at about 3.5 GiB
+MAX_WORKERS = 4  # beyond this the suite's few long tests decide its length
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (pyproject's addopts): one worker per CPU this process may use, at
+    most :data:`MAX_WORKERS` and no more than the available memory holds."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(cpus or 1, MAX_WORKERS)
+    try:
+        with open("/proc/meminfo") as meminfo:
+            fields = dict(line.split(":", 1) for line in meminfo)
+        available_gib = int(fields["MemAvailable"].split()[0]) / 2**20
+        workers = min(workers, int(available_gib // GIB_PER_WORKER))
+    except (OSError, KeyError, ValueError):
+        pass  # not Linux: the CPUs decide
+    return max(1, workers)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Files holding ``slow`` tests first, so that with ``--dist loadfile`` the long ones
+    start early and the short files fill the workers' last minutes."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: order kept within
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path_factory, monkeypatch):
     """Every test writes models and caches under its own temp folder."""

@@ -38,7 +38,8 @@ class FakeClock:
         return self.now
 
 
-def test_progress_on_a_terminal_redraws_at_most_ten_times_a_second():
+def test_progress_on_a_terminal_redraws_at_most_ten_times_a_second(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")  # the width of the terminal the line is cut to
     stream, clock = io.StringIO(), FakeClock()
     progress = TrainProgress(StatusLine(stream, tty=True), clock=clock)
     progress.on_train_begin(epochs=2, steps_per_epoch=100)
@@ -53,6 +54,20 @@ def test_progress_on_a_terminal_redraws_at_most_ten_times_a_second():
     assert "ETA 0:01" in stream.getvalue()  # half done after 1 s
     progress.on_epoch_end(0, {"loss": 0.5, "accuracy": 0.75, "val_loss": 0.6})
     assert stream.getvalue().endswith("val_loss 0.6000  (1.0 s)\n")
+
+
+def test_progress_on_a_narrow_terminal_keeps_the_eta_and_cuts_the_metrics(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    stream, clock = io.StringIO(), FakeClock()
+    progress = TrainProgress(StatusLine(stream, tty=True), clock=clock)
+    progress.on_train_begin(epochs=2, steps_per_epoch=100)
+    for batch in range(100):  # the last batch of an epoch is always drawn
+        clock.now += 0.01
+        progress.on_batch_end(0, batch, {"loss": 0.5, "accuracy": 0.75})
+    last = stream.getvalue().split("\r")[-1]
+    assert len(last) == 59  # one column short of the width: the line never wraps
+    assert "batch 100/100  ETA 0:01" in last  # half done after 1 s
+    assert "accuracy" not in last
 
 
 def test_progress_without_terminal_prints_one_line_per_epoch():

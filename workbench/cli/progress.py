@@ -123,14 +123,12 @@ class TrainProgress(TrainingListener):
         fraction = logs.get("fraction")
         if fraction is None or not math.isfinite(fraction):
             fraction = self.clock.fraction(epoch, batch)
-        text = (
-            f"epoch {epoch + 1}/{self.epochs} {_bar((batch + 1) / self.steps)} "
-            f"batch {batch + 1}/{self.steps}  {_metrics(logs, ('loss', 'accuracy'))}"
-        )
+        text = f"epoch {epoch + 1}/{self.epochs} {_bar((batch + 1) / self.steps)} "
+        text += f"batch {batch + 1}/{self.steps}"
         eta = self.clock.eta(fraction)
-        if math.isfinite(eta):
+        if math.isfinite(eta):  # before the metrics: a narrow terminal cuts the line's end
             text += f"  ETA {format_duration(eta)}"
-        self.line.update(text)
+        self.line.update(f"{text}  {_metrics(logs, ('loss', 'accuracy'))}")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         took = self.clock.epoch_done()
