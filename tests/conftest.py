@@ -31,13 +31,6 @@ def pytest_xdist_auto_num_workers(config) -> int:
     return max(1, workers)
 
 
-def pytest_collection_modifyitems(config, items) -> None:
-    """Files holding ``slow`` tests first, so that with ``--dist loadfile`` the long ones
-    start early and the short files fill the workers' last minutes."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)  # stable: order kept within
-
-
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path_factory, monkeypatch):
     """Every test writes models and caches under its own temp folder."""
