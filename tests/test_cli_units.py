@@ -56,18 +56,29 @@ def test_progress_on_a_terminal_redraws_at_most_ten_times_a_second(monkeypatch):
     assert stream.getvalue().endswith("val_loss 0.6000  (1.0 s)\n")
 
 
-def test_progress_on_a_narrow_terminal_keeps_the_eta_and_cuts_the_metrics(monkeypatch):
-    monkeypatch.setenv("COLUMNS", "60")
+@pytest.mark.parametrize(
+    ("columns", "ends_with"), [(60, "batch 100/100  ETA 0:01"), (75, "ETA 0:01  loss 0.5000")]
+)
+def test_progress_on_a_narrow_terminal_keeps_the_eta_and_drops_whole_metrics(
+    monkeypatch, columns, ends_with
+):
+    monkeypatch.setenv("COLUMNS", str(columns))
     stream, clock = io.StringIO(), FakeClock()
     progress = TrainProgress(StatusLine(stream, tty=True), clock=clock)
     progress.on_train_begin(epochs=2, steps_per_epoch=100)
-    for batch in range(100):  # the last batch of an epoch is always drawn
+    for batch in range(100):  # the last batch of an epoch is always drawn (half done, 1 s)
         clock.now += 0.01
         progress.on_batch_end(0, batch, {"loss": 0.5, "accuracy": 0.75})
     last = stream.getvalue().split("\r")[-1]
-    assert len(last) == 59  # one column short of the width: the line never wraps
-    assert "batch 100/100  ETA 0:01" in last  # half done after 1 s
-    assert "accuracy" not in last
+    assert len(last) < columns  # the line never wraps
+    assert last.endswith(ends_with)  # no half field such as "accuracy 0.7"
+
+
+def test_a_status_line_without_fields_is_cut_at_the_width(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "30")
+    stream = io.StringIO()
+    StatusLine(stream, tty=True).update("loading vectors from a file with a long name 40%")
+    assert stream.getvalue() == "\rloading vectors from a file w"
 
 
 def test_progress_without_terminal_prints_one_line_per_epoch():

@@ -30,6 +30,10 @@ def is_tty(stream: TextIO) -> bool:
         return False
 
 
+FIELD_GAP = "  "
+"""What separates the fields of a status line; a narrow terminal drops whole fields."""
+
+
 class StatusLine:
     """One redrawable line on a terminal, plus plain lines above it."""
 
@@ -44,7 +48,10 @@ class StatusLine:
         if not self.tty:
             return
         columns = shutil.get_terminal_size((100, 24)).columns
-        text = text[: max(20, columns - 1)]  # a wrapped line could not be redrawn
+        limit = max(20, columns - 1)  # a wrapped line could not be redrawn
+        if len(text) > limit:  # drop whole fields (two spaces apart), never half a number
+            cut = text.rfind(FIELD_GAP, 0, limit + 1)
+            text = text[:cut] if cut > 0 else text[:limit]
         pad = " " * max(0, self._width - len(text))
         self.stream.write(f"\r{text}{pad}")
         self.stream.flush()
@@ -75,7 +82,7 @@ def _metrics(logs: dict[str, float], keys: tuple[str, ...]) -> str:
         value = logs.get(key)
         if value is not None:
             parts.append(f"{key} {value:.4f}")
-    return "  ".join(parts)
+    return FIELD_GAP.join(parts)
 
 
 class TrainProgress(TrainingListener):
@@ -126,9 +133,9 @@ class TrainProgress(TrainingListener):
         text = f"epoch {epoch + 1}/{self.epochs} {_bar((batch + 1) / self.steps)} "
         text += f"batch {batch + 1}/{self.steps}"
         eta = self.clock.eta(fraction)
-        if math.isfinite(eta):  # before the metrics: a narrow terminal cuts the line's end
-            text += f"  ETA {format_duration(eta)}"
-        self.line.update(f"{text}  {_metrics(logs, ('loss', 'accuracy'))}")
+        if math.isfinite(eta):  # before the metrics: a narrow terminal drops the last fields
+            text += f"{FIELD_GAP}ETA {format_duration(eta)}"
+        self.line.update(f"{text}{FIELD_GAP}{_metrics(logs, ('loss', 'accuracy'))}")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         took = self.clock.epoch_done()
