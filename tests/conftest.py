@@ -18,16 +18,14 @@ MAX_WORKERS = 4  # beyond this the suite's few long tests decide its length
 
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto`` (pyproject's addopts): one worker per CPU this process may use, at
-    most :data:`MAX_WORKERS` and no more than the available memory holds."""
+    most :data:`MAX_WORKERS` and no more than the machine's memory holds."""
+    from workbench.core.learning.architectures.building import machine_memory
+
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = min(cpus or 1, MAX_WORKERS)
-    try:
-        with open("/proc/meminfo") as meminfo:
-            fields = dict(line.split(":", 1) for line in meminfo)
-        available_gib = int(fields["MemAvailable"].split()[0]) / 2**20
-        workers = min(workers, int(available_gib // GIB_PER_WORKER))
-    except (OSError, KeyError, ValueError):
-        pass  # not Linux: the CPUs decide
+    memory = machine_memory()
+    if memory is not None:
+        workers = min(workers, memory // (GIB_PER_WORKER * 2**30))
     return max(1, workers)
 
 

@@ -416,7 +416,6 @@ def test_the_near_best_mixes_are_averaged_into_one_linear_part():
     validation accuracy is averaged; the part's single linear model and mean weight
     give the same probabilities as the average of those mixes, in numpy and in the
     saved graph; with the setting off the best mix alone is kept."""
-
     from workbench.core.learning.wide import (
         WEIGHTS,
         choose_wide,
@@ -491,7 +490,6 @@ def test_near_best_mixes_of_both_orders_are_averaged_into_two_linear_parts():
     """Mixes of words and of words and bigrams within one standard error are averaged:
     one linear model per order, weighted by its share of the weights; numpy and the
     saved graph give the average of the mixes, before and after the refit."""
-
     from workbench.core.learning.wide import mix_scores, near_best_floor
 
     part, fits, x, y = _two_order_part(refit=False)
