@@ -116,6 +116,45 @@ def test_features_match_their_definition_across_merged_chunks(monkeypatch):
     assert {"beta", "gamma"} <= got[-3].keys()
 
 
+def _widened(rows, extra: int):
+    """``rows`` with ``extra`` empty columns before each of its columns (none used)."""
+    from workbench.core.learning.baseline import SparseRows
+
+    shape = (rows.shape[0], rows.shape[1] * (extra + 1))
+    return SparseRows(rows.indptr, rows.indices * (extra + 1) + extra, rows.data, shape)
+
+
+def test_fit_leaves_columns_no_document_holds_at_zero_and_fits_the_rest_alike():
+    from workbench.core.learning.baseline import fit_softmax
+
+    corpus = make_corpus(per_class=6)
+    rows = TfidfFeatures(min_df=1).fit_transform(corpus.texts)
+    y = _labels(corpus)
+    weights, bias = fit_softmax(rows, y, 3, l2=1e-4, steps=40)
+    wide_weights, wide_bias = fit_softmax(_widened(rows, 3), y, 3, l2=1e-4, steps=40)
+    assert wide_weights.shape == (rows.shape[1] * 4, 3)
+    held = np.zeros(len(wide_weights), bool)
+    held[rows.indices * 4 + 3] = True
+    assert not wide_weights[~held].any()  # never held: exactly zero
+    np.testing.assert_array_equal(wide_weights[held], weights)  # the same fit, bit for bit
+    np.testing.assert_array_equal(wide_bias, bias)
+    assert np.abs(weights).max() > 0.1  # it did learn
+
+
+def test_fit_runs_the_steps_asked_whatever_the_steps_per_call(monkeypatch):
+    from workbench.core.learning import baseline
+
+    corpus = make_corpus(per_class=6)
+    rows = TfidfFeatures(min_df=1).fit_transform(corpus.texts)
+    y = _labels(corpus)
+    weights, _ = baseline.fit_softmax(rows, y, 3, l2=1e-4, steps=30)
+    monkeypatch.setattr(baseline, "STEPS_PER_CALL", 7)  # 7 + 7 + 7 + 7 + 2
+    in_chunks, _ = baseline.fit_softmax(rows, y, 3, l2=1e-4, steps=30)
+    np.testing.assert_array_equal(in_chunks, weights)
+    fewer, _ = baseline.fit_softmax(rows, y, 3, l2=1e-4, steps=28)
+    assert not np.array_equal(fewer, weights)
+
+
 def test_baseline_learns_the_topics_and_reports_figures():
     corpus = make_corpus(per_class=20)
     test = make_corpus(per_class=6, seed=1)

@@ -33,6 +33,9 @@ from workbench.core.text.tokenizer import tokenize
 L2_CHOICES: tuple[float, ...] = (1e-4, 1e-5, 1e-6)
 """Candidate L2 penalties (per training document), strongest first."""
 
+STEPS_PER_CALL = 25
+"""Optimisation steps :func:`fit_softmax` runs per graph call (and between cancel checks)."""
+
 BASELINE_NAME = "TF-IDF words+bigrams, linear softmax"
 """How reports name the baseline."""
 
@@ -195,17 +198,29 @@ def fit_softmax(
     learning_rate: float = 0.2,
     cancel: CancelToken | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Weights ``[features, classes]`` and bias of an L2-penalised softmax regression."""
+    """Weights ``[features, classes]`` and bias of an L2-penalised softmax regression.
+
+    Only the columns some document holds are fitted: the others start at zero, their
+    gradient (``l2 * w``) stays zero and Adam leaves them there, so they come back as
+    zero rows, as a fit over every column would give them (hashed bigram buckets of a
+    small corpus are mostly such columns). The steps run :data:`STEPS_PER_CALL` at a
+    time inside one TensorFlow graph call; ``cancel`` is checked between calls.
+    """
     import tensorflow as tf
 
-    x = _sparse_tensor(rows)
+    used = np.unique(rows.indices)
+    # a monotone renumbering keeps every row's entries in their order
+    compact = SparseRows(
+        rows.indptr, np.searchsorted(used, rows.indices), rows.data, (rows.shape[0], len(used))
+    )
+    x = _sparse_tensor(compact)
     labels = tf.constant(np.asarray(y, dtype=np.int32))
-    weights = tf.Variable(tf.zeros((rows.shape[1], num_classes), tf.float32))
+    weights = tf.Variable(tf.zeros((len(used), num_classes), tf.float32))
     bias = tf.Variable(tf.zeros((num_classes,), tf.float32))
     optimizer = tf.keras.optimizers.Adam(learning_rate=learning_rate)
+    optimizer.build([weights, bias])  # its slots exist before the loop that updates them
 
-    @tf.function(autograph=False)
-    def step() -> Any:
+    def step(done: Any) -> tuple[Any]:
         with tf.GradientTape() as tape:
             logits = tf.sparse.sparse_dense_matmul(x, weights) + bias
             loss = tf.reduce_mean(
@@ -213,13 +228,19 @@ def fit_softmax(
             ) + 0.5 * l2 * tf.reduce_sum(tf.square(weights))
         grads = tape.gradient(loss, [weights, bias])
         optimizer.apply_gradients(zip(grads, [weights, bias], strict=True))
-        return loss
+        return (done + 1,)
 
-    for index in range(steps):
-        if index % 25 == 0:
-            check_cancelled(cancel)
-        step()
-    return weights.numpy(), bias.numpy()
+    @tf.function(autograph=False)
+    def run(count: Any) -> Any:
+        start = (tf.constant(0),)
+        return tf.while_loop(lambda done: done < count, step, start, parallel_iterations=1)
+
+    for done in range(0, steps, STEPS_PER_CALL):
+        check_cancelled(cancel)
+        run(tf.constant(min(STEPS_PER_CALL, steps - done)))
+    full = np.zeros((rows.shape[1], num_classes), np.float32)
+    full[used] = weights.numpy()
+    return full, bias.numpy()
 
 
 def predict_proba(rows: SparseRows, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
