@@ -56,6 +56,9 @@ def test_runs_json_lists_both_runs_newest_first(two_runs):
         assert run_["status"] == result["status"]
         assert run_["metrics"]["accuracy"] == pytest.approx(result["accuracy"])
         assert run_["metrics"]["macro_f1"] == pytest.approx(result["macro_f1"])
+        baseline = run_["metrics"]["baseline"]  # the run history keeps the baseline too
+        assert baseline["accuracy"] == pytest.approx(result["baseline"]["accuracy"])
+        assert baseline["macro_f1"] == pytest.approx(result["baseline"]["macro_f1"])
         assert run_["bundle"] == result["bundle"]
     assert [r["config"]["units"] for r in runs] == [6, 4]
 
@@ -63,14 +66,19 @@ def test_runs_json_lists_both_runs_newest_first(two_runs):
 def test_runs_human_list_show_and_compare(two_runs):
     models, results = two_runs
     first, second = (str(r["run_id"]) for r in results)
+    baseline = f"{100 * results[0]['baseline']['accuracy']:.2f} %"
     code, out, _ = run(["runs", "--models", str(models)])
     assert code == 0
     assert "completed" in out
+    header, row = out.splitlines()[0], out.splitlines()[-1]  # the oldest run comes last
+    assert header.split()[4:6] == ["accuracy", "baseline"]
+    assert baseline in row
     code, out, _ = run(["runs", "show", first, "--models", str(models)])
     assert code == 0
     assert f"run {first}:" in out
     assert "units=4" in out
     assert "epoch" in out
+    assert f"linear baseline accuracy {baseline}" in out
     code, out, _ = run(["runs", "show", first, "--models", str(models), "--json"])
     shown = json.loads(out)
     assert len(shown["history"]["loss"]) == results[0]["epochs_run"]
@@ -79,8 +87,11 @@ def test_runs_human_list_show_and_compare(two_runs):
     data = json.loads(out)
     assert data["config_diff"] == {"units": [4, 6]}
     assert [m["id"] for m in data["metrics"]] == [int(first), int(second)]
+    assert data["metrics"][0]["baseline"]["accuracy"] == results[0]["baseline"]["accuracy"]
     code, out, _ = run(["runs", "compare", first, second, "--models", str(models)])
     assert "units" in out
+    (line,) = [line for line in out.splitlines() if line.startswith("linear baseline")]
+    assert baseline in line
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,8 @@ def test_cli_run_on_ray_streams_epochs_and_brings_the_bundle_back(ray_head, tmp_
     corpus, _ = load_corpus(SAMPLE)
     assert bundle.info.class_names == list(corpus.class_names)
     assert bundle.info.accuracy == pytest.approx(data["accuracy"])
+    # the baseline trained on the cluster comes back in the JSON, as a local run's does
+    assert data["baseline"]["accuracy"] == bundle.metrics["baseline"]["accuracy"]
     probs = Predictor(bundle).predict_proba(list(corpus.texts[:20]))
     assert probs.shape == (20, len(corpus.class_names))
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
@@ -86,6 +88,7 @@ def test_cli_sweep_on_ray_runs_trials_as_parallel_jobs_and_records_each(ray_head
     assert len(runs) == 4
     assert sorted(r.config["units"] for r in runs) == [8, 12, 16, 20]
     assert all(r.source == "cli-ray" for r in runs)
+    assert all(r.baseline_accuracy is not None for r in runs)  # the history keeps it
     for run in runs:  # every trial's bundle came back into the local models folder
         assert load_bundle(run.bundle).info.class_names
 

@@ -72,7 +72,48 @@ def test_run_rows_epochs_batches_and_metrics(tmp_path):
     assert run.history["loss"] == [1.0, 0.5]
     assert run.history["val_accuracy"][0] != run.history["val_accuracy"][0]  # NaN: missing
     assert [b[0] for b in run.batches] == [0.5, 1.0]
-    assert run.to_dict()["metrics"] == {"accuracy": 0.9, "macro_f1": 0.8}
+    assert run.to_dict()["metrics"] == {"accuracy": 0.9, "macro_f1": 0.8, "baseline": None}
+
+
+def test_the_linear_baseline_of_a_run_is_kept_beside_its_metrics(tmp_path):
+    baseline = {"accuracy": 0.85, "macro_f1": 0.84, "l2": 1e-4}
+    with RunStore(tmp_path) as store:
+        run_id = store.begin_run(name="r", config={})
+        metrics = {"accuracy": 0.9, "macro_f1": 0.8, "baseline": baseline}
+        store.finish_run(run_id, status="completed", metrics=metrics)
+        listed = store.list_runs()[0]  # the summary columns alone
+        run = store.get_run(run_id)
+        broken = store.begin_run(name="b", config={})
+        store.finish_run(broken, status="completed", metrics={"accuracy": 0.9, "baseline": "?"})
+        malformed = store.get_run(broken)
+    assert (listed.baseline_accuracy, listed.baseline_macro_f1) == (0.85, 0.84)
+    assert run.to_dict()["metrics"]["baseline"] == {"accuracy": 0.85, "macro_f1": 0.84}
+    assert run.to_dict(full=True)["metrics"]["baseline"] == {"accuracy": 0.85, "macro_f1": 0.84}
+    assert malformed.baseline_accuracy is None
+    assert malformed.to_dict()["metrics"]["baseline"] is None
+
+
+def test_a_store_of_the_first_schema_is_migrated_and_keeps_its_runs(tmp_path):
+    from workbench.core.experiments.store import MIGRATIONS
+
+    db = sqlite3.connect(tmp_path / "runs.sqlite")
+    db.executescript(MIGRATIONS[1])
+    db.execute(
+        "INSERT INTO runs (name, status, started, config, metrics, accuracy, macro_f1) "
+        "VALUES ('old', 'completed', 1.0, '{}', '{\"accuracy\": 0.7}', 0.7, 0.6)"
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with RunStore(tmp_path) as store:
+        (old,) = store.list_runs()
+        new = store.begin_run(name="new", config={})
+        store.finish_run(new, status="completed", metrics={"baseline": {"accuracy": 0.8}})
+        fresh = store.get_run(new)
+    assert (old.name, old.accuracy, old.baseline_accuracy) == ("old", 0.7, None)
+    assert fresh.baseline_accuracy == 0.8
+    db = sqlite3.connect(tmp_path / "runs.sqlite")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_unknown_status_and_run_are_refused(tmp_path):
@@ -177,6 +218,9 @@ def test_train_recorded_writes_the_run_as_it_goes(tmp_path):
     assert run.status == result.train.status
     assert run.accuracy == pytest.approx(result.evaluation.accuracy)
     assert run.metrics["per_class"] == result.evaluation.per_class
+    assert result.baseline is not None  # CONFIG keeps the default: the baseline is trained
+    assert run.baseline_accuracy == pytest.approx(result.baseline.accuracy)
+    assert run.baseline_macro_f1 == pytest.approx(result.baseline.macro_f1)
     assert run.config == CONFIG.to_dict()
     assert run.source == "test"
     assert run.vectors == "none"
@@ -382,5 +426,6 @@ def test_recording_works_with_the_child_process_runner(tmp_path):
         run = store.get_run(result.run_id)
     assert run.status == result.train.status
     assert len(run.history["loss"]) == 1
+    assert run.baseline_accuracy == pytest.approx(result.baseline.accuracy)  # crossed over
     assert run.source == ""
     assert run.bundle == str(result.bundle_path)

@@ -18,7 +18,15 @@ from workbench.gui.pages.runs.table import COLUMNS
 from workbench.gui.state import AppState
 
 
-def add_run(store: RunStore, *, units: int, accuracy: float, epochs: int = 3, status="completed"):
+def add_run(
+    store: RunStore,
+    *,
+    units: int,
+    accuracy: float,
+    epochs: int = 3,
+    status="completed",
+    baseline: float | None = None,
+):
     config = TrainConfig(units=units).to_dict()
     run_id = store.begin_run(name=f"units{units}", config=config, corpus_path="/data/bbc")
     for epoch in range(epochs):
@@ -28,9 +36,10 @@ def add_run(store: RunStore, *, units: int, accuracy: float, epochs: int = 3, st
             {"loss": 1 / (epoch + 1), "accuracy": 0.5 + epoch / 10, "val_loss": 1.1 / (epoch + 1)},
         )
     if status != "running":
-        store.finish_run(
-            run_id, status=status, metrics={"accuracy": accuracy, "macro_f1": accuracy}
-        )
+        metrics = {"accuracy": accuracy, "macro_f1": accuracy}
+        if baseline is not None:
+            metrics["baseline"] = {"accuracy": baseline, "macro_f1": baseline}
+        store.finish_run(run_id, status=status, metrics=metrics)
     return run_id
 
 
@@ -38,7 +47,8 @@ def add_run(store: RunStore, *, units: int, accuracy: float, epochs: int = 3, st
 def models(tmp_path):
     folder = tmp_path / "models"
     with RunStore(folder) as store:
-        ids = [add_run(store, units=u, accuracy=a) for u, a in ((32, 0.9), (64, 0.95), (96, 0.93))]
+        runs = ((32, 0.9, 0.91), (64, 0.95, 0.92), (96, 0.93, None))  # 96: no baseline
+        ids = [add_run(store, units=u, accuracy=a, baseline=b) for u, a, b in runs]
     return folder, ids
 
 
@@ -64,6 +74,25 @@ def test_table_lists_runs_sorts_and_filters(page):
     assert page.proxy.index(0, COLUMNS.index("name")).data() == "units96"
     page.filter_edit.clear()
     assert page.proxy.rowCount() == 3
+
+
+def test_the_table_and_the_comparison_show_each_runs_linear_baseline(page, models):
+    _, ids = models
+    column = COLUMNS.index("baseline")
+    assert column == COLUMNS.index("accuracy") + 1
+    header_tip = page.model.headerData(
+        column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
+    assert "linear baseline" in header_tip
+    page.view.sortByColumn(column, Qt.SortOrder.DescendingOrder)
+    shown = [page.proxy.index(r, column).data() for r in range(3)]
+    assert shown == ["92.00 %", "91.00 %", "–"]  # a run without one sorts last
+    page.select_runs([ids[0], ids[2]])
+    header = [
+        page.comparison.verticalHeaderItem(r).text() for r in range(page.comparison.rowCount())
+    ]
+    row = header.index("linear baseline")
+    assert [page.comparison.item(row, c).text() for c in range(2)] == ["91.00 %", "–"]
 
 
 def test_selecting_runs_overlays_curves_and_diffs_configs(page, models):

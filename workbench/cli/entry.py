@@ -302,7 +302,8 @@ def _add_experiment_parsers(
         description="Every training run (window or command line) is recorded in "
         "<models folder>/runs.sqlite. 'runs' lists them newest first, 'runs show ID' "
         "shows one, 'runs compare ID ID ...' shows the config fields that differ and "
-        "the metrics side by side.",
+        "the metrics side by side; 'baseline' is the test accuracy of the built-in "
+        "linear baseline on the same split.",
     )
     p.add_argument("action", nargs="?", choices=("list", "show", "compare"), help="what to do")
     p.add_argument("ids", nargs="*", metavar="ID", help="run id(s)")

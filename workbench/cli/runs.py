@@ -72,15 +72,15 @@ def _list(store: Any, as_json: bool) -> int:
             run.status,
             run.kind,
             _percent(run.accuracy),
+            _percent(run.baseline_accuracy),
             "-" if run.macro_f1 is None else f"{run.macro_f1:.4f}",
             run.epochs_run,
             shorten(run.name, 40),
         ]
         for run in runs
     ]
-    print(
-        table(["id", "started", "status", "kind", "accuracy", "macro F1", "epochs", "name"], rows)
-    )
+    headers = ["id", "started", "status", "kind", "accuracy", "baseline", "macro F1", "epochs"]
+    print(table([*headers, "name"], rows))
     return EXIT_OK
 
 
@@ -114,6 +114,12 @@ def _show(store: Any, run_id: int, as_json: bool) -> int:
         f"test accuracy {_percent(run.accuracy)}, "
         f"macro F1 {'-' if run.macro_f1 is None else f'{run.macro_f1:.4f}'}"
     )
+    if run.baseline_accuracy is not None:
+        f1 = run.baseline_macro_f1
+        print(
+            f"linear baseline accuracy {_percent(run.baseline_accuracy)}, "
+            f"macro F1 {'-' if f1 is None else f'{f1:.4f}'} (same test split)"
+        )
     if metrics.get("per_class"):
         print(per_class_table(metrics["per_class"]))
     folds = (run.extra or {}).get("folds")
@@ -135,7 +141,13 @@ def _compare(store: Any, ids: list[int], as_json: bool) -> int:
             "runs": [run.to_dict() for run in runs],
             "config_diff": diff,
             "metrics": [
-                {"id": run.id, "accuracy": run.accuracy, "macro_f1": run.macro_f1} for run in runs
+                {
+                    "id": run.id,
+                    "accuracy": run.accuracy,
+                    "macro_f1": run.macro_f1,
+                    "baseline": run.baseline_dict(),
+                }
+                for run in runs
             ],
         }
         print(dumps(data), flush=True)
@@ -144,6 +156,7 @@ def _compare(store: Any, ids: list[int], as_json: bool) -> int:
     rows: list[list[Any]] = [["status", *[run.status for run in runs]]]
     rows.append(["accuracy", *[_percent(run.accuracy) for run in runs]])
     rows.append(["macro F1", *["-" if r.macro_f1 is None else f"{r.macro_f1:.4f}" for r in runs]])
+    rows.append(["linear baseline", *[_percent(run.baseline_accuracy) for run in runs]])
     rows.append(["epochs", *[run.epochs_run for run in runs]])
     for key, values in diff.items():
         rows.append([key, *values])

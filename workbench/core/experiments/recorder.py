@@ -136,7 +136,8 @@ def vectors_label(vectors: Any) -> str:
 
 
 def metrics_dict(result: RunResult) -> dict[str, Any] | None:
-    """Test metrics of a run as the store keeps them (None without an evaluation)."""
+    """Test metrics of a run as the store keeps them (None without an evaluation), with
+    the linear baseline's figures as ``"baseline"`` when the run trained it."""
     ev = result.evaluation
     if ev is None:
         return None
@@ -147,6 +148,7 @@ def metrics_dict(result: RunResult) -> dict[str, Any] | None:
         "per_class": ev.per_class,
         "confusion": ev.confusion,
         "class_names": list(ev.class_names),
+        "baseline": result.baseline.to_dict() if result.baseline is not None else None,
     }
 
 

@@ -90,13 +90,17 @@ MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (run_id, key)
     );
     """,
+    2: """
+    ALTER TABLE runs ADD COLUMN baseline_accuracy REAL;
+    ALTER TABLE runs ADD COLUMN baseline_macro_f1 REAL
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 _SUMMARY_COLUMNS = (
     "id, name, kind, source, status, message, started, ended, corpus_path, "
     "corpus_fingerprint, corpus_documents, vectors, config, accuracy, macro_f1, "
-    "epochs_run, best_epoch, bundle, sweep_id"
+    "epochs_run, best_epoch, bundle, sweep_id, baseline_accuracy, baseline_macro_f1"
 )
 
 
@@ -127,6 +131,8 @@ class RunRecord:
     best_epoch: int | None
     bundle: str | None
     sweep_id: int | None
+    baseline_accuracy: float | None = None  # the built-in linear baseline's, same test split
+    baseline_macro_f1: float | None = None
     metrics: dict[str, Any] | None = None
     provenance: dict[str, Any] | None = None
     extra: dict[str, Any] | None = None
@@ -136,6 +142,12 @@ class RunRecord:
     @property
     def duration_s(self) -> float | None:
         return None if self.ended is None else max(0.0, self.ended - self.started)
+
+    def baseline_dict(self) -> dict[str, float | None] | None:
+        """The linear baseline's test figures (``None`` when the run has none)."""
+        if self.baseline_accuracy is None:
+            return None
+        return {"accuracy": self.baseline_accuracy, "macro_f1": self.baseline_macro_f1}
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
         """JSON-serialisable; ``full`` adds metrics details, provenance and history."""
@@ -156,7 +168,11 @@ class RunRecord:
             },
             "vectors": self.vectors,
             "config": dict(self.config),
-            "metrics": {"accuracy": self.accuracy, "macro_f1": self.macro_f1},
+            "metrics": {
+                "accuracy": self.accuracy,
+                "macro_f1": self.macro_f1,
+                "baseline": self.baseline_dict(),
+            },
             "epochs_run": self.epochs_run,
             "best_epoch": self.best_epoch,
             "bundle": self.bundle,
@@ -408,6 +424,7 @@ class RunStore:
         allowed = {
             "name", "status", "message", "ended", "provenance", "metrics", "accuracy",
             "macro_f1", "epochs_run", "best_epoch", "bundle", "extra", "vectors", "config",
+            "baseline_accuracy", "baseline_macro_f1",
         }  # fmt: skip
         unknown = set(values) - allowed
         if unknown:
@@ -430,8 +447,11 @@ class RunStore:
         metrics: dict[str, Any] | None = None,
         **values: Any,
     ) -> None:
-        """End a run: its final status, message, test metrics and anything else."""
+        """End a run: its final status, message, test metrics (with the linear
+        baseline's as ``metrics["baseline"]``, when it has one) and anything else."""
         metrics = metrics or None
+        baseline = (metrics or {}).get("baseline")
+        baseline = baseline if isinstance(baseline, dict) else {}
         self.update_run(
             run_id,
             status=status,
@@ -440,6 +460,8 @@ class RunStore:
             metrics=metrics,
             accuracy=_real((metrics or {}).get("accuracy")),
             macro_f1=_real((metrics or {}).get("macro_f1")),
+            baseline_accuracy=_real(baseline.get("accuracy")),
+            baseline_macro_f1=_real(baseline.get("macro_f1")),
             **values,
         )
 
@@ -487,7 +509,7 @@ class RunStore:
     @staticmethod
     def _record(row: Sequence[Any]) -> RunRecord:
         (id_, name, kind, source, status, message, started, ended, cpath, cfp, cdocs, vectors,
-         config, acc, f1, epochs_run, best, bundle, sweep_id) = row  # fmt: skip
+         config, acc, f1, epochs_run, best, bundle, sweep_id, base_acc, base_f1) = row  # fmt: skip
         return RunRecord(
             id=int(id_),
             name=name,
@@ -508,6 +530,8 @@ class RunStore:
             best_epoch=best,
             bundle=bundle,
             sweep_id=sweep_id,
+            baseline_accuracy=base_acc,
+            baseline_macro_f1=base_f1,
         )
 
     def list_runs(

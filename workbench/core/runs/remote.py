@@ -51,6 +51,7 @@ from typing import Any
 from workbench.core.bundles.bundle import load_bundle, unique_bundle_path
 from workbench.core.corpora.corpus import Corpus
 from workbench.core.errors import Cancelled, ConfigError, WorkbenchError
+from workbench.core.learning.baseline import BaselineResult
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.evaluation import Evaluation
 from workbench.core.learning.training import TrainingListener
@@ -468,6 +469,7 @@ class RayRun:
             vectors_report=vectors_report,
             provenance={"class_names": data.get("class_names"), "ray_job": self.job_id},
             save_error=data.get("save_error"),
+            baseline=BaselineResult.from_dict(data.get("baseline")),
         )
         if data.get("bundle") and not self._assembler.complete:
             result.save_error = "the bundle saved on the cluster did not come back whole"

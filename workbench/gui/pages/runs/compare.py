@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QHBoxLayout, QTableWidget, QTableWidgetItem, QWidg
 from workbench.core import config_diff
 
 MAX_OVERLAID = 20  # beyond this many runs the legend is unreadable anyway
-METRIC_ROWS = ("status", "accuracy", "macro F1", "epochs", "vectors", "corpus")
+METRIC_ROWS = ("status", "accuracy", "macro F1", "linear baseline", "epochs", "vectors", "corpus")
 
 
 def run_colour(position: int, count: int) -> QColor:
@@ -117,6 +117,10 @@ class RunCurves(QWidget):
         return [label.text for _, label in legend.items] if legend is not None else []
 
 
+def _percent(value: float | None) -> str | None:
+    return None if value is None else f"{100 * value:.2f} %"
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return "–" if not math.isfinite(value) else f"{value:.4g}"
@@ -140,9 +144,10 @@ class RunComparison(QTableWidget):
             ("status", [run.status for run in runs]),
             (
                 "accuracy",
-                [None if r.accuracy is None else f"{100 * r.accuracy:.2f} %" for r in runs],
+                [_percent(run.accuracy) for run in runs],
             ),
             ("macro F1", [None if r.macro_f1 is None else f"{r.macro_f1:.4f}" for r in runs]),
+            ("linear baseline", [_percent(run.baseline_accuracy) for run in runs]),
             ("epochs", [run.epochs_run for run in runs]),
             ("vectors", [run.vectors for run in runs]),
             ("corpus", [run.corpus_fingerprint for run in runs]),

@@ -26,12 +26,19 @@ COLUMNS = (
     "status",
     "kind",
     "accuracy",
+    "baseline",
     "macro F1",
     "epochs",
     "duration",
     "name",
     "corpus",
 )
+HEADER_TIPS = {
+    "accuracy": "Test accuracy of the run's model",
+    "baseline": "Test accuracy of the built-in linear baseline (TF-IDF words and bigrams) "
+    "on the same split; – when the run did not train it",
+}
+"""Tooltips of the column headers."""
 STATUS_COLOURS = {
     "running": QColor(31, 119, 180),
     "failed": QColor(200, 30, 30),
@@ -122,8 +129,12 @@ class RunsTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(COLUMNS[section])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -145,6 +156,7 @@ class RunsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (
             "id",
             "accuracy",
+            "baseline",
             "macro F1",
             "epochs",
             "duration",
@@ -160,6 +172,8 @@ class RunsTableModel(QAbstractTableModel):
             return time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started))
         if column == "accuracy":
             return _percent(run.accuracy)
+        if column == "baseline":
+            return _percent(run.baseline_accuracy)
         if column == "macro F1":
             return "–" if run.macro_f1 is None else f"{run.macro_f1:.4f}"
         if column == "epochs":
@@ -179,6 +193,7 @@ def _sort_key(run: Any) -> tuple[Any, ...]:
         run.status,
         run.kind,
         -1.0 if run.accuracy is None else run.accuracy,
+        -1.0 if run.baseline_accuracy is None else run.baseline_accuracy,
         -1.0 if run.macro_f1 is None else run.macro_f1,
         run.epochs_run,
         -1.0 if run.ended is None else run.ended - run.started,
