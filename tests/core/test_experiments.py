@@ -229,6 +229,17 @@ def test_train_recorded_writes_the_run_as_it_goes(tmp_path):
     assert run.name == result.bundle_path.name
 
 
+def test_a_runs_vectors_are_recorded_by_what_they_are():
+    from workbench.core import VectorsSource
+    from workbench.core.experiments.recorder import vectors_label
+
+    assert vectors_label(None) == "none"
+    assert vectors_label("bundled") == "bundled"
+    assert vectors_label(VectorsSource.none()) == "none"  # was the type's name
+    assert vectors_label(VectorsSource.bundled()) == "bundled"
+    assert vectors_label(VectorsSource.file("/v/glove.zip", "a.txt")) == "/v/glove.zip:a.txt"
+
+
 def test_a_run_that_never_began_training_leaves_nothing(tmp_path):
     cancel = threading.Event()
     cancel.set()

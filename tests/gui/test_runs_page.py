@@ -114,6 +114,21 @@ def test_selecting_runs_overlays_curves_and_diffs_configs(page, models):
     assert not page.again_button.isEnabled()  # one run needed
 
 
+def test_a_run_of_one_epoch_is_drawn_as_a_point(page, models):
+    folder, ids = models
+    with RunStore(folder) as store:
+        single = add_run(store, units=8, accuracy=0.8, epochs=1)
+    assert page.poll()
+    page.select_runs([ids[0], single])
+    assert page.curves.points(1) == 1
+    assert page.curves.marked(1)  # one point: a marker, or nothing would show
+    assert not page.curves.marked(0)  # three epochs: a line
+    header = [
+        page.comparison.verticalHeaderItem(r).text() for r in range(page.comparison.rowCount())
+    ]
+    assert page.comparison.item(header.index("epochs run"), 1).text() == "1"
+
+
 def test_overlaying_ten_runs(page, models, qtbot):
     folder, _ = models
     with RunStore(folder) as store:

@@ -157,7 +157,7 @@ def _compare(store: Any, ids: list[int], as_json: bool) -> int:
     rows.append(["accuracy", *[_percent(run.accuracy) for run in runs]])
     rows.append(["macro F1", *["-" if r.macro_f1 is None else f"{r.macro_f1:.4f}" for r in runs]])
     rows.append(["linear baseline", *[_percent(run.baseline_accuracy) for run in runs]])
-    rows.append(["epochs", *[run.epochs_run for run in runs]])
+    rows.append(["epochs run", *[run.epochs_run for run in runs]])
     for key, values in diff.items():
         rows.append([key, *values])
     print(table(headers, rows))

@@ -23,6 +23,7 @@ from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.training import TrainingListener
 from workbench.core.runs.pipeline import RunResult, run_training
 from workbench.core.runs.provenance import default_stem
+from workbench.core.text.vectors.choice import VectorsSource
 
 log = logging.getLogger(__name__)
 BATCH_INTERVAL_S = 0.5  # at most ~2 running-curve points per second
@@ -126,10 +127,11 @@ class RunRecorder(TrainingListener):
 
 
 def vectors_label(vectors: Any) -> str:
-    """How a run's vectors are recorded: "bundled", "none" or the file path."""
+    """How a run's vectors are recorded: "bundled", "none" or the file path (with
+    ``:member`` for a zip member)."""
     if vectors is None:
         return "none"
-    if isinstance(vectors, str | Path):
+    if isinstance(vectors, str | Path | VectorsSource):
         return str(vectors)
     report = getattr(vectors, "report", None)
     return str(getattr(report, "source", type(vectors).__name__))

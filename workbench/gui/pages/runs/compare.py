@@ -21,7 +21,15 @@ from PySide6.QtWidgets import QHBoxLayout, QTableWidget, QTableWidgetItem, QWidg
 from workbench.core import config_diff
 
 MAX_OVERLAID = 20  # beyond this many runs the legend is unreadable anyway
-METRIC_ROWS = ("status", "accuracy", "macro F1", "linear baseline", "epochs", "vectors", "corpus")
+METRIC_ROWS = (
+    "status",
+    "accuracy",
+    "macro F1",
+    "linear baseline",
+    "epochs run",
+    "vectors",
+    "corpus",
+)
 
 
 def run_colour(position: int, count: int) -> QColor:
@@ -54,8 +62,8 @@ class RunCurves(QWidget):
         layout.addWidget(self.loss_plot)
         layout.addWidget(self.accuracy_plot)
         self.shown: list[int] = []  # run ids drawn, in colour order
-        self._curves: dict[int, list[pg.PlotCurveItem]] = {}
-        self._pool: list[pg.PlotCurveItem] = []
+        self._curves: dict[int, list[pg.PlotDataItem]] = {}
+        self._pool: list[pg.PlotDataItem] = []
 
     def clear(self) -> None:
         for curve in self._pool:
@@ -65,11 +73,11 @@ class RunCurves(QWidget):
             plot.getPlotItem().legend.clear()
         self.shown = []
 
-    def _curve(self, number: int, plot: pg.PlotWidget) -> pg.PlotCurveItem:
+    def _curve(self, number: int, plot: pg.PlotWidget) -> pg.PlotDataItem:
         """The ``number``-th pooled curve of ``plot`` (created once, reused after)."""
         pool = self._curves.setdefault(id(plot), [])
         while len(pool) <= number:
-            curve = pg.PlotCurveItem()
+            curve = pg.PlotDataItem()
             plot.addItem(curve)
             pool.append(curve)
             self._pool.append(curve)
@@ -94,7 +102,9 @@ class RunCurves(QWidget):
                     curve = self._curve(2 * position + offset, plot)
                     x, y = _epochs_axis(history.get(prefix + key, []))
                     curve.setPen(pg.mkPen(colour, width=2, style=style))
-                    curve.setData(x, y)
+                    # a run of one epoch is one point: a line alone would not show it
+                    marker = {"symbol": "o", "symbolBrush": colour, "symbolPen": colour}
+                    curve.setData(x, y, **(marker if len(x) == 1 else {"symbol": None}))
                     curve.show()
                     if not prefix:
                         plot.getPlotItem().legend.addItem(curve, f"{run_id}: {label}")
@@ -111,6 +121,12 @@ class RunCurves(QWidget):
         pool = self._curves.get(id(self.loss_plot), [])
         curve = pool[2 * run_position] if len(pool) > 2 * run_position else None
         return 0 if curve is None or curve.xData is None else len(curve.xData)
+
+    def marked(self, run_position: int) -> bool:
+        """Whether the ``run_position``-th run's training-loss curve draws its points."""
+        pool = self._curves.get(id(self.loss_plot), [])
+        curve = pool[2 * run_position] if len(pool) > 2 * run_position else None
+        return curve is not None and curve.opts.get("symbol") is not None
 
     def legend_labels(self) -> list[str]:
         legend = self.loss_plot.getPlotItem().legend
@@ -148,7 +164,7 @@ class RunComparison(QTableWidget):
             ),
             ("macro F1", [None if r.macro_f1 is None else f"{r.macro_f1:.4f}" for r in runs]),
             ("linear baseline", [_percent(run.baseline_accuracy) for run in runs]),
-            ("epochs", [run.epochs_run for run in runs]),
+            ("epochs run", [run.epochs_run for run in runs]),
             ("vectors", [run.vectors for run in runs]),
             ("corpus", [run.corpus_fingerprint for run in runs]),
         ]

@@ -102,6 +102,7 @@ class RunsPage(QWidget):
         lower.addWidget(self.comparison)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
+        lower.setSizes([600, 400])  # the comparison readable from the start (3:2)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.view)
         splitter.addWidget(lower)
