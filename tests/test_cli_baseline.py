@@ -18,11 +18,16 @@ def test_train_json_and_summary_carry_the_baseline(tmp_path):
     assert 0.0 <= baseline["macro_f1"] <= 1.0
     stored = json.loads((tmp_path / "models" / "json" / "bundle.json").read_text())
     assert stored["metrics"]["baseline"]["accuracy"] == baseline["accuracy"]
+    parts = data["parts"]  # the default is wide and deep: each part alone too
+    assert set(parts) == {"recurrent", "ngrams"}
+    assert stored["metrics"]["parts"] == parts
 
     code, out, err = run([*argv, "--name", "text"])
     assert code == 0, err
     assert "linear baseline accuracy" in out
     assert "- linear baseline" in out  # "BiLSTM 97.8% - linear baseline 98.2%"
+    assert "(BiLSTM alone " in out
+    assert "n-grams alone " in out
 
 
 def test_train_without_baseline(tmp_path):
@@ -30,4 +35,6 @@ def test_train_without_baseline(tmp_path):
     argv = ["train", "--corpus", str(corpus), *TINY, "--set", "baseline=false"]
     code, out, err = run([*argv, "--out", str(tmp_path / "models"), "--json"])
     assert code == 0, err
-    assert json.loads(out.strip().splitlines()[-1])["baseline"] is None
+    data = json.loads(out.strip().splitlines()[-1])
+    assert data["baseline"] is None
+    assert set(data["parts"]) == {"recurrent", "ngrams"}  # kept without the baseline

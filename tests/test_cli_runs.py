@@ -83,6 +83,7 @@ def test_runs_human_list_show_and_compare(two_runs):
     shown = json.loads(out)
     assert len(shown["history"]["loss"]) == results[0]["epochs_run"]
     assert shown["metrics"]["per_class"] == results[0]["per_class"]
+    assert shown["metrics"]["parts"] == results[0]["parts"]
     code, out, _ = run(["runs", "compare", first, second, "--models", str(models), "--json"])
     data = json.loads(out)
     assert data["config_diff"] == {"units": [4, 6]}

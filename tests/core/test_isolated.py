@@ -73,9 +73,10 @@ def private_tmp(tmp_path, monkeypatch):
 def test_result_listener_and_progress_come_back_as_from_run_training(tmp_path):
     listener = Recorder()
     progress: list[tuple[float, str]] = []
+    config = CONFIG.with_overrides(["wide_ngrams=1"])  # wide and deep: its parts too
     result = run_training_isolated(
         make_corpus(),
-        CONFIG,
+        config,
         vectors=None,
         listener=listener,
         progress=lambda f, m: progress.append((f, m)),
@@ -102,6 +103,8 @@ def test_result_listener_and_progress_come_back_as_from_run_training(tmp_path):
     assert result.evaluation is not None
     assert len(result.evaluation.correct) > 0
     assert result.to_dict()["epochs_run"] == CONFIG.epochs
+    assert set(result.parts) == {"recurrent", "ngrams"}  # came back from the child
+    assert result.bundle.metrics["parts"] == result.parts
 
 
 def test_unsaved_run_hands_the_model_over_and_cleans_up(tmp_path, private_tmp):

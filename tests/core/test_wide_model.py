@@ -93,6 +93,34 @@ def test_a_finished_run_reports_what_its_fused_model_predicts(tmp_path):
     _assert_evaluation_is_the_saved_models(result)
 
 
+def test_a_run_reports_each_part_alone_as_its_saved_graph_scores_it(tmp_path):
+    from workbench.core import split_corpus
+
+    config = CONFIG.with_overrides(["wide_ngrams=2", "wide_buckets=128", "rnn_maxlen=10"])
+    corpus = make_corpus(per_class=12)
+    result = run_training(corpus, config, vectors=None, out_dir=tmp_path)
+    bundle = load_bundle(result.bundle_path)
+    assert bundle.metrics["parts"] == result.parts
+    assert result.to_dict()["parts"] == result.parts
+    # read back from the saved graph: the nested recurrent model, and the fused scores
+    # less its log-probabilities (the n-gram part's scores up to a per-document constant)
+    fractions = {"val_fraction": config.val_fraction, "test_fraction": config.test_fraction}
+    test = split_corpus(corpus, **fractions, seed=config.seed).test
+    index = {name: i for i, name in enumerate(bundle.info.class_names)}
+    y = np.array([index[label] for label in test.labels])
+    x = bundle.tokenizer.encode(test.texts, maxlen=config.maxlen)
+    (nested,) = [layer for layer in bundle.model.layers if hasattr(layer, "layers")]
+    deep = nested.predict(x, verbose=0)
+    fused = bundle.model.predict(x, verbose=0)
+    ngrams = np.log(np.maximum(fused, 1e-30)) - np.log(np.maximum(deep, 1e-7))
+    parts = result.parts
+    assert parts["recurrent"]["accuracy"] == pytest.approx(np.mean(deep.argmax(1) == y))
+    assert parts["ngrams"]["accuracy"] == pytest.approx(np.mean(ngrams.argmax(1) == y))
+    assert 0.0 <= parts["ngrams"]["macro_f1"] <= 1.0
+    plain = run_training(corpus, CONFIG, vectors=None, save=False)  # no wide part
+    assert plain.parts is None
+
+
 def test_stop_keeps_the_wide_part_and_fits_nothing_after_it(tmp_path, monkeypatch):
     """A stopped wide-and-deep run keeps its n-gram part: it was fitted before the
     epochs, so after Stop only the mixing weight is chosen (no fit, no refit)."""

@@ -27,6 +27,17 @@ def test_evaluate_page_line_only_for_the_bundles_own_test_split():
     assert stored_baseline_text(bundle, own) == (
         "BiLSTM + n-grams 75.0% - linear baseline 100.0% (same test split)"
     )
+    parts = {"recurrent": {"accuracy": 0.5}, "ngrams": {"accuracy": 0.625}}
+    with_parts = SimpleNamespace(metrics={**metrics, "parts": parts}, config=TrainConfig())
+    assert stored_baseline_text(with_parts, own) == (
+        "BiLSTM + n-grams 75.0% (BiLSTM alone 50.0%, n-grams alone 62.5%)"
+        " - linear baseline 100.0% (same test split)"
+    )
+    malformed = {"recurrent": {"accuracy": "high"}, "ngrams": {"accuracy": 0.6}}
+    bundle.metrics = {**metrics, "parts": malformed}  # read from a file: no parts shown
+    assert stored_baseline_text(bundle, own) == (
+        "BiLSTM + n-grams 75.0% - linear baseline 100.0% (same test split)"
+    )
     other_corpus = _evaluation(2)
     assert stored_baseline_text(bundle, other_corpus) == ""
     without = SimpleNamespace(metrics=own.to_dict(), config=TrainConfig())
@@ -41,6 +52,11 @@ def test_train_page_summary_suffix():
     train = SimpleNamespace(status="completed")
     result = SimpleNamespace(evaluation=evaluation, bundle=bundle, baseline=baseline, train=train)
     assert _baseline_suffix(result) == " (BiLSTM + n-grams 100.0% - linear baseline 75.0%)"
+    result.parts = {"recurrent": {"accuracy": 0.9}, "ngrams": {"accuracy": 0.95}}
+    assert _baseline_suffix(result) == (
+        " (BiLSTM + n-grams 100.0% (BiLSTM alone 90.0%, n-grams alone 95.0%)"
+        " - linear baseline 75.0%)"
+    )
     result.baseline = None
     assert _baseline_suffix(result) == ""
     result.train.status = "cancelled"  # Stop skipped the baseline

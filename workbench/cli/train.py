@@ -44,6 +44,7 @@ def train_result_dict(result: RunResult, corpus: Corpus, report: ImportReport) -
     data["documents_per_s"] = result.train.documents_per_s
     data["corpus"] = corpus_dict(corpus, report)
     data["baseline"] = result.baseline.to_dict() if result.baseline is not None else None
+    data["parts"] = result.parts  # wide and deep: each part's own test figures
     return data
 
 
@@ -88,7 +89,7 @@ def _print_train_summary(result: RunResult, data: dict[str, Any], report: Import
             print(f"linear baseline {metrics_summary(base.accuracy, base.macro_f1)}")
         config = result.bundle.config if result.bundle is not None else {}
         comparison = baseline_comparison(
-            config, ev.accuracy, base, stopped=tr.status == "cancelled"
+            config, ev.accuracy, base, stopped=tr.status == "cancelled", parts=result.parts
         )
         if comparison:
             print(comparison)

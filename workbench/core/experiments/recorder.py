@@ -139,7 +139,8 @@ def vectors_label(vectors: Any) -> str:
 
 def metrics_dict(result: RunResult) -> dict[str, Any] | None:
     """Test metrics of a run as the store keeps them (None without an evaluation), with
-    the linear baseline's figures as ``"baseline"`` when the run trained it."""
+    the linear baseline's figures as ``"baseline"`` when the run trained it and, for wide
+    and deep, each part's own as ``"parts"``."""
     ev = result.evaluation
     if ev is None:
         return None
@@ -151,6 +152,7 @@ def metrics_dict(result: RunResult) -> dict[str, Any] | None:
         "confusion": ev.confusion,
         "class_names": list(ev.class_names),
         "baseline": result.baseline.to_dict() if result.baseline is not None else None,
+        "parts": result.parts,
     }
 
 

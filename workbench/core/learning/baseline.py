@@ -398,14 +398,43 @@ BASELINE_SKIPPED = "linear baseline skipped: the run was stopped"
 """What front ends show for a run whose baseline Stop skipped."""
 
 
+def _parts_text(config: Any, parts: Any) -> str:
+    """``" (BiLSTM alone 97.3%, n-grams alone 98.4%)"`` from a run's ``parts`` figures
+    ('' when they are missing or malformed)."""
+    if not isinstance(parts, dict):
+        return ""
+    figures = []
+    for key in ("recurrent", "ngrams"):
+        value = parts.get(key, {}).get("accuracy") if isinstance(parts.get(key), dict) else None
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
+            return ""
+        figures.append(float(value))
+    data = config.to_dict() if hasattr(config, "to_dict") else dict(config or {})
+    recurrent = model_label({**data, "wide_ngrams": 0})
+    return f" ({recurrent} alone {figures[0]:.1%}, n-grams alone {figures[1]:.1%})"
+
+
 def baseline_comparison(
-    config: Any, accuracy: float | None, baseline: Any, *, stopped: bool = False
+    config: Any,
+    accuracy: float | None,
+    baseline: Any,
+    *,
+    stopped: bool = False,
+    parts: Any = None,
 ) -> str:
-    """``"BiLSTM 97.8 % - linear baseline 98.2 %"`` ('' without figures to compare).
+    """``"BiLSTM 97.8% - linear baseline 98.2%"`` ('' without figures to compare).
 
     ``config`` is a ``TrainConfig`` or its dict; ``baseline`` a :class:`BaselineResult`
     or its dict (as stored in a bundle's metrics). With ``stopped`` (the run was
     stopped) and no baseline although ``config`` asked for one: :data:`BASELINE_SKIPPED`.
+    With ``parts`` (a wide-and-deep run's figures for each part alone, as in
+    ``RunResult.parts`` or a bundle's ``metrics["parts"]``) the model's figure is
+    followed by theirs: ``"BiLSTM + n-grams 98.9% (BiLSTM alone 97.3%, n-grams alone
+    98.4%) - linear baseline 98.2%"``.
     """
     if not isinstance(baseline, BaselineResult):
         baseline = BaselineResult.from_dict(baseline)
@@ -414,4 +443,5 @@ def baseline_comparison(
         return BASELINE_SKIPPED if data.get("baseline", False) else ""
     if accuracy is None or baseline is None or baseline.accuracy is None:
         return ""
-    return f"{model_label(config)} {accuracy:.1%} - linear baseline {baseline.accuracy:.1%}"
+    alone = _parts_text(config, parts)
+    return f"{model_label(config)} {accuracy:.1%}{alone} - linear baseline {baseline.accuracy:.1%}"

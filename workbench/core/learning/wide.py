@@ -330,6 +330,12 @@ class WidePart:
         """The fused model's probabilities for token ids ``x``, given the deep model's."""
         return _mix(deep, self.log_scores(x), 1.0)
 
+    def mix_with_part(self, deep: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`mix`'s probabilities and those of this part alone (the softmax of its
+        weighted log-probabilities: what the fused model predicts without the deep one)."""
+        scores = self.log_scores(x)
+        return _mix(deep, scores, 1.0), _mix(np.ones_like(deep), scores, 1.0)
+
     def fused_model(self, deep_model: Any) -> Any:
         """One Keras model: the deep model's scores plus the weighted linear models'."""
         return _fused_model(deep_model, self.config, self.idf, self.models)

@@ -79,6 +79,7 @@ class RunResult:
     save_error: str | None = None  # why saving failed (the model is still in ``bundle``)
     run_id: int | None = None  # the run's id in the run store, when it was recorded
     baseline: BaselineResult | None = None  # the linear baseline on the same splits
+    parts: dict | None = None  # wide and deep: each part's own test figures (part_figures)
 
     @property
     def status(self) -> str:
@@ -107,6 +108,7 @@ class RunResult:
             "vectors": self.vectors_report.to_dict() if self.vectors_report else None,
             "save_error": self.save_error,
             "baseline": self.baseline.to_dict() if self.baseline else None,
+            "parts": self.parts,
         }
 
 
@@ -359,13 +361,14 @@ def run_training(
     if len(splits.test):
         report(_TRAIN_END, "evaluating on the test split")
         probs = scorer.probabilities("test", kept, deep_model)
-        if wide is not None:
-            probs = wide.mix(probs, x_test)  # what the fused model predicts, without its graph
+        if wide is not None:  # what the fused model predicts, without its graph
+            deep_probs, (probs, wide_probs) = probs, wide.mix_with_part(probs, x_test)
+            run.parts = part_figures(y_test, class_names, deep=deep_probs, ngrams=wide_probs)
         run.evaluation = evaluate(y_test, probs, class_names, texts=list(splits.test.texts))
         if config.baseline:
             labels = (y_train, y_val, y_test)
             run.baseline = _run_baseline(splits, labels, class_names, report, cancel)
-    metrics = _metrics_with_baseline(run.evaluation, run.baseline)
+    metrics = _stored_metrics(run.evaluation, run.baseline, run.parts)
 
     status = run_status(
         result.status,
@@ -450,11 +453,31 @@ def _run_baseline(
         return None
 
 
-def _metrics_with_baseline(evaluation: Evaluation | None, baseline: BaselineResult | None) -> Any:
-    """The test metrics to store in the bundle, with the baseline's figures beside them."""
-    if evaluation is None or baseline is None:
+def _stored_metrics(
+    evaluation: Evaluation | None, baseline: BaselineResult | None, parts: dict | None
+) -> Any:
+    """The test metrics to store in the bundle, with the baseline's figures and each
+    part's (wide and deep) beside them."""
+    extra: dict[str, Any] = {}
+    if baseline is not None:
+        extra["baseline"] = baseline.to_dict()
+    if parts:
+        extra["parts"] = parts
+    if evaluation is None or not extra:
         return evaluation
-    return {**evaluation.to_dict(), "baseline": baseline.to_dict()}
+    return {**evaluation.to_dict(), **extra}
+
+
+def part_figures(
+    y: np.ndarray, class_names: list[str], *, deep: np.ndarray, ngrams: np.ndarray
+) -> dict[str, dict[str, float]]:
+    """Test accuracy and macro F1 of each part of a wide-and-deep model alone:
+    ``{"recurrent": {...}, "ngrams": {...}}`` (what the mix adds over either part)."""
+    figures = {}
+    for part, probs in (("recurrent", deep), ("ngrams", ngrams)):
+        scored = evaluate(y, probs, class_names)
+        figures[part] = {"accuracy": scored.accuracy, "macro_f1": scored.macro_f1}
+    return figures
 
 
 def evaluate_bundle(

@@ -470,6 +470,7 @@ class RayRun:
             provenance={"class_names": data.get("class_names"), "ray_job": self.job_id},
             save_error=data.get("save_error"),
             baseline=BaselineResult.from_dict(data.get("baseline")),
+            parts=data.get("parts") if isinstance(data.get("parts"), dict) else None,
         )
         if data.get("bundle") and not self._assembler.complete:
             result.save_error = "the bundle saved on the cluster did not come back whole"

@@ -97,9 +97,12 @@ class EvaluatePage(QWidget):
         self.macro_card = MetricCard("Macro F1")
         self.weighted_card = MetricCard("Weighted F1")
         self.baseline_label = QLabel()  # "BiLSTM 97.8% - linear baseline 98.2%"
+        self.baseline_label.setWordWrap(True)  # with a wide-and-deep model's parts: long
         self.baseline_label.setToolTip(
-            "A TF-IDF linear model trained in seconds on the same training split "
-            "and scored on the same test split"
+            "The linear baseline: a TF-IDF linear model trained in seconds on the same "
+            "training split and scored on the same test split. For a wide-and-deep model, "
+            "its recurrent part and its n-gram part are also scored alone: what the mix "
+            "adds over each."
         )
         self.class_table = read_only_table(CLASS_COLUMNS)
         # numbers as wide as their header text (never cut), the class name takes the rest
@@ -541,6 +544,9 @@ def stored_baseline_text(bundle: object, evaluation: Evaluation) -> str:
     if not same:
         return ""
     text = baseline_comparison(
-        getattr(bundle, "config", None), evaluation.accuracy, metrics["baseline"]
+        getattr(bundle, "config", None),
+        evaluation.accuracy,
+        metrics["baseline"],
+        parts=metrics.get("parts"),
     )
     return f"{text} (same test split)" if text else ""

@@ -524,5 +524,6 @@ def _baseline_suffix(result: RunResult) -> str:
         result.evaluation.accuracy,
         getattr(result, "baseline", None),
         stopped=result.train.status == "cancelled",
+        parts=getattr(result, "parts", None),
     )
     return f" ({text})" if text else ""
