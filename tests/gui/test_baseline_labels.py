@@ -8,7 +8,7 @@ import numpy as np
 
 from workbench.core import BaselineResult, TrainConfig, evaluate
 from workbench.gui.pages.evaluate.page import stored_baseline_text
-from workbench.gui.pages.train.page import _baseline_suffix
+from workbench.gui.pages.train.page import _accuracy_text
 
 
 def _evaluation(correct: int):
@@ -45,19 +45,19 @@ def test_evaluate_page_line_only_for_the_bundles_own_test_split():
     assert stored_baseline_text(None, own) == ""
 
 
-def test_train_page_summary_suffix():
+def test_train_page_summary_accuracy_text():
     evaluation = _evaluation(4)
     bundle = SimpleNamespace(config=TrainConfig(wide_ngrams=2))
     baseline = BaselineResult(0.75, 0.7, None, 1e-5, 10, 1.0)
     train = SimpleNamespace(status="completed")
     result = SimpleNamespace(evaluation=evaluation, bundle=bundle, baseline=baseline, train=train)
-    assert _baseline_suffix(result) == " (BiLSTM + n-grams 100.0% - linear baseline 75.0%)"
+    assert _accuracy_text(result) == ": BiLSTM + n-grams 100.0% - linear baseline 75.0%"
     result.parts = {"recurrent": {"accuracy": 0.9}, "ngrams": {"accuracy": 0.95}}
-    assert _baseline_suffix(result) == (
-        " (BiLSTM + n-grams 100.0% (BiLSTM alone 90.0%, n-grams alone 95.0%)"
-        " - linear baseline 75.0%)"
+    assert _accuracy_text(result) == (
+        ": BiLSTM + n-grams 100.0% (BiLSTM alone 90.0%, n-grams alone 95.0%)"
+        " - linear baseline 75.0%"
     )
     result.baseline = None
-    assert _baseline_suffix(result) == ""
+    assert _accuracy_text(result) == " 100.0%"
     result.train.status = "cancelled"  # Stop skipped the baseline
-    assert _baseline_suffix(result) == " (linear baseline skipped: the run was stopped)"
+    assert _accuracy_text(result) == " 100.0% (linear baseline skipped: the run was stopped)"

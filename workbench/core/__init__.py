@@ -125,7 +125,13 @@ _export(
     "unregister_architecture",
 )
 _export("workbench.core.learning", "DevicePlan", "cudnn_notes")
-_export("workbench.core.learning", "BaselineResult", "baseline_comparison", "train_baseline")
+_export(
+    "workbench.core.learning",
+    "BASELINE_SKIPPED",
+    "BaselineResult",
+    "baseline_comparison",
+    "train_baseline",
+)
 _export(
     "workbench.core.bundles",
     "BATCH_CHUNK",

@@ -13,6 +13,7 @@ from workbench.core.learning.architectures import (
     unregister_architecture,
 )
 from workbench.core.learning.baseline import (
+    BASELINE_SKIPPED,
     BaselineResult,
     baseline_comparison,
     train_baseline,
@@ -36,6 +37,7 @@ from workbench.core.learning.training import (
 )
 
 __all__ = [
+    "BASELINE_SKIPPED",
     "GROUP_TITLES",
     "PRESETS",
     "PRESET_DESCRIPTIONS",

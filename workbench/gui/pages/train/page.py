@@ -331,8 +331,7 @@ class TrainPage(QWidget):
         if speed:
             summary += f" · {speed:.0f} documents/s"
         if result.evaluation is not None:
-            summary += f" · test accuracy {result.evaluation.accuracy:.1%}"
-            summary += _baseline_suffix(result)
+            summary += f" · test accuracy{_accuracy_text(result)}"
         elif result.bundle is None:
             summary += " · no model kept (no epoch finished)"
         self.result_label.setText(summary)
@@ -512,18 +511,22 @@ if __name__ == "__main__":
     sys.exit(run_page_alone(TrainPage, size=(1300, 800), prepare=_prepare_alone))
 
 
-def _baseline_suffix(result: RunResult) -> str:
-    """``" (BiLSTM 97.8% - linear baseline 98.2%)"``, the note that Stop skipped the
-    baseline, or '' when the baseline was off."""
-    from workbench.core import baseline_comparison
+def _accuracy_text(result: RunResult) -> str:
+    """What follows "test accuracy" in the run's summary: ``": BiLSTM 97.8% - linear
+    baseline 98.2%"`` (with a wide-and-deep model's parts alone), ``" 97.8% (linear
+    baseline skipped: the run was stopped)"``, or ``" 97.8%"`` with the baseline off."""
+    from workbench.core import BASELINE_SKIPPED, baseline_comparison
 
-    if result.evaluation is None or result.bundle is None:
-        return ""
+    accuracy = result.evaluation.accuracy if result.evaluation is not None else None
+    if accuracy is None or result.bundle is None:
+        return "" if accuracy is None else f" {accuracy:.1%}"
     text = baseline_comparison(
         result.bundle.config,
-        result.evaluation.accuracy,
+        accuracy,
         getattr(result, "baseline", None),
         stopped=result.train.status == "cancelled",
         parts=getattr(result, "parts", None),
     )
-    return f" ({text})" if text else ""
+    if text == BASELINE_SKIPPED:
+        return f" {accuracy:.1%} ({text})"
+    return f": {text}" if text else f" {accuracy:.1%}"
