@@ -79,6 +79,9 @@ def test_runs_human_list_show_and_compare(two_runs):
     assert "units=4" in out
     assert "epoch" in out
     assert f"linear baseline accuracy {baseline}" in out
+    parts = results[0]["parts"]
+    recurrent, ngrams = (f"{parts[k]['accuracy']:.1%}" for k in ("recurrent", "ngrams"))
+    assert f"(BiLSTM alone {recurrent}, n-grams alone {ngrams}) - linear baseline" in out
     code, out, _ = run(["runs", "show", first, "--models", str(models), "--json"])
     shown = json.loads(out)
     assert len(shown["history"]["loss"]) == results[0]["epochs_run"]

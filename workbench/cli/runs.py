@@ -85,6 +85,8 @@ def _list(store: Any, as_json: bool) -> int:
 
 
 def _show(store: Any, run_id: int, as_json: bool) -> int:
+    from workbench.core import baseline_comparison
+
     run = store.get_run(run_id)
     data = run.to_dict(full=True)
     if as_json:
@@ -120,6 +122,11 @@ def _show(store: Any, run_id: int, as_json: bool) -> int:
             f"linear baseline accuracy {_percent(run.baseline_accuracy)}, "
             f"macro F1 {'-' if f1 is None else f'{f1:.4f}'} (same test split)"
         )
+    comparison = baseline_comparison(
+        run.config, run.accuracy, run.baseline_dict(), parts=metrics.get("parts")
+    )
+    if comparison:
+        print(comparison)
     if metrics.get("per_class"):
         print(per_class_table(metrics["per_class"]))
     folds = (run.extra or {}).get("folds")
