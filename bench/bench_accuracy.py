@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> None:
             "epochs_run": result.train.epochs_run,
             "elapsed_s": round(elapsed, 1),
             "baseline": result.baseline.to_dict() if result.baseline else None,
+            "parts": result.parts,  # wide and deep: each part alone on the test split
             "wide": result.provenance.get("wide"),
             "averaged": result.provenance.get("averaged_epochs"),
             "bundle": str(result.bundle_path) if result.bundle_path else None,
