@@ -219,6 +219,22 @@ def test_comparison_text_names_model_and_both_figures():
     assert baseline_comparison(TrainConfig(), 0.9, None) == ""
 
 
+def test_comparison_text_names_each_part_alone_with_or_without_a_baseline():
+    parts = {"recurrent": {"accuracy": 0.95}, "ngrams": {"accuracy": 0.97}}
+    config = TrainConfig(baseline=False)
+    both = baseline_comparison(config, 0.98, {"accuracy": 0.96}, parts=parts)
+    alone = "BiLSTM + n-grams 98.0% (BiLSTM alone 95.0%, n-grams alone 97.0%)"
+    assert both == f"{alone} - linear baseline 96.0%"
+    assert baseline_comparison(config, 0.98, None, parts=parts) == alone  # baseline off
+    assert baseline_comparison(config, 0.98, None, parts=parts, stopped=True) == alone
+    asked = TrainConfig()  # asked for a baseline that Stop skipped: that is what it says
+    skipped = baseline_comparison(asked, 0.98, None, parts=parts, stopped=True)
+    assert skipped == "linear baseline skipped: the run was stopped"
+    broken = {"recurrent": {"accuracy": float("nan")}, "ngrams": {"accuracy": 0.97}}
+    assert baseline_comparison(config, 0.98, None, parts=broken) == ""
+    assert baseline_comparison(config, 0.98, None, parts={"recurrent": 1}) == ""
+
+
 def test_comparison_text_says_when_stop_skipped_the_baseline():
     stopped = baseline_comparison(TrainConfig(), 0.9, None, stopped=True)
     assert stopped == "linear baseline skipped: the run was stopped"

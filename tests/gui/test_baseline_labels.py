@@ -38,6 +38,10 @@ def test_evaluate_page_line_only_for_the_bundles_own_test_split():
     assert stored_baseline_text(bundle, own) == (
         "BiLSTM + n-grams 75.0% - linear baseline 100.0% (same test split)"
     )
+    only_parts = SimpleNamespace(metrics={**own.to_dict(), "parts": parts}, config=TrainConfig())
+    assert stored_baseline_text(only_parts, own) == (
+        "BiLSTM + n-grams 75.0% (BiLSTM alone 50.0%, n-grams alone 62.5%) (same test split)"
+    )
     other_corpus = _evaluation(2)
     assert stored_baseline_text(bundle, other_corpus) == ""
     without = SimpleNamespace(metrics=own.to_dict(), config=TrainConfig())
@@ -57,7 +61,11 @@ def test_train_page_summary_accuracy_text():
         ": BiLSTM + n-grams 100.0% (BiLSTM alone 90.0%, n-grams alone 95.0%)"
         " - linear baseline 75.0%"
     )
-    result.baseline = None
+    result.baseline = None  # switched off: the parts are still compared
+    assert _accuracy_text(result) == (
+        ": BiLSTM + n-grams 100.0% (BiLSTM alone 90.0%, n-grams alone 95.0%)"
+    )
+    result.parts = None
     assert _accuracy_text(result) == " 100.0%"
     result.train.status = "cancelled"  # Stop skipped the baseline
     assert _accuracy_text(result) == " 100.0% (linear baseline skipped: the run was stopped)"

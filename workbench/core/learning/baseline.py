@@ -434,14 +434,18 @@ def baseline_comparison(
     With ``parts`` (a wide-and-deep run's figures for each part alone, as in
     ``RunResult.parts`` or a bundle's ``metrics["parts"]``) the model's figure is
     followed by theirs: ``"BiLSTM + n-grams 98.9% (BiLSTM alone 97.3%, n-grams alone
-    98.4%) - linear baseline 98.2%"``.
+    98.4%) - linear baseline 98.2%"``; without a baseline (switched off) the line stops
+    before the dash, and without parts either it is ''.
     """
     if not isinstance(baseline, BaselineResult):
         baseline = BaselineResult.from_dict(baseline)
-    if baseline is None and stopped:
-        data = config.to_dict() if hasattr(config, "to_dict") else dict(config or {})
-        return BASELINE_SKIPPED if data.get("baseline", False) else ""
-    if accuracy is None or baseline is None or baseline.accuracy is None:
+    data = config.to_dict() if hasattr(config, "to_dict") else dict(config or {})
+    if baseline is None and stopped and data.get("baseline", False):
+        return BASELINE_SKIPPED
+    if accuracy is None:
         return ""
     alone = _parts_text(config, parts)
-    return f"{model_label(config)} {accuracy:.1%}{alone} - linear baseline {baseline.accuracy:.1%}"
+    model = f"{model_label(config)} {accuracy:.1%}{alone}"
+    if baseline is None or baseline.accuracy is None:
+        return model if alone else ""
+    return f"{model} - linear baseline {baseline.accuracy:.1%}"

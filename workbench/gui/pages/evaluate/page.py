@@ -536,7 +536,7 @@ def stored_baseline_text(bundle: object, evaluation: Evaluation) -> str:
     are only comparable with that split's evaluation, not with one on another corpus.
     """
     metrics = getattr(bundle, "metrics", None)
-    if not isinstance(metrics, dict) or not metrics.get("baseline"):
+    if not isinstance(metrics, dict) or not (metrics.get("baseline") or metrics.get("parts")):
         return ""
     same = metrics.get("accuracy") == evaluation.accuracy and metrics.get("confusion") == [
         list(row) for row in evaluation.confusion
@@ -546,7 +546,7 @@ def stored_baseline_text(bundle: object, evaluation: Evaluation) -> str:
     text = baseline_comparison(
         getattr(bundle, "config", None),
         evaluation.accuracy,
-        metrics["baseline"],
+        metrics.get("baseline"),
         parts=metrics.get("parts"),
     )
     return f"{text} (same test split)" if text else ""
