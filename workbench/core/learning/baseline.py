@@ -254,6 +254,12 @@ def predict_proba(rows: SparseRows, weights: np.ndarray, bias: np.ndarray) -> np
     return probs / probs.sum(axis=1, keepdims=True)
 
 
+def _finite(value: Any) -> float | None:
+    """``value`` as a float when it is a finite number read from JSON, else ``None``."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok and math.isfinite(value) else None
+
+
 @dataclass(frozen=True)
 class BaselineResult:
     """The baseline's test figures (``None`` without a test split) and how it was fitted."""
@@ -285,9 +291,7 @@ class BaselineResult:
             return None
 
         def number(key: str) -> float | None:
-            value = data.get(key)
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            return float(value) if ok and math.isfinite(value) else None
+            return _finite(data.get(key))
 
         return cls(
             accuracy=number("accuracy"),
@@ -405,14 +409,11 @@ def _parts_text(config: Any, parts: Any) -> str:
         return ""
     figures = []
     for key in ("recurrent", "ngrams"):
-        value = parts.get(key, {}).get("accuracy") if isinstance(parts.get(key), dict) else None
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not math.isfinite(value)
-        ):
+        part = parts.get(key)
+        value = _finite(part.get("accuracy")) if isinstance(part, dict) else None
+        if value is None:
             return ""
-        figures.append(float(value))
+        figures.append(value)
     data = config.to_dict() if hasattr(config, "to_dict") else dict(config or {})
     recurrent = model_label({**data, "wide_ngrams": 0})
     return f" ({recurrent} alone {figures[0]:.1%}, n-grams alone {figures[1]:.1%})"

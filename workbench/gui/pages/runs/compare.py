@@ -19,6 +19,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHBoxLayout, QTableWidget, QTableWidgetItem, QWidget
 
 from workbench.core import config_diff
+from workbench.gui.pages.runs.table import percent
 
 MAX_OVERLAID = 20  # beyond this many runs the legend is unreadable anyway
 METRIC_ROWS = (
@@ -116,25 +117,24 @@ class RunCurves(QWidget):
         """Curves drawn (two per run and plot: training and validation)."""
         return sum(curve.isVisible() for curve in self._pool)
 
+    def _loss_curve(self, run_position: int) -> pg.PlotDataItem | None:
+        """The training-loss curve of the ``run_position``-th run shown (None: none)."""
+        pool = self._curves.get(id(self.loss_plot), [])
+        return pool[2 * run_position] if len(pool) > 2 * run_position else None
+
     def points(self, run_position: int) -> int:
         """Points of the training-loss curve of the ``run_position``-th run shown."""
-        pool = self._curves.get(id(self.loss_plot), [])
-        curve = pool[2 * run_position] if len(pool) > 2 * run_position else None
+        curve = self._loss_curve(run_position)
         return 0 if curve is None or curve.xData is None else len(curve.xData)
 
     def marked(self, run_position: int) -> bool:
         """Whether the ``run_position``-th run's training-loss curve draws its points."""
-        pool = self._curves.get(id(self.loss_plot), [])
-        curve = pool[2 * run_position] if len(pool) > 2 * run_position else None
+        curve = self._loss_curve(run_position)
         return curve is not None and curve.opts.get("symbol") is not None
 
     def legend_labels(self) -> list[str]:
         legend = self.loss_plot.getPlotItem().legend
         return [label.text for _, label in legend.items] if legend is not None else []
-
-
-def _percent(value: float | None) -> str | None:
-    return None if value is None else f"{100 * value:.2f} %"
 
 
 def _cell(value: Any) -> str:
@@ -160,10 +160,10 @@ class RunComparison(QTableWidget):
             ("status", [run.status for run in runs]),
             (
                 "accuracy",
-                [_percent(run.accuracy) for run in runs],
+                [percent(run.accuracy) for run in runs],
             ),
             ("macro F1", [None if r.macro_f1 is None else f"{r.macro_f1:.4f}" for r in runs]),
-            ("linear baseline", [_percent(run.baseline_accuracy) for run in runs]),
+            ("linear baseline", [percent(run.baseline_accuracy) for run in runs]),
             ("epochs run", [run.epochs_run for run in runs]),
             ("vectors", [run.vectors for run in runs]),
             ("corpus", [run.corpus_fingerprint for run in runs]),

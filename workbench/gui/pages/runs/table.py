@@ -48,7 +48,8 @@ STATUS_COLOURS = {
 Index = QModelIndex | QPersistentModelIndex
 
 
-def _percent(value: float | None) -> str:
+def percent(value: float | None) -> str:
+    """A share as the runs table and comparison show it ("95.00 %", "–" for none)."""
     return "–" if value is None else f"{100 * value:.2f} %"
 
 
@@ -171,9 +172,9 @@ class RunsTableModel(QAbstractTableModel):
         if column == "started":
             return time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started))
         if column == "accuracy":
-            return _percent(run.accuracy)
+            return percent(run.accuracy)
         if column == "baseline":
-            return _percent(run.baseline_accuracy)
+            return percent(run.baseline_accuracy)
         if column == "macro F1":
             return "–" if run.macro_f1 is None else f"{run.macro_f1:.4f}"
         if column == "epochs":
