@@ -41,6 +41,7 @@ def test_defaults_are_the_recommended_recipe():
         "patience": 3,
         "average_epochs": 3,
         "class_weight": "none",
+        "label_smoothing": 0.0,
         "mixed_precision": False,
         "baseline": True,
         "val_fraction": 0.1,
@@ -105,6 +106,7 @@ def test_config_is_frozen():
         ("seed", -1, "seed must be >= 0, got -1"),
         ("patience", -1, "patience must be >= 0, got -1"),
         ("average_epochs", 0, "average_epochs must be >= 1, got 0"),
+        ("label_smoothing", -0.1, "label_smoothing must be >= 0, got -0.1"),
         ("class_weight", "auto", "class_weight must be one of 'none', 'balanced', got 'auto'"),
         ("val_fraction", 0.0, "val_fraction must be in (0, 1), got 0.0"),
         ("test_fraction", 1.0, "test_fraction must be in [0, 1), got 1.0"),
@@ -279,6 +281,7 @@ def test_with_overrides_bad_items(item, message):
         ("seed", 2**31, "seed must be <= 2147483647, got 2147483648"),
         ("patience", 10**5, "patience must be <= 10000, got 100000"),
         ("average_epochs", 21, "average_epochs must be <= 20, got 21"),
+        ("label_smoothing", 0.6, "label_smoothing must be <= 0.5, got 0.6"),
         ("min_count", 10**10, "min_count must be <= 1000000000, got 10000000000"),
     ],
 )

@@ -150,6 +150,41 @@ def test_saved_model_loads_without_custom_objects(tmp_path):
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
 
 
+def test_label_smoothing_gives_the_true_class_its_share_and_the_rest_evenly(tmp_path):
+    import keras
+
+    from workbench.core import build_model
+
+    config = TrainConfig(maxlen=6, units=3, label_smoothing=0.2)
+    model = build_model(config, vocab_size=10, num_classes=4)
+    probs = np.array([[0.7, 0.1, 0.1, 0.1], [0.25, 0.25, 0.4, 0.1]], dtype=np.float32)
+    labels = np.array([0, 2])
+    # targets: 0.8 on the true class plus 0.2 / 4 on every class
+    targets = np.full((2, 4), 0.05)
+    targets[[0, 1], labels] += 0.8
+    expected = np.mean(-(targets * np.log(probs)).sum(axis=1))
+    assert float(model.loss(labels, probs)) == pytest.approx(expected, rel=1e-5)
+    plain = build_model(TrainConfig(maxlen=6, units=3), vocab_size=10, num_classes=4)
+    assert plain.loss == "sparse_categorical_crossentropy"
+    # a model trained with it saves and loads like any other
+    x = np.array([[3, 4, 5, 0, 0, 0], [6, 0, 0, 0, 0, 0]], dtype=np.int32)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", compile=False)
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
+
+
+def test_training_with_label_smoothing_learns_and_is_less_sure():
+    x, y = _data()
+    sharp = _run(dataclasses.replace(TINY, epochs=4), x_val=x, y_val=y)
+    smooth = _run(dataclasses.replace(TINY, epochs=4, label_smoothing=0.3), x_val=x, y_val=y)
+    assert smooth.status == "completed"
+    p_sharp = sharp.model.predict(x, verbose=0)
+    p_smooth = smooth.model.predict(x, verbose=0)
+    assert (p_smooth.argmax(axis=1) == y).mean() > 0.9
+    # the smoothed target for the true class is 0.7 + 0.1: the model stops short of 1
+    assert p_smooth.max(axis=1).mean() < p_sharp.max(axis=1).mean()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -11,6 +11,7 @@ Keras is imported inside :func:`build_model` only.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -128,10 +129,42 @@ def build_model(
     model = architecture.build(config, int(vocab_size), int(num_classes), matrix)
     model.compile(
         optimizer=_optimizer(keras, config),
-        loss="sparse_categorical_crossentropy",
+        loss=_loss(keras, config.label_smoothing),
         metrics=["accuracy"],
     )
     return model
+
+
+def _loss(keras: Any, smoothing: float) -> Any:
+    """Cross-entropy on integer labels; with ``smoothing`` > 0 against targets that give
+    the true class ``1 - smoothing`` plus its even share of ``smoothing``."""
+    if smoothing <= 0:
+        return "sparse_categorical_crossentropy"
+    return _smoothed_loss_type(keras)(smoothing=smoothing)
+
+
+@functools.cache
+def _smoothed_loss_type(keras: Any) -> type:
+    ops = keras.ops
+
+    class SmoothedSparseCrossentropy(keras.losses.Loss):
+        """Keras's categorical cross-entropy with label smoothing, fed integer labels."""
+
+        def __init__(self, smoothing: float = 0.1, name: str = "smoothed_crossentropy", **kw):
+            super().__init__(name=name, **kw)
+            self.smoothing = float(smoothing)
+
+        def call(self, y_true: Any, y_pred: Any) -> Any:
+            labels = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+            targets = ops.cast(ops.one_hot(labels, ops.shape(y_pred)[-1]), y_pred.dtype)
+            return keras.losses.categorical_crossentropy(
+                targets, y_pred, label_smoothing=self.smoothing
+            )
+
+        def get_config(self) -> dict[str, Any]:
+            return {**super().get_config(), "smoothing": self.smoothing}
+
+    return SmoothedSparseCrossentropy
 
 
 def _optimizer(keras: Any, config: TrainConfig) -> Any:

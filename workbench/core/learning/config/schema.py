@@ -267,6 +267,17 @@ class TrainConfig:
         group="training",
         choices=("none", "balanced"),
     )
+    label_smoothing: float = setting(
+        0.0,
+        label="Label smoothing",
+        help="Share of each training target spread evenly over all classes in the recurrent "
+        "part's loss, so it is less sure of itself (0 = off).",
+        group="training",
+        minimum=0.0,
+        maximum=0.5,
+        step=0.05,
+        decimals=2,
+    )
     mixed_precision: bool = setting(
         False,
         label="Mixed precision",
