@@ -92,10 +92,18 @@ def test_runs_human_list_show_and_compare(two_runs):
     assert data["config_diff"] == {"units": [4, 6]}
     assert [m["id"] for m in data["metrics"]] == [int(first), int(second)]
     assert data["metrics"][0]["baseline"]["accuracy"] == results[0]["baseline"]["accuracy"]
+    for shown_parts, result in zip((m["parts"] for m in data["metrics"]), results, strict=True):
+        assert shown_parts == {k: v["accuracy"] for k, v in result["parts"].items()}
     code, out, _ = run(["runs", "compare", first, second, "--models", str(models)])
     assert "units" in out
-    (line,) = [line for line in out.splitlines() if line.startswith("linear baseline")]
+    lines = out.splitlines()
+    (line,) = [line for line in lines if line.startswith("linear baseline")]
     assert baseline in line
+    # each part alone, per run, in run order
+    for row, key in (("recurrent part alone", "recurrent"), ("n-gram part alone", "ngrams")):
+        (line,) = [line for line in lines if line.startswith(row)]
+        cells = [f"{100 * r['parts'][key]['accuracy']:.2f} %" for r in results]
+        assert line.index(cells[0]) < line.rindex(cells[1])
 
 
 @pytest.mark.parametrize(

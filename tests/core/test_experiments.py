@@ -93,6 +93,31 @@ def test_the_linear_baseline_of_a_run_is_kept_beside_its_metrics(tmp_path):
     assert malformed.to_dict()["metrics"]["baseline"] is None
 
 
+def test_each_part_alone_is_read_from_a_runs_metrics(tmp_path):
+    parts = {"recurrent": {"accuracy": 0.9, "macro_f1": 0.89}, "ngrams": {"accuracy": 0.95}}
+    with RunStore(tmp_path) as store:
+        wide = store.begin_run(name="wide", config={})
+        store.finish_run(wide, status="completed", metrics={"accuracy": 0.96, "parts": parts})
+        deep = store.begin_run(name="deep", config={})
+        store.finish_run(deep, status="completed", metrics={"accuracy": 0.9})
+        running = store.begin_run(name="running", config={})
+        half = store.begin_run(name="half", config={})
+        store.finish_run(half, status="completed", metrics={"parts": {"recurrent": parts}})
+        listed = {run.id: run for run in store.list_runs()}
+        metrics = store.metrics_of([wide, deep, running, half, 99])
+        full = store.get_run(wide)
+    assert full.part_accuracies() == {"recurrent": 0.9, "ngrams": 0.95}
+    assert listed[wide].part_accuracies() is None  # listed without their metrics
+    assert metrics[wide]["parts"] == parts
+    assert metrics[deep] == {"accuracy": 0.9}
+    assert metrics[running] is None
+    assert 99 not in metrics
+    ids = (wide, deep, running, half)
+    with_metrics = {i: dataclasses.replace(listed[i], metrics=metrics[i]) for i in ids}
+    assert with_metrics[wide].part_accuracies() == {"recurrent": 0.9, "ngrams": 0.95}
+    assert [with_metrics[i].part_accuracies() for i in (deep, running, half)] == [None] * 3
+
+
 def test_a_store_of_the_first_schema_is_migrated_and_keeps_its_runs(tmp_path):
     from workbench.core.experiments.store import MIGRATIONS
 

@@ -289,7 +289,7 @@ def _given_fits(wide_val: np.ndarray, y_val: np.ndarray) -> WideFits:
 
 def test_the_mixing_weight_is_chosen_by_accuracy_then_log_loss():
     from workbench.core.learning.evaluation import mean_log_loss
-    from workbench.core.learning.wide import _mix, choose_wide
+    from workbench.core.learning.wide import choose_wide, mix
 
     y = np.array([0, 0, 1, 1, 0])
     # the deep model gets documents 2 and 3 wrong, confidently; the linear part is right
@@ -298,7 +298,7 @@ def test_the_mixing_weight_is_chosen_by_accuracy_then_log_loss():
     # log loss that the log loss would keep the weight small.
     deep = np.array([[0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.6, 0.4]])
     wide = np.log(np.array([[0.6, 0.4], [0.6, 0.4], [0.4, 0.6], [0.4, 0.6], [0.01, 0.99]]))
-    losses = {w: mean_log_loss(_mix(deep, wide, w), y) for w in WEIGHTS}
+    losses = {w: mean_log_loss(mix(deep, wide, w), y) for w in WEIGHTS}
     assert min(losses, key=losses.get) < 5.4
     info = choose_wide(_given_fits(wide, y), deep, refit=False).info
     assert info.val_accuracy == 0.8  # 4 of 5; any weight under 5.4 gets 3 right at most
@@ -426,11 +426,11 @@ def _assert_the_part_is_the_mean_of(expected, part, fits, x_val, y_val):
     """The part (numpy and its fused graph over a uniform deep part) gives the mean of
     ``weight * log p`` of the ``expected`` (order, penalty, weight) mixes on validation,
     and records that mix's accuracy; returns the uniform deep part."""
-    from workbench.core.learning.wide import _mix
+    from workbench.core.learning.wide import mix
 
     deep_val = np.full((len(y_val), 3), 1 / 3, dtype=np.float32)
     mixed = np.mean([w * fits.val_log_probs[n, l2] for n, l2, w in expected], axis=0)
-    averaged = _mix(deep_val, mixed, 1.0)
+    averaged = mix(deep_val, mixed, 1.0)
     assert np.allclose(part.mix(deep_val, x_val), averaged, atol=1e-5)
     assert part.info.val_accuracy == float(np.mean(averaged.argmax(1) == y_val))
     uniform = _uniform_deep_model(x_val.shape[1])

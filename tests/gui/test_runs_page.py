@@ -26,6 +26,7 @@ def add_run(
     epochs: int = 3,
     status="completed",
     baseline: float | None = None,
+    parts: dict | None = None,
 ):
     config = TrainConfig(units=units).to_dict()
     run_id = store.begin_run(name=f"units{units}", config=config, corpus_path="/data/bbc")
@@ -39,6 +40,8 @@ def add_run(
         metrics = {"accuracy": accuracy, "macro_f1": accuracy}
         if baseline is not None:
             metrics["baseline"] = {"accuracy": baseline, "macro_f1": baseline}
+        if parts is not None:
+            metrics["parts"] = parts
         store.finish_run(run_id, status=status, metrics=metrics)
     return run_id
 
@@ -93,6 +96,37 @@ def test_the_table_and_the_comparison_show_each_runs_linear_baseline(page, model
     ]
     row = header.index("linear baseline")
     assert [page.comparison.item(row, c).text() for c in range(2)] == ["91.00 %", "–"]
+
+
+def _figures(recurrent: float, ngrams: float) -> dict:
+    return {
+        "recurrent": {"accuracy": recurrent, "macro_f1": recurrent},
+        "ngrams": {"accuracy": ngrams, "macro_f1": ngrams},
+    }
+
+
+def test_the_comparison_shows_each_part_alone_for_wide_and_deep_runs(page, models):
+    folder, ids = models
+    with RunStore(folder) as store:
+        wide = add_run(store, units=16, accuracy=0.96, parts=_figures(0.9, 0.94))
+        broken = add_run(store, units=24, accuracy=0.9, parts={"recurrent": {"accuracy": "x"}})
+    page.refresh()
+    page.select_runs([wide, ids[0], broken])
+
+    def rows() -> list[str]:
+        count = page.comparison.rowCount()
+        return [page.comparison.verticalHeaderItem(r).text() for r in range(count)]
+
+    row = rows().index("recurrent part alone")
+    assert rows()[row + 1] == "n-gram part alone"
+    heads = [page.comparison.horizontalHeaderItem(c).text() for c in range(3)]
+    columns = [heads.index(f"run {i}") for i in (wide, ids[0], broken)]
+    cells = [[page.comparison.item(r, c).text() for c in columns] for r in (row, row + 1)]
+    # a run without parts (or with malformed ones) shows none
+    assert cells == [["90.00 %", "–", "–"], ["94.00 %", "–", "–"]]
+    assert not page.comparison.item(row, columns[0]).toolTip()  # a metric, not a difference
+    page.select_runs(ids[:2])  # no run with parts: no such rows
+    assert "recurrent part alone" not in rows()
 
 
 def test_selecting_runs_overlays_curves_and_diffs_configs(page, models):

@@ -153,6 +153,7 @@ def _compare(store: Any, ids: list[int], as_json: bool) -> int:
                     "accuracy": run.accuracy,
                     "macro_f1": run.macro_f1,
                     "baseline": run.baseline_dict(),
+                    "parts": run.part_accuracies(),
                 }
                 for run in runs
             ],
@@ -164,6 +165,10 @@ def _compare(store: Any, ids: list[int], as_json: bool) -> int:
     rows.append(["accuracy", *[_percent(run.accuracy) for run in runs]])
     rows.append(["macro F1", *["-" if r.macro_f1 is None else f"{r.macro_f1:.4f}" for r in runs]])
     rows.append(["linear baseline", *[_percent(run.baseline_accuracy) for run in runs]])
+    parts = [run.part_accuracies() or {} for run in runs]
+    if any(parts):
+        rows.append(["recurrent part alone", *[_percent(p.get("recurrent")) for p in parts]])
+        rows.append(["n-gram part alone", *[_percent(p.get("ngrams")) for p in parts]])
     rows.append(["epochs run", *[run.epochs_run for run in runs]])
     for key, values in diff.items():
         rows.append([key, *values])

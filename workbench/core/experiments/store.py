@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.learning.baseline import part_accuracies
 
 STORE_NAME = "runs.sqlite"
 RUN_STATUSES = ("running", "completed", "early_stopped", "cancelled", "failed", "interrupted")
@@ -148,6 +149,12 @@ class RunRecord:
         if self.baseline_accuracy is None:
             return None
         return {"accuracy": self.baseline_accuracy, "macro_f1": self.baseline_macro_f1}
+
+    def part_accuracies(self) -> dict[str, float] | None:
+        """Test accuracy of each part of a wide-and-deep run alone (``{"recurrent": ...,
+        "ngrams": ...}``); ``None`` for other runs and for records read without their
+        metrics (:meth:`RunStore.list_runs`; see :meth:`RunStore.metrics_of`)."""
+        return part_accuracies((self.metrics or {}).get("parts"))
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
         """JSON-serialisable; ``full`` adds metrics details, provenance and history."""
@@ -572,6 +579,15 @@ class RunStore:
                 )
             ]
         return record
+
+    def metrics_of(self, run_ids: Iterable[int]) -> dict[int, dict[str, Any] | None]:
+        """The test metrics of each run (``None`` where it has none), in one query."""
+        ids = [int(i) for i in run_ids]
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._read(f"SELECT id, metrics FROM runs WHERE id IN ({marks})", ids)
+        return {run_id: _loads(text) for run_id, text in rows}
 
     def histories(self, run_ids: Iterable[int]) -> dict[int, dict[str, list[float]]]:
         """Per-epoch history of each run (NaN where a value is missing)."""

@@ -33,6 +33,7 @@ from workbench.core.learning.wide import (
     WIDE_WEIGHT_LAYER,
     WORDS_ALONE_PREFIX,
     bigram_ids,
+    mix,
     term_ids,
 )
 
@@ -113,10 +114,7 @@ class _FusedParts:
         runner = _occlusion_runner_for(self._deep, self.maxlen)
         deep[: len(near) + 1] = runner(batch[: len(near) + 1])
         deep[len(near) + 1 :] = deep[0]  # past its reach the recurrent part sees the text
-        scores = np.log(np.maximum(deep, 1e-7)) + self.wide.leave_one_out(ids, positions)
-        scores -= scores.max(axis=1, keepdims=True)
-        probabilities = np.exp(scores)
-        return (probabilities / probabilities.sum(axis=1, keepdims=True)).astype(np.float32)
+        return mix(deep, self.wide.leave_one_out(ids, positions)).astype(np.float32)
 
 
 _FUSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

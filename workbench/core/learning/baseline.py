@@ -249,8 +249,12 @@ def predict_proba(rows: SparseRows, weights: np.ndarray, bias: np.ndarray) -> np
     for row in range(rows.shape[0]):
         begin, end = rows.indptr[row], rows.indptr[row + 1]
         logits[row] += rows.data[begin:end] @ weights[rows.indices[begin:end]]
-    logits -= logits.max(axis=1, keepdims=True)
-    probs = np.exp(logits)
+    return softmax(logits)
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Each row of ``scores`` turned into probabilities (shifted by its maximum first)."""
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
     return probs / probs.sum(axis=1, keepdims=True)
 
 
@@ -402,21 +406,35 @@ BASELINE_SKIPPED = "linear baseline skipped: the run was stopped"
 """What front ends show for a run whose baseline Stop skipped."""
 
 
-def _parts_text(config: Any, parts: Any) -> str:
-    """``" (BiLSTM alone 97.3%, n-grams alone 98.4%)"`` from a run's ``parts`` figures
-    ('' when they are missing or malformed)."""
+PARTS = ("recurrent", "ngrams")
+"""The parts of a wide-and-deep run scored alone (``RunResult.parts``' keys)."""
+
+
+def part_accuracies(parts: Any) -> dict[str, float] | None:
+    """``{"recurrent": ..., "ngrams": ...}`` test accuracies from a run's ``parts``
+    figures (``RunResult.parts``, a bundle's or a stored run's ``metrics["parts"]``);
+    ``None`` when they are missing or malformed."""
     if not isinstance(parts, dict):
-        return ""
-    figures = []
-    for key in ("recurrent", "ngrams"):
+        return None
+    figures = {}
+    for key in PARTS:
         part = parts.get(key)
         value = _finite(part.get("accuracy")) if isinstance(part, dict) else None
         if value is None:
-            return ""
-        figures.append(value)
+            return None
+        figures[key] = value
+    return figures
+
+
+def _parts_text(config: Any, parts: Any) -> str:
+    """``" (BiLSTM alone 97.3%, n-grams alone 98.4%)"`` from a run's ``parts`` figures
+    ('' when they are missing or malformed)."""
+    figures = part_accuracies(parts)
+    if figures is None:
+        return ""
     data = config.to_dict() if hasattr(config, "to_dict") else dict(config or {})
     recurrent = model_label({**data, "wide_ngrams": 0})
-    return f" ({recurrent} alone {figures[0]:.1%}, n-grams alone {figures[1]:.1%})"
+    return f" ({recurrent} alone {figures['recurrent']:.1%}, n-grams alone {figures['ngrams']:.1%})"
 
 
 def baseline_comparison(

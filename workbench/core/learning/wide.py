@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from workbench.core.errors import Cancelled
-from workbench.core.learning.baseline import SparseRows, fit_softmax, predict_proba
+from workbench.core.learning.baseline import SparseRows, fit_softmax, predict_proba, softmax
 from workbench.core.learning.config.schema import TrainConfig
 from workbench.core.learning.evaluation import mean_log_loss
 from workbench.core.progress import CancelToken, check_cancelled, format_duration
@@ -191,15 +191,14 @@ def _counts(x: np.ndarray, config: TrainConfig, vocab_size: int) -> TermCounts:
 
 
 def _log_probs(rows: SparseRows, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """The linear part's log-probabilities (floored at 1e-12), as mixed by :func:`_mix`."""
+    """The linear part's log-probabilities (floored at 1e-12), as mixed by :func:`mix`."""
     return np.log(np.maximum(predict_proba(rows, weights, bias), 1e-12))
 
 
-def _mix(deep: np.ndarray, wide_logits: np.ndarray, weight: float) -> np.ndarray:
-    scores = np.log(np.maximum(deep, 1e-7)) + weight * wide_logits
-    scores -= scores.max(axis=1, keepdims=True)
-    probs = np.exp(scores)
-    return probs / probs.sum(axis=1, keepdims=True)
+def mix(deep: np.ndarray, wide_logits: np.ndarray, weight: float = 1.0) -> np.ndarray:
+    """The fused model's probabilities: the softmax of the deep part's log-probabilities
+    (floored at 1e-7) plus ``weight`` times the linear part's scores."""
+    return softmax(np.log(np.maximum(deep, 1e-7)) + weight * wide_logits)
 
 
 def mix_scores(
@@ -209,7 +208,7 @@ def mix_scores(
     :data:`WEIGHTS`."""
     scored = []
     for weight in WEIGHTS:
-        probs = _mix(deep, wide_log_probs, weight)
+        probs = mix(deep, wide_log_probs, weight)
         scored.append((weight, float(np.mean(probs.argmax(1) == y)), mean_log_loss(probs, y)))
     return scored
 
@@ -328,13 +327,13 @@ class WidePart:
 
     def mix(self, deep: np.ndarray, x: np.ndarray) -> np.ndarray:
         """The fused model's probabilities for token ids ``x``, given the deep model's."""
-        return _mix(deep, self.log_scores(x), 1.0)
+        return mix(deep, self.log_scores(x), 1.0)
 
     def mix_with_part(self, deep: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`mix`'s probabilities and those of this part alone (the softmax of its
         weighted log-probabilities: what the fused model predicts without the deep one)."""
         scores = self.log_scores(x)
-        return _mix(deep, scores, 1.0), _mix(np.ones_like(deep), scores, 1.0)
+        return mix(deep, scores, 1.0), softmax(scores)
 
     def fused_model(self, deep_model: Any) -> Any:
         """One Keras model: the deep model's scores plus the weighted linear models'."""
@@ -385,7 +384,7 @@ def choose_wide(
         floor = near_best_floor(best_accuracy, len(y_val))
         members = [(n, l2, w) for (a, _), n, l2, w in table if a >= floor]
     mixed = np.mean([w * fits.val_log_probs[n, l2] for n, l2, w in members], axis=0)
-    probs = _mix(deep_val, mixed, 1.0)
+    probs = mix(deep_val, mixed, 1.0)
     val_accuracy, val_loss = float(np.mean(probs.argmax(1) == y_val)), mean_log_loss(probs, y_val)
     # order -> (its share of the mean weight, penalty -> share of its linear model)
     kept: dict[int, tuple[float, dict[float, float]]] = {}
@@ -517,16 +516,16 @@ def _fused_model(
         bias = layers.Embedding(1, classes, name=f"{prefix}_bias")
         # the mixing weight as a layer's weight, so explanations can read it back
         weight_name = WIDE_WEIGHT_LAYER if model is models[0] else f"{prefix}_weight"
-        mix = layers.Embedding(1, 1, name=weight_name)
+        weighing = layers.Embedding(1, 1, name=weight_name)
         total = sum(ops.sum(table(t) * ops.expand_dims(w, -1), axis=1) for t, w, _ in reads)
         squares = sum(q for _, _, q in reads)
         wide = total / ops.sqrt(ops.maximum(squares, 1e-12)) + ops.squeeze(bias(constant), 1)
         wide = wide - ops.logsumexp(wide, axis=1, keepdims=True)
-        scores = scores + ops.squeeze(mix(constant), 1) * wide
+        scores = scores + ops.squeeze(weighing(constant), 1) * wide
         named += [
             (table, model.weights.astype(np.float32)),
             (bias, model.bias.reshape(1, -1).astype(np.float32)),
-            (mix, np.full((1, 1), model.weight, dtype=np.float32)),
+            (weighing, np.full((1, 1), model.weight, dtype=np.float32)),
         ]
     outputs = layers.Activation("softmax", name="classes")(scores)
     fused = keras.Model(tokens, outputs, name=WIDE_AND_DEEP_NAME)

@@ -27,10 +27,13 @@ METRIC_ROWS = (
     "accuracy",
     "macro F1",
     "linear baseline",
+    "recurrent part alone",  # these two only when a run has them (wide and deep)
+    "n-gram part alone",
     "epochs run",
     "vectors",
     "corpus",
 )
+PART_ROWS = {"recurrent part alone": "recurrent", "n-gram part alone": "ngrams"}
 
 
 def run_colour(position: int, count: int) -> QColor:
@@ -153,21 +156,25 @@ class RunComparison(QTableWidget):
         self.diff: dict[str, list[Any]] = {}
 
     def show_runs(self, runs: Sequence[Any]) -> None:
+        """Show ``runs`` (store records; each part alone is shown for records read with
+        their metrics)."""
         self.clear()
         runs = list(runs)
         self.diff = config_diff([run.config for run in runs]) if len(runs) > 1 else {}
-        rows: list[tuple[str, list[Any]]] = [
-            ("status", [run.status for run in runs]),
-            (
-                "accuracy",
-                [percent(run.accuracy) for run in runs],
-            ),
-            ("macro F1", [None if r.macro_f1 is None else f"{r.macro_f1:.4f}" for r in runs]),
-            ("linear baseline", [percent(run.baseline_accuracy) for run in runs]),
-            ("epochs run", [run.epochs_run for run in runs]),
-            ("vectors", [run.vectors for run in runs]),
-            ("corpus", [run.corpus_fingerprint for run in runs]),
-        ]
+        parts = [run.part_accuracies() or {} for run in runs]
+        values: dict[str, list[Any]] = {
+            "status": [run.status for run in runs],
+            "accuracy": [percent(run.accuracy) for run in runs],
+            "macro F1": [None if r.macro_f1 is None else f"{r.macro_f1:.4f}" for r in runs],
+            "linear baseline": [percent(run.baseline_accuracy) for run in runs],
+            **{row: [percent(p.get(key)) for p in parts] for row, key in PART_ROWS.items()},
+            "epochs run": [run.epochs_run for run in runs],
+            "vectors": [run.vectors for run in runs],
+            "corpus": [run.corpus_fingerprint for run in runs],
+        }
+        shown = [name for name in METRIC_ROWS if name not in PART_ROWS or any(parts)]
+        rows = [(name, values[name]) for name in shown]
+        metric_rows = len(rows)
         rows += list(self.diff.items())
         self.setColumnCount(len(runs))
         self.setRowCount(len(rows))
@@ -177,7 +184,7 @@ class RunComparison(QTableWidget):
         for r, (_, values) in enumerate(rows):
             for c, value in enumerate(values):
                 item = QTableWidgetItem(_cell(value))
-                if r >= len(METRIC_ROWS):
+                if r >= metric_rows:
                     item.setToolTip("differs between the selected runs")
                 if c == best and r in (1, 2):
                     item.setBackground(QBrush(QColor(210, 240, 210)))

@@ -12,6 +12,7 @@ terminal - is followed live, and with "Follow new runs" a new run gets selected.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -218,9 +219,10 @@ class RunsPage(QWidget):
             return
         store = self.store()
         histories = store.histories(ids)
+        metrics = store.metrics_of(ids)
         runs = [self.model.run_at(self.model.row_of(i)) for i in ids]
         self.curves.show_runs([(r.id, r.name, histories.get(r.id, {})) for r in runs])
-        self.comparison.show_runs(runs)
+        self.comparison.show_runs([replace(r, metrics=metrics.get(r.id)) for r in runs])
 
     def _update_buttons(self) -> None:
         ids = self.selected_ids()
