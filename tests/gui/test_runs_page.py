@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
 from tests.cli_helpers import subprocess_env
 from tests.gui.tiny_model import load_tiny_corpus, make_corpus_dir, tiny_config
@@ -127,6 +128,28 @@ def test_the_comparison_shows_each_part_alone_for_wide_and_deep_runs(page, model
     assert not page.comparison.item(row, columns[0]).toolTip()  # a metric, not a difference
     page.select_runs(ids[:2])  # no run with parts: no such rows
     assert "recurrent part alone" not in rows()
+
+
+def test_the_comparison_marks_the_most_accurate_runs_every_one_of_a_tie(page, models):
+    folder, ids = models
+    with RunStore(folder) as store:
+        tied = add_run(store, units=16, accuracy=0.95)
+        equal = add_run(store, units=24, accuracy=0.95)
+    page.refresh()
+
+    def marked(selection: list[int]) -> set[str]:
+        page.select_runs(selection)
+        table = page.comparison
+        green = [
+            c
+            for c in range(table.columnCount())
+            if table.item(1, c).background().color() == QColor(210, 240, 210)
+        ]
+        return {table.horizontalHeaderItem(c).text() for c in green}
+
+    assert marked(ids) == {f"run {ids[1]}"}  # 95 % against 90 and 93 %
+    assert marked([ids[0], ids[1], tied]) == {f"run {ids[1]}", f"run {tied}"}
+    assert marked([tied, equal]) == set()  # all the same: nothing is best
 
 
 def test_selecting_runs_overlays_curves_and_diffs_configs(page, models):

@@ -162,7 +162,7 @@ class RunComparison(QTableWidget):
         runs = list(runs)
         self.diff = config_diff([run.config for run in runs]) if len(runs) > 1 else {}
         parts = [run.part_accuracies() or {} for run in runs]
-        values: dict[str, list[Any]] = {
+        cells: dict[str, list[Any]] = {
             "status": [run.status for run in runs],
             "accuracy": [percent(run.accuracy) for run in runs],
             "macro F1": [None if r.macro_f1 is None else f"{r.macro_f1:.4f}" for r in runs],
@@ -173,28 +173,33 @@ class RunComparison(QTableWidget):
             "corpus": [run.corpus_fingerprint for run in runs],
         }
         shown = [name for name in METRIC_ROWS if name not in PART_ROWS or any(parts)]
-        rows = [(name, values[name]) for name in shown]
+        rows = [(name, cells[name]) for name in shown]
         metric_rows = len(rows)
         rows += list(self.diff.items())
         self.setColumnCount(len(runs))
         self.setRowCount(len(rows))
         self.setHorizontalHeaderLabels([f"run {run.id}" for run in runs])
         self.setVerticalHeaderLabels([name for name, _ in rows])
-        best = self._best_column(runs)
+        best = self.best_columns(runs)
         for r, (_, values) in enumerate(rows):
             for c, value in enumerate(values):
                 item = QTableWidgetItem(_cell(value))
                 if r >= metric_rows:
                     item.setToolTip("differs between the selected runs")
-                if c == best and r in (1, 2):
+                if c in best and r in (1, 2):
                     item.setBackground(QBrush(QColor(210, 240, 210)))
                 self.setItem(r, c, item)
         self.resizeColumnsToContents()
 
     @staticmethod
-    def _best_column(runs: Sequence[Any]) -> int | None:
-        scored = [(run.accuracy, i) for i, run in enumerate(runs) if run.accuracy is not None]
-        return max(scored)[1] if len(scored) > 1 else None
+    def best_columns(runs: Sequence[Any]) -> set[int]:
+        """The columns of the most accurate runs (every one of a tie); none when fewer
+        than two runs have an accuracy or they all have the same."""
+        scored = {i: run.accuracy for i, run in enumerate(runs) if run.accuracy is not None}
+        if len(scored) < 2 or len(set(scored.values())) == 1:
+            return set()
+        top = max(scored.values())
+        return {i for i, accuracy in scored.items() if accuracy == top}
 
     def differing_fields(self) -> list[str]:
         return list(self.diff)
