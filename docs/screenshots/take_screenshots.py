@@ -6,8 +6,10 @@ Opens the window, loads the corpus (default: the BBC corpus in the reference
 data) and the bundled GloVe vectors, trains with the default config through the
 Train page, classifies and explains a short article, then saves one PNG per page;
 then two of explanations: a test document explained by integrated gradients on
-the Classify page, and the most confident mistake on the Evaluate page. Settings
-are kept in a temporary folder so the user's own are untouched.
+the Classify page, and the most confident mistake on the Evaluate page; last, it
+trains the same config without the bag-of-n-grams part and shows both runs side by
+side on the Runs page. Settings and run history are kept in temporary folders so the
+user's own are untouched.
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ def main() -> int:
     for index, title in enumerate(("Data", "Vectors", "Train", "Evaluate", "Classify", "Models")):
         _shoot(app, window, title, window, out / f"{index + 1}-{title.lower()}.png")
     _explanation_shots(app, window, out, run_until_finished)
+    _runs_shot(app, window, out, config, run_until_finished)
     window.state.set_tf_ready(False)
     window.tasks.wait_all(10_000)
     window.close()
@@ -139,6 +142,20 @@ def _explanation_shots(app, window, out: Path, run_until_finished) -> None:
     run_until_finished(classify.explain_text())
     _shoot(app, window, "Classify", window, out / "7-explain-classify.png")
     _shoot(app, window, "Evaluate", evaluate, out / "8-explain-evaluate.png")
+
+
+def _runs_shot(app, window, out: Path, config, run_until_finished) -> None:
+    """9: the Runs page comparing the run above with one of its recurrent part alone."""
+    import dataclasses
+
+    window.state.set_config(dataclasses.replace(config, wide_ngrams=0))
+    window.show_page("Train")
+    run_until_finished(window.page("Train").start_training())
+    runs = window.page("Runs")
+    runs.refresh()
+    ids = [run.id for run in runs.store().list_runs()[:2]]
+    runs.select_runs(ids)
+    _shoot(app, window, "Runs", window, out / "9-runs.png")
 
 
 def _shoot(app, window, title: str, widget, path: Path) -> None:
