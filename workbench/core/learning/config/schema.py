@@ -271,7 +271,8 @@ class TrainConfig:
         0.0,
         label="Label smoothing",
         help="Share of each training target spread evenly over all classes in the recurrent "
-        "part's loss, so it is less sure of itself (0 = off).",
+        "part's loss, so it is less sure of itself; its loss curves then stay above zero "
+        "(0 = off).",
         group="training",
         minimum=0.0,
         maximum=0.5,
