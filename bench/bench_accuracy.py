@@ -96,12 +96,21 @@ def table(path: str) -> None:
     for row in rows:
         groups.setdefault((row["corpus"], row["label"]), []).append(row)
     print(
-        "| corpus | recipe | seeds | val acc (recurrent part) | test acc | test macro F1 "
-        "| baseline acc | baseline F1 | wins | min/run |"
+        "| corpus | recipe | seeds | val acc (recurrent part) | val acc (fused) | test acc "
+        "| test macro F1 | recurrent part alone | n-gram part alone | baseline acc "
+        "| baseline F1 | wins | min/run |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (corpus, label), items in groups.items():
         base = [r["baseline"] for r in items if r.get("baseline")]
+        # wide and deep: what choices are judged by, and each part alone on the test split
+        fused = [
+            r["wide"]["val_accuracy"] for r in items if (r.get("wide") or {}).get("val_accuracy")
+        ]
+        parts = {
+            key: [r["parts"][key]["accuracy"] for r in items if (r.get("parts") or {}).get(key)]
+            for key in ("recurrent", "ngrams")
+        }
         wins = sum(
             1 for r in items if r.get("baseline") and r["accuracy"] > r["baseline"]["accuracy"]
         )
@@ -109,8 +118,10 @@ def table(path: str) -> None:
         print(
             f"| {corpus} | {label} | {','.join(str(r['seed']) for r in items)} "
             f"| {_stats([r['val_accuracy'] for r in items if r['val_accuracy'] is not None])} "
+            f"| {_stats(fused)} "
             f"| {_stats([r['accuracy'] for r in items if r['accuracy'] is not None])} "
             f"| {_stats([r['macro_f1'] for r in items if r['macro_f1'] is not None])} "
+            f"| {_stats(parts['recurrent'])} | {_stats(parts['ngrams'])} "
             f"| {_stats([b['accuracy'] for b in base])} | {_stats([b['macro_f1'] for b in base])} "
             f"| {wins}/{len(items)} | {minutes:.1f} |"
         )
