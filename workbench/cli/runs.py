@@ -139,7 +139,7 @@ def _show(store: Any, run_id: int, as_json: bool) -> int:
 
 
 def _compare(store: Any, ids: list[int], as_json: bool) -> int:
-    from workbench.core import config_diff
+    from workbench.core import BASELINE_ROW, PART_ROWS, config_diff
 
     runs = [store.get_run(run_id) for run_id in ids]
     diff = config_diff([run.config for run in runs])
@@ -164,11 +164,10 @@ def _compare(store: Any, ids: list[int], as_json: bool) -> int:
     rows: list[list[Any]] = [["status", *[run.status for run in runs]]]
     rows.append(["accuracy", *[_percent(run.accuracy) for run in runs]])
     rows.append(["macro F1", *["-" if r.macro_f1 is None else f"{r.macro_f1:.4f}" for r in runs]])
-    rows.append(["linear baseline", *[_percent(run.baseline_accuracy) for run in runs]])
+    rows.append([BASELINE_ROW, *[_percent(run.baseline_accuracy) for run in runs]])
     parts = [run.part_accuracies() or {} for run in runs]
     if any(parts):
-        rows.append(["recurrent part alone", *[_percent(p.get("recurrent")) for p in parts]])
-        rows.append(["n-gram part alone", *[_percent(p.get("ngrams")) for p in parts]])
+        rows += [[row, *[_percent(p.get(key)) for p in parts]] for key, row in PART_ROWS.items()]
     rows.append(["epochs run", *[run.epochs_run for run in runs]])
     for key, values in diff.items():
         rows.append([key, *values])

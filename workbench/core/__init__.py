@@ -127,7 +127,9 @@ _export(
 _export("workbench.core.learning", "DevicePlan", "cudnn_notes")
 _export(
     "workbench.core.learning",
+    "BASELINE_ROW",
     "BASELINE_SKIPPED",
+    "PART_ROWS",
     "BaselineResult",
     "baseline_comparison",
     "train_baseline",

@@ -13,7 +13,9 @@ from workbench.core.learning.architectures import (
     unregister_architecture,
 )
 from workbench.core.learning.baseline import (
+    BASELINE_ROW,
     BASELINE_SKIPPED,
+    PART_ROWS,
     BaselineResult,
     baseline_comparison,
     train_baseline,
@@ -37,8 +39,10 @@ from workbench.core.learning.training import (
 )
 
 __all__ = [
+    "BASELINE_ROW",
     "BASELINE_SKIPPED",
     "GROUP_TITLES",
+    "PART_ROWS",
     "PRESETS",
     "PRESET_DESCRIPTIONS",
     "Architecture",

@@ -406,8 +406,12 @@ BASELINE_SKIPPED = "linear baseline skipped: the run was stopped"
 """What front ends show for a run whose baseline Stop skipped."""
 
 
-PARTS = ("recurrent", "ngrams")
-"""The parts of a wide-and-deep run scored alone (``RunResult.parts``' keys)."""
+BASELINE_ROW = "linear baseline"
+"""What a comparison of runs calls the baseline's accuracy (the Runs page, ``runs compare``)."""
+
+PART_ROWS = {"recurrent": "recurrent part alone", "ngrams": "n-gram part alone"}
+"""The parts of a wide-and-deep run scored alone (``RunResult.parts``' keys), and what a
+comparison of runs calls each one's accuracy."""
 
 
 def part_accuracies(parts: Any) -> dict[str, float] | None:
@@ -417,7 +421,7 @@ def part_accuracies(parts: Any) -> dict[str, float] | None:
     if not isinstance(parts, dict):
         return None
     figures = {}
-    for key in PARTS:
+    for key in PART_ROWS:
         part = parts.get(key)
         value = _finite(part.get("accuracy")) if isinstance(part, dict) else None
         if value is None:

@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHBoxLayout, QTableWidget, QTableWidgetItem, QWidget
 
-from workbench.core import config_diff
+from workbench.core import BASELINE_ROW, PART_ROWS, config_diff
 from workbench.gui.pages.runs.table import percent
 
 MAX_OVERLAID = 20  # beyond this many runs the legend is unreadable anyway
@@ -26,14 +26,12 @@ METRIC_ROWS = (
     "status",
     "accuracy",
     "macro F1",
-    "linear baseline",
-    "recurrent part alone",  # these two only when a run has them (wide and deep)
-    "n-gram part alone",
+    BASELINE_ROW,
+    *PART_ROWS.values(),  # only when a run has them (wide and deep)
     "epochs run",
     "vectors",
     "corpus",
 )
-PART_ROWS = {"recurrent part alone": "recurrent", "n-gram part alone": "ngrams"}
 
 
 def run_colour(position: int, count: int) -> QColor:
@@ -166,13 +164,13 @@ class RunComparison(QTableWidget):
             "status": [run.status for run in runs],
             "accuracy": [percent(run.accuracy) for run in runs],
             "macro F1": [None if r.macro_f1 is None else f"{r.macro_f1:.4f}" for r in runs],
-            "linear baseline": [percent(run.baseline_accuracy) for run in runs],
-            **{row: [percent(p.get(key)) for p in parts] for row, key in PART_ROWS.items()},
+            BASELINE_ROW: [percent(run.baseline_accuracy) for run in runs],
+            **{row: [percent(p.get(key)) for p in parts] for key, row in PART_ROWS.items()},
             "epochs run": [run.epochs_run for run in runs],
             "vectors": [run.vectors for run in runs],
             "corpus": [run.corpus_fingerprint for run in runs],
         }
-        shown = [name for name in METRIC_ROWS if name not in PART_ROWS or any(parts)]
+        shown = [name for name in METRIC_ROWS if name not in PART_ROWS.values() or any(parts)]
         rows = [(name, cells[name]) for name in shown]
         metric_rows = len(rows)
         rows += list(self.diff.items())
