@@ -141,6 +141,28 @@ def test_fit_leaves_columns_no_document_holds_at_zero_and_fits_the_rest_alike():
     assert np.abs(weights).max() > 0.1  # it did learn
 
 
+def test_a_scale_of_ones_changes_nothing_and_a_small_scale_holds_weights_back():
+    """``scale`` is a prior on the weights: all ones is the plain fit, bit for bit; a
+    column whose scale is small is penalised more, so its weights stay nearer zero."""
+    from workbench.core.learning.baseline import fit_softmax
+
+    corpus = make_corpus(per_class=6)
+    rows = TfidfFeatures(min_df=1).fit_transform(corpus.texts)
+    y = _labels(corpus)
+    plain, plain_bias = fit_softmax(rows, y, 3, l2=1e-2, steps=40)
+    ones = np.ones((rows.shape[1], 3), np.float32)
+    same, same_bias = fit_softmax(rows, y, 3, l2=1e-2, steps=40, scale=ones)
+    np.testing.assert_array_equal(same, plain)
+    np.testing.assert_array_equal(same_bias, plain_bias)
+    column = int(np.abs(plain).sum(axis=1).argmax())  # the column the plain fit leans on most
+    held_back = ones.copy()
+    held_back[column] = 0.05
+    scaled, _ = fit_softmax(rows, y, 3, l2=1e-2, steps=40, scale=held_back)
+    assert np.abs(scaled[column]).max() < 0.5 * np.abs(plain[column]).max()
+    others = np.arange(rows.shape[1]) != column
+    assert np.abs(scaled[others]).max() > 0.1  # the rest still learn
+
+
 def test_fit_runs_the_steps_asked_whatever_the_steps_per_call(monkeypatch):
     from workbench.core.learning import baseline
 

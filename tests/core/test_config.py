@@ -32,6 +32,7 @@ def test_defaults_are_the_recommended_recipe():
         "wide_ngrams": 2,
         "wide_order_by_validation": True,
         "wide_average_near_best": True,
+        "wide_naive_bayes": True,
         "wide_buckets": 262144,
         "optimizer": "adam",
         "learning_rate": 2e-3,

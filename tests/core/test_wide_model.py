@@ -398,6 +398,70 @@ def test_term_counts_match_counting_each_document_alone(monkeypatch):
         assert np.allclose(rows.data[rows.indptr[row] : rows.indptr[row + 1]], expected)
 
 
+def test_the_naive_bayes_scale_is_the_log_count_ratio_of_each_class_against_the_rest():
+    """Two documents: class 0 holds terms 0 and 1, class 1 terms 1 and 2. Add-one
+    smoothed shares (each document counts a term once): term 0 is 2/5 of class 0 and
+    1/5 of the rest, so |log r| = log 2 for both classes; term 1 is shared alike, so its
+    scale is the floor."""
+    from workbench.core.learning.baseline import SparseRows
+    from workbench.core.learning.wide import NAIVE_BAYES_FLOOR, naive_bayes_scale
+
+    rows = SparseRows(
+        np.array([0, 2, 4]), np.array([0, 1, 1, 2]), np.array([0.5, 2.0, 3.0, 0.1]), (2, 3)
+    )
+    scale = naive_bayes_scale(rows, np.array([0, 1]), 2)
+    log2 = np.log(2.0)
+    expected = [[log2, log2], [NAIVE_BAYES_FLOOR] * 2, [log2, log2]]
+    np.testing.assert_allclose(scale, expected, rtol=1e-6)
+    assert scale.dtype == np.float32
+
+
+def test_the_naive_bayes_prior_is_used_in_every_fit_and_recorded(monkeypatch):
+    """With ``wide_naive_bayes`` each fit before the epochs and each refit gets the prior
+    of its own rows (the refit's from training + validation); the part records it, and
+    its saved graph predicts what numpy mixes (the weights are plain weights)."""
+    from workbench.core.learning import wide
+
+    x, y = _class_word_data(np.random.default_rng(3))
+    config = TrainConfig(maxlen=10, wide_ngrams=1, wide_naive_bayes=True)
+    scales = []
+    real_fit = wide.fit_softmax
+
+    def recording_fit(rows, labels, num_classes, **kwargs):
+        scales.append((len(labels), kwargs["scale"]))
+        return real_fit(rows, labels, num_classes, **kwargs)
+
+    monkeypatch.setattr(wide, "fit_softmax", recording_fit)
+    fits = wide.fit_wide((x[:100], y[:100], x[100:], y[100:]), config, vocab_size=40, num_classes=3)
+    deep_val = np.full((60, 3), 1 / 3, dtype=np.float32)
+    part = wide.choose_wide(fits, deep_val)
+    assert part.info.naive_bayes is True
+    assert part.info.to_dict()["naive_bayes"] is True
+    before = [scale for count, scale in scales if count == 100]
+    after = [scale for count, scale in scales if count == 160]
+    assert len(before) == len(wide.L2_CHOICES)
+    assert after
+    assert all(scale is not None and scale.shape == (40, 3) for _, scale in scales)
+    assert not np.allclose(before[0], after[0])  # the refit's prior is its own rows'
+    uniform = _uniform_deep_model(10)
+    graph = np.asarray(part.fused_model(uniform).predict(x[100:], verbose=0))
+    np.testing.assert_allclose(graph, part.mix(deep_val, x[100:]), atol=1e-5)
+    plain = wide.choose_wide(
+        wide.fit_wide(
+            (x[:100], y[:100], x[100:], y[100:]),
+            replace(config, wide_naive_bayes=False),
+            vocab_size=40,
+            num_classes=3,
+        ),
+        deep_val,
+    )
+    assert "naive_bayes" not in plain.info.to_dict()
+    assert scales[-1][1] is None  # without the setting: no prior
+    no_val = wide.fit_wide((x[:100], y[:100], x[:0], y[:0]), config, vocab_size=40, num_classes=3)
+    assert scales[-1][1] is not None
+    assert wide.choose_wide(no_val, None).info.naive_bayes is True
+
+
 def test_near_best_floor_is_one_standard_error_under_the_best():
     from workbench.core.learning.wide import near_best_floor
 

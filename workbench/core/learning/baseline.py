@@ -196,9 +196,15 @@ def fit_softmax(
     l2: float,
     steps: int = 300,
     learning_rate: float = 0.2,
+    scale: np.ndarray | None = None,
     cancel: CancelToken | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weights ``[features, classes]`` and bias of an L2-penalised softmax regression.
+
+    ``scale`` (``[features, classes]``, positive) puts a prior on the weights: the model's
+    weights are ``scale * w`` with the penalty on ``w``, so a weight whose scale is small
+    costs more (:func:`~workbench.core.learning.wide.naive_bayes_scale`); the weights
+    returned are ``scale * w``, used as any others.
 
     Only the columns some document holds are fitted: the others start at zero, their
     gradient (``l2 * w``) stays zero and Adam leaves them there, so they come back as
@@ -219,10 +225,12 @@ def fit_softmax(
     bias = tf.Variable(tf.zeros((num_classes,), tf.float32))
     optimizer = tf.keras.optimizers.Adam(learning_rate=learning_rate)
     optimizer.build([weights, bias])  # its slots exist before the loop that updates them
+    prior = None if scale is None else tf.constant(np.asarray(scale, np.float32)[used])
 
     def step(done: Any) -> tuple[Any]:
         with tf.GradientTape() as tape:
-            logits = tf.sparse.sparse_dense_matmul(x, weights) + bias
+            scaled = weights if prior is None else weights * prior
+            logits = tf.sparse.sparse_dense_matmul(x, scaled) + bias
             loss = tf.reduce_mean(
                 tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
             ) + 0.5 * l2 * tf.reduce_sum(tf.square(weights))
@@ -239,7 +247,7 @@ def fit_softmax(
         check_cancelled(cancel)
         run(tf.constant(min(STEPS_PER_CALL, steps - done)))
     full = np.zeros((rows.shape[1], num_classes), np.float32)
-    full[used] = weights.numpy()
+    full[used] = weights.numpy() if prior is None else weights.numpy() * prior.numpy()
     return full, bias.numpy()
 
 

@@ -16,7 +16,9 @@ those penalties (as the baseline is; skipped after a Stop, which then has only t
 choice left). The resulting :class:`WidePart` mixes their scores into the deep model's
 probabilities (numpy) or builds one Keras model whose class scores are the deep
 model's log-probabilities plus each linear model's weight times its log-probabilities.
-The test split is never looked at.
+The test split is never looked at. With ``wide_naive_bayes`` every fit puts a naive Bayes
+prior on its weights (:func:`naive_bayes_scale`); the weights come out as plain weights,
+so predicting is the same either way.
 
 Features, the same in numpy (fitting) and in the Keras graph (predicting): a term (word
 or hashed bigram) seen ``c`` times in the document weighs ``(1 + log c) * idf`` with
@@ -85,6 +87,7 @@ class WideInfo:
     orders: dict[int, float] | None = None  # order -> its best mix's validation accuracy
     averaged: tuple[tuple[int, float, float], ...] = ()  # (order, penalty, weight) averaged
     kept: tuple[int, ...] = ()  # the orders of the linear models kept, when more than one
+    naive_bayes: bool = False  # fitted with the naive Bayes prior (``wide_naive_bayes``)
 
     def part_name(self) -> str:
         """The kept part's name (:func:`wide_part_name`)."""
@@ -106,6 +109,8 @@ class WideInfo:
             data["averaged"] = [{"ngrams": n, "l2": l2, "weight": w} for n, l2, w in self.averaged]
         if self.kept:
             data["ngrams_kept"] = list(self.kept)
+        if self.naive_bayes:
+            data["naive_bayes"] = True
         return data
 
 
@@ -188,6 +193,35 @@ def _counts(x: np.ndarray, config: TrainConfig, vocab_size: int) -> TermCounts:
     """:meth:`TermCounts.count` with the n-gram settings of ``config``."""
     buckets = config.wide_buckets if config.wide_ngrams >= 2 else 0
     return TermCounts.count(x, vocab_size, buckets)
+
+
+NAIVE_BAYES_FLOOR = 1e-3
+"""The smallest scale :func:`naive_bayes_scale` gives a weight (a term no class favours)."""
+
+
+def naive_bayes_scale(rows: SparseRows, y: np.ndarray, num_classes: int) -> np.ndarray:
+    """``[columns, classes]``: for each term and class, ``|log r|`` with ``r`` the ratio of
+    the term's share of the class's documents to its share of the other classes'
+    documents (each document counts a term once; add-one smoothing), floored at
+    :data:`NAIVE_BAYES_FLOOR`. :func:`fit_softmax`'s ``scale``: terms that tell a class
+    apart are penalised less (Wang and Manning's NBSVM, as a prior on the weights)."""
+    columns = rows.shape[1]
+    row_of = np.repeat(np.arange(rows.shape[0], dtype=np.int64), np.diff(rows.indptr))
+    labels = np.asarray(y, dtype=np.int64)[row_of]
+    held = np.bincount(rows.indices * num_classes + labels, minlength=columns * num_classes)
+    held = held.reshape(columns, num_classes).astype(np.float64)
+    inside = held + 1.0
+    outside = held.sum(axis=1, keepdims=True) - held + 1.0
+    ratio = np.log(inside / inside.sum(axis=0)) - np.log(outside / outside.sum(axis=0))
+    return np.maximum(np.abs(ratio), NAIVE_BAYES_FLOOR).astype(np.float32)
+
+
+def _prior(
+    rows: SparseRows, y: np.ndarray, config: TrainConfig, num_classes: int
+) -> np.ndarray | None:
+    """The scale of :func:`fit_softmax` for the wide part's ``rows``: the naive Bayes
+    prior when ``config.wide_naive_bayes``, else none."""
+    return naive_bayes_scale(rows, y, num_classes) if config.wide_naive_bayes else None
 
 
 def _log_probs(rows: SparseRows, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -275,11 +309,14 @@ def fit_wide(
         idfs[order] = counts[order][0].idf()
         rows_train = counts[order][0].rows(idfs[order])
         rows_val = counts[order][1].rows(idfs[order]) if has_val else None
+        scale = _prior(rows_train, y_train, config, num_classes)
         for l2 in penalties:
             check_cancelled(cancel)
             if progress is not None:
                 progress(_fit_message(len(fits), total, order, time.perf_counter() - started))
-            fits[order, l2] = fit_softmax(rows_train, y_train, num_classes, l2=l2, cancel=cancel)
+            fits[order, l2] = fit_softmax(
+                rows_train, y_train, num_classes, l2=l2, scale=scale, cancel=cancel
+            )
             if rows_val is not None:
                 val_log_probs[order, l2] = _log_probs(rows_val, *fits[order, l2])
     return WideFits(data, configs, vocab_size, num_classes, idfs, fits, val_log_probs)
@@ -370,7 +407,16 @@ def choose_wide(
         order, l2 = next(iter(fits.fits))
         config = fits.configs[order]
         weights, bias = fits.fits[order, l2]
-        info = WideInfo(order, config.wide_buckets, l2, 1.0, None, None, False)
+        info = WideInfo(
+            order,
+            config.wide_buckets,
+            l2,
+            1.0,
+            None,
+            None,
+            False,
+            naive_bayes=config.wide_naive_bayes,
+        )
         model = LinearScores(order, weights, bias, 1.0)
         return WidePart(config, vocab_size, fits.idfs[order], (model,), info)
     table = []  # ((accuracy, -log loss), order, penalty, weight) of every mix
@@ -402,12 +448,15 @@ def choose_wide(
         y_all = np.concatenate([y_train, y_val])
         try:
             idf_all = counted.idf()
-            rows = {}  # order -> its TF-IDF rows, built once for all its penalties
+            rows, scales = {}, {}  # order -> its TF-IDF rows and prior, once for its penalties
             for n in kept:
                 counts = counted if n == config.wide_ngrams else counted.words(vocab_size)
                 rows[n] = counts.rows(idf_all[: counts.columns])
+                scales[n] = _prior(rows[n], y_all, config, fits.num_classes)
             refits = {
-                (n, l2): fit_softmax(rows[n], y_all, fits.num_classes, l2=l2, cancel=cancel)
+                (n, l2): fit_softmax(
+                    rows[n], y_all, fits.num_classes, l2=l2, scale=scales[n], cancel=cancel
+                )
                 for n, l2 in penalty_fits
             }
             penalty_fits, idf, refitted = refits, idf_all, True
@@ -429,6 +478,7 @@ def choose_wide(
         orders if len(orders) > 1 else None,
         tuple(members) if len(members) > 1 else (),
         tuple(kept) if len(kept) > 1 else (),
+        config.wide_naive_bayes,
     )
     return WidePart(config, vocab_size, idf, tuple(models), info)
 

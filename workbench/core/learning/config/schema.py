@@ -2,8 +2,8 @@
 
 ``TrainConfig()`` is the recommended recipe (GloVe-initialised BiLSTM whose outputs are
 max-pooled over time, reading the first 400 tokens, mixed with a linear model of the
-words of the first 1500 tokens: "wide and deep"). Each field declares
-its label, help, group, bounds and choices once
+words of the first 1500 tokens fitted with a naive Bayes prior: "wide and deep"). Each
+field declares its label, help, group, bounds and choices once
 (:mod:`~workbench.core.learning.config.fields`); every value is checked against
 them in ``__post_init__``, and a bad one raises
 :class:`~workbench.core.errors.ConfigError` naming it (``"layers must be >= 1, got 0"``).
@@ -183,6 +183,14 @@ class TrainConfig:
         label="Average the near-best mixes",
         help="Average every order, penalty and weight of the linear part whose mix is within "
         "one standard error of the best validation accuracy, instead of keeping the best alone.",
+        group="model",
+    )
+    wide_naive_bayes: bool = setting(
+        True,
+        label="Naive Bayes prior",
+        help="Penalise each weight of the linear part less the more its term's share of "
+        "one class differs from its share of the others (the log-count ratio of naive "
+        "Bayes, as in NBSVM), instead of all weights alike.",
         group="model",
     )
     wide_buckets: int = setting(
@@ -507,7 +515,7 @@ PRESET_DESCRIPTIONS: dict[str, str] = {
         "The measured best default (wide and deep): a GloVe-initialised BiLSTM 64 reading "
         "the first 400 tokens, its outputs max-pooled over time, mixed with a TF-IDF "
         "linear model of the words, or words and bigrams, of the first 1500 tokens "
-        "(validation picks which); vocabulary "
+        "(validation picks which; a naive Bayes prior on its weights); vocabulary "
         "20000, up to 15 epochs with early stopping (patience 3), the weights of the 3 "
         "epochs of lowest validation loss averaged when that lowers it; a TF-IDF linear "
         "baseline is trained and reported beside it."
