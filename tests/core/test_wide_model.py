@@ -416,6 +416,22 @@ def test_the_naive_bayes_scale_is_the_log_count_ratio_of_each_class_against_the_
     assert scale.dtype == np.float32
 
 
+def _recorded_fits(monkeypatch) -> list[tuple[int, dict]]:
+    """From now on, every ``fit_softmax`` of the wide part, as (documents, keyword
+    arguments), in call order."""
+    from workbench.core.learning import wide
+
+    calls = []
+    real_fit = wide.fit_softmax
+
+    def recording_fit(rows, labels, num_classes, **kwargs):
+        calls.append((len(labels), kwargs))
+        return real_fit(rows, labels, num_classes, **kwargs)
+
+    monkeypatch.setattr(wide, "fit_softmax", recording_fit)
+    return calls
+
+
 def test_the_naive_bayes_prior_is_used_in_every_fit_and_recorded(monkeypatch):
     """With ``wide_naive_bayes`` each fit before the epochs and each refit gets the prior
     of its own rows (the refit's from training + validation); the part records it, and
@@ -424,24 +440,17 @@ def test_the_naive_bayes_prior_is_used_in_every_fit_and_recorded(monkeypatch):
 
     x, y = _class_word_data(np.random.default_rng(3))
     config = TrainConfig(maxlen=10, wide_ngrams=1, wide_naive_bayes=True)
-    scales = []
-    real_fit = wide.fit_softmax
-
-    def recording_fit(rows, labels, num_classes, **kwargs):
-        scales.append((len(labels), kwargs["scale"]))
-        return real_fit(rows, labels, num_classes, **kwargs)
-
-    monkeypatch.setattr(wide, "fit_softmax", recording_fit)
+    calls = _recorded_fits(monkeypatch)  # (documents, keyword arguments) of each fit
     fits = wide.fit_wide((x[:100], y[:100], x[100:], y[100:]), config, vocab_size=40, num_classes=3)
     deep_val = np.full((60, 3), 1 / 3, dtype=np.float32)
     part = wide.choose_wide(fits, deep_val)
     assert part.info.naive_bayes is True
     assert part.info.to_dict()["naive_bayes"] is True
-    before = [scale for count, scale in scales if count == 100]
-    after = [scale for count, scale in scales if count == 160]
+    before = [kwargs["scale"] for count, kwargs in calls if count == 100]
+    after = [kwargs["scale"] for count, kwargs in calls if count == 160]
     assert len(before) == len(wide.L2_CHOICES)
     assert after
-    assert all(scale is not None and scale.shape == (40, 3) for _, scale in scales)
+    assert all(kwargs["scale"].shape == (40, 3) for _, kwargs in calls)
     assert not np.allclose(before[0], after[0])  # the refit's prior is its own rows'
     uniform = _uniform_deep_model(10)
     graph = np.asarray(part.fused_model(uniform).predict(x[100:], verbose=0))
@@ -456,9 +465,9 @@ def test_the_naive_bayes_prior_is_used_in_every_fit_and_recorded(monkeypatch):
         deep_val,
     )
     assert "naive_bayes" not in plain.info.to_dict()
-    assert scales[-1][1] is None  # without the setting: no prior
+    assert calls[-1][1]["scale"] is None  # without the setting: no prior
     no_val = wide.fit_wide((x[:100], y[:100], x[:0], y[:0]), config, vocab_size=40, num_classes=3)
-    assert scales[-1][1] is not None
+    assert calls[-1][1]["scale"] is not None
     assert wide.choose_wide(no_val, None).info.naive_bayes is True
 
 
@@ -552,15 +561,9 @@ def test_each_averaged_penalty_is_refitted_on_training_and_validation(monkeypatc
     x, y = _class_word_data(np.random.default_rng(3))
     config = TrainConfig(maxlen=10, wide_ngrams=1, wide_order_by_validation=False)
     fits = wide.fit_wide((x[:100], y[:100], x[100:], y[100:]), config, vocab_size=40, num_classes=3)
-    refits = []
-    real_fit = wide.fit_softmax
-
-    def counting_fit(rows, labels, num_classes, **kwargs):
-        refits.append((len(labels), kwargs["l2"]))
-        return real_fit(rows, labels, num_classes, **kwargs)
-
-    monkeypatch.setattr(wide, "fit_softmax", counting_fit)
+    calls = _recorded_fits(monkeypatch)
     part = wide.choose_wide(fits, np.full((60, 3), 1 / 3, dtype=np.float32))
+    refits = [(documents, kwargs["l2"]) for documents, kwargs in calls]
     assert part.info.refit is True
     kept = {l2 for _, l2, w in part.info.averaged if w > 0} or {part.info.l2}
     assert sorted(refits) == sorted((160, l2) for l2 in kept)
