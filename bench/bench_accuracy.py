@@ -91,6 +91,8 @@ def _stats(values: list[float]) -> str:
 
 
 def table(path: str) -> None:
+    from workbench.core import PART_ROWS
+
     rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
@@ -109,7 +111,7 @@ def table(path: str) -> None:
         ]
         parts = {
             key: [r["parts"][key]["accuracy"] for r in items if (r.get("parts") or {}).get(key)]
-            for key in ("recurrent", "ngrams")
+            for key in PART_ROWS
         }
         wins = sum(
             1 for r in items if r.get("baseline") and r["accuracy"] > r["baseline"]["accuracy"]
