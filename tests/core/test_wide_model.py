@@ -27,6 +27,8 @@ def test_wide_fields_are_checked():
         TrainConfig(wide_ngrams=3)
     with pytest.raises(ConfigError, match="wide_buckets must be >= 1, got 0"):
         TrainConfig(wide_buckets=0)
+    with pytest.raises(ConfigError, match="wide_naive_bayes must be true or false, got 'maybe'"):
+        TrainConfig().with_overrides(["wide_naive_bayes=maybe"])
     with pytest.raises(ConfigError, match="rnn_maxlen must be >= 0, got -1"):
         TrainConfig().with_overrides(["rnn_maxlen=-1"])
     assert "wide_ngrams" in TrainConfig.field_help()
